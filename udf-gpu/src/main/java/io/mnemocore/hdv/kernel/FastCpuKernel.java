@@ -1,0 +1,206 @@
+package io.mnemocore.hdv.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The fast CPU kernel: XOR + {@code Long.bitCount} (POPCNT), multi-threaded over contiguous row
+ * ranges.
+ *
+ * <p>Two exact shortcuts:
+ * <ul>
+ *   <li>Early abandon: the partial distance is checked every {@link #CHUNK_WORDS} words against
+ *       the current k-th best; once it is larger the row cannot enter the top-k, so the rest of
+ *       it is skipped. Results are unchanged.</li>
+ *   <li>Batches: each thread walks its rows in blocks that fit in L2 and runs every query of the
+ *       batch over a block before moving on, so a row is read from DRAM once per batch rather
+ *       than once per query.</li>
+ * </ul>
+ * JDK 17's Vector API has no lane-wise BIT_COUNT, so the scalar loop is the fastest option there;
+ * on JDK 21+ the same loop is vectorized by the JIT.
+ */
+public final class FastCpuKernel implements HammingKernel {
+    static final int CHUNK_WORDS = 64;
+    private static final int BLOCK_BYTES = 128 * 1024;
+
+    private final int threads;
+    private final ExecutorService pool;
+
+    public FastCpuKernel(int threads) {
+        if (threads <= 0) {
+            throw new IllegalArgumentException("threads must be positive, got " + threads);
+        }
+        this.threads = threads;
+        if (threads > 1) {
+            AtomicInteger n = new AtomicInteger();
+            this.pool = Executors.newFixedThreadPool(threads - 1, r -> {
+                Thread t = new Thread(r, "hamming-cpu-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        } else {
+            this.pool = null;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public void distances(HdvMatrix m, long[] query, int[] out) {
+        HammingKernel.checkQuery(m, query);
+        long[] d = m.data();
+        int w = m.wordsPerRow();
+        parallel(m.rows(), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                out[r] = distance(d, r * w, query, w, Integer.MAX_VALUE);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public TopK topK(HdvMatrix m, long[] query, int k) {
+        HammingKernel.checkK(k);
+        HammingKernel.checkQuery(m, query);
+        long[] d = m.data();
+        int w = m.wordsPerRow();
+        List<TopKCollector> parts = parallel(m.rows(), (from, to) -> {
+            TopKCollector c = new TopKCollector(k);
+            scan(d, w, from, to, query, c);
+            return c;
+        });
+        TopKCollector all = new TopKCollector(k);
+        for (TopKCollector c : parts) {
+            all.merge(c);
+        }
+        return all.result();
+    }
+
+    @Override
+    public TopK[] topKBatch(HdvMatrix m, long[][] queries, int k) {
+        HammingKernel.checkK(k);
+        for (long[] q : queries) {
+            HammingKernel.checkQuery(m, q);
+        }
+        long[] d = m.data();
+        int w = m.wordsPerRow();
+        int nq = queries.length;
+        int blockRows = Math.max(1, BLOCK_BYTES / (w * 8));
+        List<TopKCollector[]> parts = parallel(m.rows(), (from, to) -> {
+            TopKCollector[] cs = new TopKCollector[nq];
+            for (int q = 0; q < nq; q++) {
+                cs[q] = new TopKCollector(k);
+            }
+            for (int b = from; b < to; b += blockRows) {
+                int e = Math.min(to, b + blockRows);
+                for (int q = 0; q < nq; q++) {
+                    scan(d, w, b, e, queries[q], cs[q]);
+                }
+            }
+            return cs;
+        });
+        TopK[] out = new TopK[nq];
+        for (int q = 0; q < nq; q++) {
+            TopKCollector all = new TopKCollector(k);
+            for (TopKCollector[] cs : parts) {
+                all.merge(cs[q]);
+            }
+            out[q] = all.result();
+        }
+        return out;
+    }
+
+    private static void scan(long[] d, int w, int from, int to, long[] q, TopKCollector c) {
+        int limit = c.threshold();
+        for (int r = from; r < to; r++) {
+            int dist = distance(d, r * w, q, w, limit);
+            if (dist <= limit) {
+                c.offer(dist, r);
+                limit = c.threshold();
+            }
+        }
+    }
+
+    /**
+     * Hamming distance of the row at {@code off}; returns early with some value above
+     * {@code limit} once the partial distance exceeds it.
+     *
+     * <p>The plain one-accumulator loops are deliberate: C2 removes their range checks and
+     * unrolls them, and JDK 21+ auto-vectorizes them into VPOPCNTQ. Manual unrolling measured
+     * slower on both.
+     */
+    static int distance(long[] d, int off, long[] q, int w, int limit) {
+        int s = 0;
+        // Abandoning needs a limit well below D/2 (where unrelated rows sit); above that the
+        // checks only cost time, so run the plain loop.
+        if ((long) limit * 8 >= (long) w * 64 * 3) {
+            for (int i = 0; i < w; i++) {
+                s += Long.bitCount(d[off + i] ^ q[i]);
+            }
+            return s;
+        }
+        for (int c = 0; c < w; c += CHUNK_WORDS) {
+            int e = Math.min(w, c + CHUNK_WORDS);
+            for (int i = c; i < e; i++) {
+                s += Long.bitCount(d[off + i] ^ q[i]);
+            }
+            if (s > limit) {
+                return s;
+            }
+        }
+        return s;
+    }
+
+    private interface RangeTask<T> {
+        T run(int from, int to) throws Exception;
+    }
+
+    /** Splits [0, n) into one contiguous range per thread; the caller's thread takes the first. */
+    private <T> List<T> parallel(int n, RangeTask<T> task) {
+        int parts = (pool == null || n < 2 * threads) ? 1 : threads;
+        List<T> results = new ArrayList<>(parts);
+        try {
+            if (parts == 1) {
+                results.add(task.run(0, n));
+                return results;
+            }
+            List<Future<T>> futures = new ArrayList<>(parts - 1);
+            for (int p = 1; p < parts; p++) {
+                int from = (int) ((long) n * p / parts);
+                int to = (int) ((long) n * (p + 1) / parts);
+                futures.add(pool.submit(() -> task.run(from, to)));
+            }
+            results.add(task.run(0, (int) ((long) n / parts)));
+            for (Future<T> f : futures) {
+                results.add(f.get());
+            }
+            return results;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Hamming scan failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Hamming scan interrupted", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("Hamming scan failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+}
