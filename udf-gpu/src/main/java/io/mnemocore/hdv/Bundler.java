@@ -12,12 +12,14 @@ public final class Bundler {
     private final int dim;
     private final int nWords;
     private final List<long[]> planes = new ArrayList<>();
+    private final long[] carry;
     private int count;
 
     public Bundler(int dim) {
         Hdv.checkDim(dim);
         this.dim = dim;
         this.nWords = dim / 64;
+        this.carry = new long[nWords];
     }
 
     public Bundler add(Hdv h) {
@@ -28,16 +30,20 @@ public final class Bundler {
     }
 
     public Bundler addWords(long[] v) {
-        for (int w = 0; w < nWords; w++) {
-            long carry = v[w];
-            for (int p = 0; carry != 0; p++) {
-                if (p == planes.size()) {
-                    planes.add(new long[nWords]);
-                }
-                long[] plane = planes.get(p);
-                long t = plane[w] & carry;
-                plane[w] ^= carry;
-                carry = t;
+        // Enough planes for the new maximum count, so the ripple-carry below never overflows.
+        int needed = 32 - Integer.numberOfLeadingZeros(count + 1);
+        while (planes.size() < needed) {
+            planes.add(new long[nWords]);
+        }
+        // Plane-outer, branch-free loops: the JIT vectorizes them, and there is no
+        // data-dependent branch to mispredict.
+        System.arraycopy(v, 0, carry, 0, nWords);
+        for (int p = 0; p < needed; p++) {
+            long[] plane = planes.get(p);
+            for (int w = 0; w < nWords; w++) {
+                long t = plane[w] & carry[w];
+                plane[w] ^= carry[w];
+                carry[w] = t;
             }
         }
         count++;
@@ -64,21 +70,27 @@ public final class Bundler {
         if (count == 0) {
             throw new IllegalStateException("cannot bundle zero HDVs");
         }
+        int half = count / 2;
         long[] tie = (count % 2 == 0) ? Hdv.random(dim, Hdv.TIE_BREAK_SEED).words() : null;
         long[] out = new long[nWords];
         for (int w = 0; w < nWords; w++) {
-            long word = 0;
-            for (int b = 0; b < 64; b++) {
-                int c = 0;
-                for (int p = 0; p < planes.size(); p++) {
-                    c |= (int) ((planes.get(p)[w] >>> b) & 1L) << p;
-                }
-                int twice = 2 * c;
-                if (twice > count || (twice == count && ((tie[w] >>> b) & 1L) != 0)) {
-                    word |= 1L << b;
+            // Bit-sliced comparison of all 64 counts against `half`, from the top plane down.
+            long gt = 0;
+            long eq = -1L;
+            for (int p = planes.size() - 1; p >= 0; p--) {
+                long plane = planes.get(p)[w];
+                if (((half >>> p) & 1) != 0) {
+                    eq &= plane;
+                } else {
+                    gt |= eq & plane;
+                    eq &= ~plane;
                 }
             }
-            out[w] = word;
+            if ((half >>> planes.size()) != 0) { // half needs more planes than any count has
+                gt = 0;
+                eq = 0;
+            }
+            out[w] = tie == null ? gt : gt | (eq & tie[w]);
         }
         return Hdv.wrap(dim, out);
     }
