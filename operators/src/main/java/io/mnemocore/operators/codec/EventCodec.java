@@ -1,0 +1,592 @@
+package io.mnemocore.operators.codec;
+
+import static io.mnemocore.operators.codec.DecodeError.Reason.*;
+
+import io.mnemocore.hdv.Hdv;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.ValueType;
+
+/**
+ * msgpack ⇄ {@link MemoryEvent}, for the map in field {@code data} of a stream entry.
+ *
+ * <p>Accepts what Python's {@code msgpack.packb} makes of the blueprint's dicts: str keys, bytes
+ * as bin (or as raw str, from old {@code use_bin_type=False} producers), ints, floats. HDVs may
+ * be packed ({@code numpy.packbits}, D/8 bytes) or unpacked (D bytes of 0/1).
+ *
+ * <p>{@link #decode} never throws: every bad input yields a typed {@link DecodeError}. It
+ * allocates nothing larger than the input, whatever lengths the input declares.
+ */
+public final class EventCodec implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Tenants appear in stream keys and file paths, so they are kept to a safe alphabet. */
+    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    public static final List<String> TRIGGER_TIERS = List.of("hot_to_warm", "warm_to_cold", "rehydrate");
+    public static final String DEFAULT_REPLY_STREAM = "haim:replies";
+    public static final int DEFAULT_K = 10;
+
+    private final CodecLimits limits;
+
+    public EventCodec(CodecLimits limits) {
+        this.limits = limits;
+    }
+
+    public CodecLimits limits() {
+        return limits;
+    }
+
+    /** Control flow for rejections inside the decoder; never escapes {@link #decode}. */
+    private static final class Reject extends Exception {
+        final DecodeError.Reason reason;
+
+        Reject(DecodeError.Reason reason, String detail) {
+            super(detail, null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    /** A msgpack str whose bytes are kept until we know whether a string or raw bytes are wanted. */
+    private static final class RawStr {
+        final byte[] bytes;
+
+        RawStr(byte[] bytes) {
+            this.bytes = bytes;
+        }
+    }
+
+    /** A value of a type we do not read for that key (map, nested array, extension). */
+    private static final class Other {
+        final ValueType type;
+
+        Other(ValueType type) {
+            this.type = type;
+        }
+    }
+
+    /**
+     * @param data the bytes of the entry's {@code data} field (null if the entry lacks it)
+     * @param sourceId the stream entry id, used to derive a missing memory_id; may be null
+     * @param streamTenant the tenant named by a per-tenant stream key, or null for the shared stream
+     */
+    public DecodeResult decode(byte[] data, String sourceId, String streamTenant) {
+        if (data == null) {
+            return DecodeResult.error(MISSING_FIELD, "stream entry has no 'data' field");
+        }
+        if (data.length > limits.maxEventBytes) {
+            return DecodeResult.error(OVERSIZED,
+                    "event is " + data.length + " bytes; the limit is " + limits.maxEventBytes);
+        }
+        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(data)) {
+            MemoryEvent e = decodeMap(u, data);
+            if (u.hasNext()) {
+                throw new Reject(TRAILING_BYTES, (data.length - u.getTotalReadBytes())
+                        + " bytes follow the event map");
+            }
+            finish(e, sourceId, streamTenant);
+            return DecodeResult.ok(e);
+        } catch (Reject r) {
+            return DecodeResult.error(r.reason, r.getMessage());
+        } catch (IOException | RuntimeException ex) {
+            // msgpack-core signals truncation, bad headers and integer overflow with exceptions.
+            return DecodeResult.error(MALFORMED, "not valid msgpack: " + ex.getClass().getSimpleName()
+                    + (ex.getMessage() == null ? "" : " (" + truncate(ex.getMessage(), 120) + ")"));
+        }
+    }
+
+    private MemoryEvent decodeMap(MessageUnpacker u, byte[] data) throws IOException, Reject {
+        if (!u.hasNext()) {
+            throw new Reject(MALFORMED, "empty data");
+        }
+        MessageFormat f = u.getNextFormat();
+        if (f.getValueType() != ValueType.MAP) {
+            throw new Reject(NOT_A_MAP, "event must be a msgpack map, got " + f.getValueType().name().toLowerCase());
+        }
+        int n = u.unpackMapHeader();
+        // Every entry takes at least 2 bytes, so a larger count is a lie about the input.
+        if (n < 0 || (long) n * 2 > data.length) {
+            throw new Reject(MALFORMED, "map header declares " + n + " entries in " + data.length + " bytes");
+        }
+        Map<String, Object> fields = new HashMap<>();
+        byte[] payload = null;
+        for (int i = 0; i < n; i++) {
+            if (u.getNextFormat().getValueType() != ValueType.STRING) {
+                throw new Reject(WRONG_TYPE, "map keys must be strings, got "
+                        + u.getNextFormat().getValueType().name().toLowerCase());
+            }
+            String key = utf8(readBytes(u, data, u.unpackRawStringHeader()), "a key");
+            if (fields.containsKey(key) || ("payload".equals(key) && payload != null)) {
+                throw new Reject(DUPLICATE_FIELD, "field '" + truncate(key, 40) + "' appears twice");
+            }
+            if ("payload".equals(key)) {
+                int start = (int) u.getTotalReadBytes();
+                u.skipValue();
+                int end = (int) u.getTotalReadBytes();
+                if (end - start > limits.maxPayloadBytes) {
+                    throw new Reject(PAYLOAD_TOO_LARGE, "payload is " + (end - start)
+                            + " bytes; the limit is " + limits.maxPayloadBytes);
+                }
+                payload = java.util.Arrays.copyOfRange(data, start, end);
+                continue;
+            }
+            fields.put(key, readValue(u, data, "memory_ids".equals(key)));
+        }
+        MemoryEvent e = new MemoryEvent();
+        String typeName = string(fields, "type", true, 64);
+        e.type = EventType.fromWire(typeName);
+        if (e.type == null) {
+            throw new Reject(UNKNOWN_TYPE, "unknown event type '" + truncate(typeName, 64) + "'");
+        }
+        e.payload = payload;
+        e.tenant = fields.containsKey("tenant") ? tenant(string(fields, "tenant", true, 64)) : null;
+        e.timestamp = timestamp(fields, "timestamp");
+        switch (e.type) {
+            case MEMORY_WRITE:
+                e.memoryId = id(fields, "memory_id", false);
+                e.contextId = id(fields, "context_id", false);
+                e.hdv = hdv(fields, "hdv", false);
+                e.text = text(fields, "text");
+                if (e.hdv == null && e.text == null) {
+                    throw new Reject(MISSING_FIELD, "memory.write needs 'hdv' or 'text'");
+                }
+                if (e.hdv != null && e.text != null) {
+                    throw new Reject(CONFLICTING_FIELDS, "memory.write has both 'hdv' and 'text'; send one");
+                }
+                e.ltpStrength = strength(fields, "ltp_strength");
+                break;
+            case MEMORY_ACCESS:
+                e.memoryId = id(fields, "memory_id", true);
+                e.contextId = id(fields, "context_id", false);
+                e.accessCount = (int) integer(fields, "access_count", 1, 1, Integer.MAX_VALUE);
+                e.lastAccess = timestamp(fields, "last_access");
+                break;
+            case MEMORY_DELETE:
+                e.memoryId = id(fields, "memory_id", true);
+                break;
+            case CONSOLIDATION_TRIGGER:
+                e.tier = string(fields, "tier", true, 32);
+                if (!TRIGGER_TIERS.contains(e.tier)) {
+                    throw new Reject(BAD_VALUE, "tier must be one of " + TRIGGER_TIERS + ", got '"
+                            + truncate(e.tier, 32) + "'");
+                }
+                e.memoryIds = idList(fields, "memory_ids");
+                break;
+            case INFERENCE_PREDICT:
+                e.hdv = hdv(fields, "context_hdv", true);
+                e.predictionWindowS = (int) integer(fields, "prediction_window", -1, 0, 365L * 86400);
+                if (e.predictionWindowS < 0) {
+                    throw new Reject(MISSING_FIELD, "inference.predict needs 'prediction_window'");
+                }
+                e.contextId = id(fields, "context_id", false);
+                e.queryId = id(fields, "query_id", false);
+                e.replyTo = replyTo(fields);
+                e.k = (int) integer(fields, "k", DEFAULT_K, 1, limits.maxK);
+                break;
+            case QUERY:
+                e.queryId = id(fields, "query_id", true);
+                e.contextId = id(fields, "context_id", false);
+                e.hdv = hdv(fields, "hdv", false);
+                e.text = text(fields, "text");
+                if (e.hdv == null && e.text == null) {
+                    throw new Reject(MISSING_FIELD, "query needs 'hdv' or 'text'");
+                }
+                if (e.hdv != null && e.text != null) {
+                    throw new Reject(CONFLICTING_FIELDS, "query has both 'hdv' and 'text'; send one");
+                }
+                e.k = (int) integer(fields, "k", DEFAULT_K, 1, limits.maxK);
+                e.replyTo = replyTo(fields);
+                break;
+            default:
+                throw new Reject(UNKNOWN_TYPE, "unhandled type " + e.type);
+        }
+        return e;
+    }
+
+    /** Tenant and memory_id rules that need the stream context. */
+    private static void finish(MemoryEvent e, String sourceId, String streamTenant) throws Reject {
+        e.sourceId = sourceId;
+        if (streamTenant != null) {
+            if (e.tenant != null && !e.tenant.equals(streamTenant)) {
+                throw new Reject(TENANT_MISMATCH, "event claims tenant '" + e.tenant
+                        + "' but arrived on the stream of tenant '" + streamTenant + "'");
+            }
+            e.tenant = streamTenant;
+        } else if (e.tenant == null) {
+            e.tenant = MemoryEvent.DEFAULT_TENANT;
+        }
+        if (e.type == EventType.MEMORY_WRITE && e.memoryId == null) {
+            if (sourceId == null) {
+                throw new Reject(MISSING_FIELD, "memory.write has no 'memory_id' and no stream entry id to derive one from");
+            }
+            // Derived from the entry id, so a redelivered entry maps to the same memory.
+            e.memoryId = sourceId;
+        }
+    }
+
+    // ---- value readers -------------------------------------------------------------------
+
+    private Object readValue(MessageUnpacker u, byte[] data, boolean allowStringArray) throws IOException, Reject {
+        MessageFormat f = u.getNextFormat();
+        switch (f.getValueType()) {
+            case NIL:
+                u.unpackNil();
+                return null;
+            case BOOLEAN:
+                return u.unpackBoolean();
+            case INTEGER:
+                if (f == MessageFormat.UINT64) {
+                    java.math.BigInteger big = u.unpackBigInteger();
+                    if (big.bitLength() > 63) {
+                        throw new Reject(BAD_VALUE, "integer " + big + " does not fit in 64 bits");
+                    }
+                    return big.longValue();
+                }
+                return u.unpackLong();
+            case FLOAT:
+                return u.unpackDouble();
+            case STRING:
+                return new RawStr(readBytes(u, data, u.unpackRawStringHeader()));
+            case BINARY:
+                return readBytes(u, data, u.unpackBinaryHeader());
+            case ARRAY:
+                if (allowStringArray) {
+                    int n = u.unpackArrayHeader();
+                    if (n < 0 || n > limits.maxMemoryIds) {
+                        throw new Reject(BAD_VALUE, "memory_ids has " + n + " entries; the limit is " + limits.maxMemoryIds);
+                    }
+                    if ((long) n > data.length - u.getTotalReadBytes()) {
+                        throw new Reject(MALFORMED, "array header declares more entries than bytes remain");
+                    }
+                    List<Object> items = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        items.add(readValue(u, data, false));
+                    }
+                    return items;
+                }
+                u.skipValue();
+                return new Other(ValueType.ARRAY);
+            default:
+                u.skipValue();
+                return new Other(f.getValueType());
+        }
+    }
+
+    private static byte[] readBytes(MessageUnpacker u, byte[] data, int len) throws IOException, Reject {
+        long remaining = data.length - u.getTotalReadBytes();
+        if (len < 0 || len > remaining) {
+            throw new Reject(MALFORMED, "a field declares " + (len & 0xFFFFFFFFL) + " bytes but only "
+                    + remaining + " remain");
+        }
+        return u.readPayload(len);
+    }
+
+    private static String utf8(byte[] b, String what) throws Reject {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b)).toString();
+        } catch (CharacterCodingException ex) {
+            throw new Reject(WRONG_TYPE, what + " is not valid UTF-8");
+        }
+    }
+
+    private static String typeName(Object v) {
+        if (v instanceof RawStr) return "string";
+        if (v instanceof byte[]) return "binary";
+        if (v instanceof Long) return "integer";
+        if (v instanceof Double) return "float";
+        if (v instanceof Boolean) return "boolean";
+        if (v instanceof List) return "array";
+        if (v instanceof Other) return ((Other) v).type.name().toLowerCase();
+        return "nil";
+    }
+
+    private static String string(Map<String, Object> f, String key, boolean required, int maxLen) throws Reject {
+        Object v = f.get(key);
+        if (v == null) {
+            if (required) {
+                throw new Reject(MISSING_FIELD, "missing field '" + key + "'");
+            }
+            return null;
+        }
+        if (!(v instanceof RawStr)) {
+            throw new Reject(WRONG_TYPE, "'" + key + "' must be a string, got " + typeName(v));
+        }
+        byte[] b = ((RawStr) v).bytes;
+        if (b.length > maxLen * 4L) { // cheap bound before decoding
+            throw new Reject(ID_TOO_LONG, "'" + key + "' is " + b.length + " bytes; the limit is " + maxLen + " characters");
+        }
+        String s = utf8(b, "'" + key + "'");
+        if (s.length() > maxLen) {
+            throw new Reject(ID_TOO_LONG, "'" + key + "' has " + s.length() + " characters; the limit is " + maxLen);
+        }
+        return s;
+    }
+
+    private String id(Map<String, Object> f, String key, boolean required) throws Reject {
+        String s = string(f, key, required, limits.maxIdLength);
+        if (s == null) {
+            return null;
+        }
+        if (s.isEmpty()) {
+            throw new Reject(BAD_ID, "'" + key + "' is empty");
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7F) {
+                throw new Reject(BAD_ID, "'" + key + "' contains control character 0x" + Integer.toHexString(c));
+            }
+        }
+        return s;
+    }
+
+    private static String tenant(String s) throws Reject {
+        if (!TENANT.matcher(s).matches()) {
+            throw new Reject(BAD_ID, "tenant '" + truncate(s, 64) + "' must match " + TENANT.pattern());
+        }
+        return s;
+    }
+
+    private String replyTo(Map<String, Object> f) throws Reject {
+        String r = id(f, "reply_to", false);
+        return r == null ? DEFAULT_REPLY_STREAM : r;
+    }
+
+    private String text(Map<String, Object> f, String key) throws Reject {
+        Object v = f.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof RawStr)) {
+            throw new Reject(WRONG_TYPE, "'" + key + "' must be a string, got " + typeName(v));
+        }
+        byte[] b = ((RawStr) v).bytes;
+        if (b.length > limits.maxTextLength * 4L) {
+            throw new Reject(TEXT_TOO_LONG, "'" + key + "' is " + b.length + " bytes; the limit is "
+                    + limits.maxTextLength + " characters");
+        }
+        String s = utf8(b, "'" + key + "'");
+        if (s.length() > limits.maxTextLength) {
+            throw new Reject(TEXT_TOO_LONG, "'" + key + "' has " + s.length() + " characters; the limit is "
+                    + limits.maxTextLength);
+        }
+        if (s.isBlank()) {
+            throw new Reject(BAD_VALUE, "'" + key + "' is blank");
+        }
+        return s;
+    }
+
+    private long[] hdv(Map<String, Object> f, String key, boolean required) throws Reject {
+        Object v = f.get(key);
+        if (v == null) {
+            if (required) {
+                throw new Reject(MISSING_FIELD, "missing field '" + key + "'");
+            }
+            return null;
+        }
+        byte[] b;
+        if (v instanceof byte[]) {
+            b = (byte[]) v;
+        } else if (v instanceof RawStr) { // bytes packed as str by use_bin_type=False producers
+            b = ((RawStr) v).bytes;
+        } else {
+            throw new Reject(WRONG_TYPE, "'" + key + "' must be bytes, got " + typeName(v));
+        }
+        int dim = limits.dim;
+        if (b.length == dim / 8) {
+            return Hdv.fromPacked(b, dim).words();
+        }
+        if (b.length == dim) {
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] != 0 && b[i] != 1) {
+                    throw new Reject(BAD_HDV_VALUE, "'" + key + "' is unpacked (" + dim + " bytes) but byte "
+                            + i + " is " + (b[i] & 0xFF) + "; expected 0 or 1");
+                }
+            }
+            return Hdv.fromUnpacked(b, dim).words();
+        }
+        throw new Reject(BAD_HDV_LENGTH, "'" + key + "' has " + b.length + " bytes; expected " + dim / 8
+                + " (packed) or " + dim + " (unpacked) for D=" + dim);
+    }
+
+    private static double strength(Map<String, Object> f, String key) throws Reject {
+        Object v = f.get(key);
+        if (v == null) {
+            return Double.NaN;
+        }
+        double d;
+        if (v instanceof Double) {
+            d = (Double) v;
+        } else if (v instanceof Long) {
+            d = (Long) v;
+        } else {
+            throw new Reject(WRONG_TYPE, "'" + key + "' must be a number, got " + typeName(v));
+        }
+        if (Double.isNaN(d) || d < 0.0 || d > 1.0) {
+            throw new Reject(BAD_STRENGTH, "'" + key + "' must be in [0, 1], got " + d);
+        }
+        return d;
+    }
+
+    private static long integer(Map<String, Object> f, String key, long def, long min, long max) throws Reject {
+        Object v = f.get(key);
+        if (v == null) {
+            return def;
+        }
+        if (!(v instanceof Long)) {
+            throw new Reject(WRONG_TYPE, "'" + key + "' must be an integer, got " + typeName(v));
+        }
+        long x = (Long) v;
+        if (x < min || x > max) {
+            throw new Reject(BAD_VALUE, "'" + key + "' must be in [" + min + ", " + max + "], got " + x);
+        }
+        return x;
+    }
+
+    /** Epoch milliseconds; floats are accepted (Python's {@code time.time() * 1000}) and truncated. */
+    private static long timestamp(Map<String, Object> f, String key) throws Reject {
+        Object v = f.get(key);
+        if (v == null) {
+            return 0;
+        }
+        long t;
+        if (v instanceof Long) {
+            t = (Long) v;
+        } else if (v instanceof Double && Double.isFinite((Double) v)) {
+            t = (long) (double) (Double) v;
+        } else {
+            throw new Reject(WRONG_TYPE, "'" + key + "' must be epoch milliseconds, got " + typeName(v));
+        }
+        // Up to year 9999; rejects seconds-vs-ms mix-ups only when negative.
+        if (t < 0 || t > 253_402_300_799_999L) {
+            throw new Reject(BAD_VALUE, "'" + key + "' is out of range: " + t);
+        }
+        return t;
+    }
+
+    private String[] idList(Map<String, Object> f, String key) throws Reject {
+        Object v = f.get(key);
+        if (v == null) {
+            throw new Reject(MISSING_FIELD, "missing field '" + key + "'");
+        }
+        if (!(v instanceof List)) {
+            throw new Reject(WRONG_TYPE, "'" + key + "' must be an array of strings, got " + typeName(v));
+        }
+        List<?> items = (List<?>) v;
+        String[] out = new String[items.size()];
+        for (int i = 0; i < out.length; i++) {
+            Map<String, Object> one = new HashMap<>();
+            one.put(key + "[" + i + "]", items.get(i));
+            out[i] = id(one, key + "[" + i + "]", true);
+        }
+        return out;
+    }
+
+    private static String truncate(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n) + "…";
+    }
+
+    // ---- encoder -------------------------------------------------------------------------
+
+    /** Encodes an event the way producers should: HDVs packed, only the fields its type uses. */
+    public byte[] encode(MemoryEvent e) {
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("type", e.type.wire());
+            if (e.tenant != null) m.put("tenant", e.tenant);
+            switch (e.type) {
+                case MEMORY_WRITE:
+                    putIf(m, "memory_id", e.memoryId);
+                    putIf(m, "context_id", e.contextId);
+                    putIf(m, "text", e.text);
+                    if (e.hdv != null) m.put("hdv", packed(e.hdv));
+                    if (!Double.isNaN(e.ltpStrength)) m.put("ltp_strength", e.ltpStrength);
+                    break;
+                case MEMORY_ACCESS:
+                    m.put("memory_id", e.memoryId);
+                    putIf(m, "context_id", e.contextId);
+                    m.put("access_count", (long) Math.max(1, e.accessCount));
+                    if (e.lastAccess != 0) m.put("last_access", e.lastAccess);
+                    break;
+                case MEMORY_DELETE:
+                    m.put("memory_id", e.memoryId);
+                    break;
+                case CONSOLIDATION_TRIGGER:
+                    m.put("tier", e.tier);
+                    m.put("memory_ids", e.memoryIds == null ? new String[0] : e.memoryIds);
+                    break;
+                case INFERENCE_PREDICT:
+                    m.put("context_hdv", packed(e.hdv));
+                    m.put("prediction_window", (long) e.predictionWindowS);
+                    putIf(m, "context_id", e.contextId);
+                    putIf(m, "query_id", e.queryId);
+                    putIf(m, "reply_to", e.replyTo);
+                    if (e.k > 0) m.put("k", (long) e.k);
+                    break;
+                case QUERY:
+                    m.put("query_id", e.queryId);
+                    putIf(m, "context_id", e.contextId);
+                    putIf(m, "text", e.text);
+                    if (e.hdv != null) m.put("hdv", packed(e.hdv));
+                    if (e.k > 0) m.put("k", (long) e.k);
+                    putIf(m, "reply_to", e.replyTo);
+                    break;
+                default:
+                    throw new IllegalArgumentException("cannot encode " + e.type);
+            }
+            if (e.timestamp != 0) m.put("timestamp", e.timestamp);
+            p.packMapHeader(m.size() + (e.payload != null ? 1 : 0));
+            for (Map.Entry<String, Object> en : m.entrySet()) {
+                p.packString(en.getKey());
+                Object v = en.getValue();
+                if (v instanceof String) {
+                    p.packString((String) v);
+                } else if (v instanceof byte[]) {
+                    p.packBinaryHeader(((byte[]) v).length);
+                    p.writePayload((byte[]) v);
+                } else if (v instanceof Long) {
+                    p.packLong((Long) v);
+                } else if (v instanceof Double) {
+                    p.packDouble((Double) v);
+                } else if (v instanceof String[]) {
+                    String[] arr = (String[]) v;
+                    p.packArrayHeader(arr.length);
+                    for (String s : arr) {
+                        p.packString(s);
+                    }
+                }
+            }
+            if (e.payload != null) {
+                p.packString("payload");
+                p.writePayload(e.payload);
+            }
+            return p.toByteArray();
+        } catch (IOException ex) {
+            throw new IllegalStateException("msgpack encoding failed", ex);
+        }
+    }
+
+    private static void putIf(Map<String, Object> m, String k, Object v) {
+        if (v != null) {
+            m.put(k, v);
+        }
+    }
+
+    private byte[] packed(long[] words) {
+        return Hdv.wrap(limits.dim, words).toPacked();
+    }
+}

@@ -1,0 +1,30 @@
+package io.mnemocore.operators.codec;
+
+/** The event types of the Subconscious Bus, with their wire names (the {@code type} field). */
+public enum EventType {
+    MEMORY_WRITE("memory.write"),
+    MEMORY_ACCESS("memory.access"),
+    MEMORY_DELETE("memory.delete"),
+    CONSOLIDATION_TRIGGER("consolidation.trigger"),
+    INFERENCE_PREDICT("inference.predict"),
+    QUERY("query");
+
+    private final String wire;
+
+    EventType(String wire) {
+        this.wire = wire;
+    }
+
+    public String wire() {
+        return wire;
+    }
+
+    public static EventType fromWire(String s) {
+        for (EventType t : values()) {
+            if (t.wire.equals(s)) {
+                return t;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,198 @@
+package io.mnemocore.operators.codec;
+
+import static io.mnemocore.operators.codec.PyPack.dict;
+import static io.mnemocore.operators.codec.PyPack.packb;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mnemocore.hdv.Hdv;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+
+class EventCodecTest {
+    private static final int D = 16384;
+    private final EventCodec codec = new EventCodec(CodecLimits.defaults(D));
+    private final Hdv h = Hdv.random(D, 1);
+
+    private DecodeResult decode(Map<String, Object> m) {
+        return codec.decode(packb(m), "1700000000000-0", null);
+    }
+
+    private DecodeError.Reason reason(Map<String, Object> m) {
+        DecodeResult r = decode(m);
+        assertThat(r.isOk()).as("expected rejection of %s", m.keySet()).isFalse();
+        assertThat(r.error().detail()).isNotBlank();
+        return r.error().reason();
+    }
+
+    @Test
+    void blueprintMemoryWriteDecodesInBothHdvLayouts() {
+        long ts = 1_739_500_000_123L;
+        for (byte[] hdvBytes : List.of(h.toPacked(), h.toUnpacked())) {
+            DecodeResult r = decode(dict("type", "memory.write", "hdv", hdvBytes, "context_id", "ctx-1",
+                    "ltp_strength", 0.9, "timestamp", ts));
+            assertThat(r.isOk()).as(String.valueOf(r)).isTrue();
+            MemoryEvent e = r.event();
+            assertThat(e.type).isEqualTo(EventType.MEMORY_WRITE);
+            assertThat(Hdv.wrap(D, e.hdv)).isEqualTo(h);
+            assertThat(e.contextId).isEqualTo("ctx-1");
+            assertThat(e.ltpStrength).isEqualTo(0.9);
+            assertThat(e.timestamp).isEqualTo(ts);
+            assertThat(e.tenant).isEqualTo("default");
+            // memory_id absent: derived from the entry id, so redelivery maps to the same memory.
+            assertThat(e.memoryId).isEqualTo("1700000000000-0");
+        }
+    }
+
+    @Test
+    void allBlueprintEventTypesDecode() {
+        MemoryEvent access = decode(dict("type", "memory.access", "memory_id", "m1", "access_count", 3,
+                "last_access", 1_739_500_000_000L, "tenant", "acme")).event();
+        assertThat(access.memoryId).isEqualTo("m1");
+        assertThat(access.accessCount).isEqualTo(3);
+        assertThat(access.tenant).isEqualTo("acme");
+
+        MemoryEvent trig = decode(dict("type", "consolidation.trigger", "tier", "hot_to_warm",
+                "memory_ids", List.of("a", "b"))).event();
+        assertThat(trig.memoryIds).containsExactly("a", "b");
+
+        MemoryEvent pred = decode(dict("type", "inference.predict", "context_hdv", h.toPacked(),
+                "prediction_window", 60)).event();
+        assertThat(pred.predictionWindowS).isEqualTo(60);
+        assertThat(Hdv.wrap(D, pred.hdv)).isEqualTo(h);
+
+        MemoryEvent del = decode(dict("type", "memory.delete", "memory_id", "m1")).event();
+        assertThat(del.type).isEqualTo(EventType.MEMORY_DELETE);
+
+        MemoryEvent q = decode(dict("type", "query", "query_id", "q1", "tenant", "acme", "text", "what did I eat",
+                "k", 5, "reply_to", "haim:replies:agent7")).event();
+        assertThat(q.k).isEqualTo(5);
+        assertThat(q.text).isEqualTo("what did I eat");
+        assertThat(q.replyTo).isEqualTo("haim:replies:agent7");
+        MemoryEvent q2 = decode(dict("type", "query", "query_id", "q2", "hdv", h.toUnpacked())).event();
+        assertThat(q2.k).isEqualTo(EventCodec.DEFAULT_K);
+        assertThat(q2.replyTo).isEqualTo(EventCodec.DEFAULT_REPLY_STREAM);
+    }
+
+    @Test
+    void textWritesPayloadsAndFloatTimestampsAreAccepted() {
+        MemoryEvent e = decode(dict("type", "memory.write", "text", "user likes tea", "memory_id", "m-9",
+                "timestamp", 1.7395e12, "payload", dict("source", "chat", "tags", List.of("x", 1)))).event();
+        assertThat(e.text).isEqualTo("user likes tea");
+        assertThat(e.memoryId).isEqualTo("m-9");
+        assertThat(e.timestamp).isEqualTo(1_739_500_000_000L);
+        assertThat(Double.isNaN(e.ltpStrength)).isTrue();
+        assertThat(e.payload).isEqualTo(packb(dict("source", "chat", "tags", List.of("x", 1))));
+    }
+
+    @Test
+    void bytesPackedAsRawStrByOldProducersAreAccepted() throws Exception {
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packMapHeader(2);
+            p.packString("type");
+            p.packString("memory.write");
+            p.packString("hdv");
+            p.packRawStringHeader(D / 8); // use_bin_type=False
+            p.writePayload(h.toPacked());
+            DecodeResult r = codec.decode(p.toByteArray(), "1-0", null);
+            assertThat(Hdv.wrap(D, r.event().hdv)).isEqualTo(h);
+        }
+    }
+
+    @Test
+    void everyBadInputGetsItsTypedReason() {
+        assertThat(codec.decode(null, "1-0", null).error().reason()).isEqualTo(DecodeError.Reason.MISSING_FIELD);
+        assertThat(codec.decode(new byte[] {(byte) 0xC1}, "1-0", null).error().reason()).isEqualTo(DecodeError.Reason.MALFORMED);
+        assertThat(codec.decode(new byte[0], "1-0", null).error().reason()).isEqualTo(DecodeError.Reason.MALFORMED);
+        assertThat(codec.decode(packb(dict("type", "query")).length > 0 ? new byte[] {(byte) 0x93, 1, 2, 3} : null, "1-0", null)
+                .error().reason()).isEqualTo(DecodeError.Reason.NOT_A_MAP);
+        assertThat(reason(dict("hdv", h.toPacked()))).isEqualTo(DecodeError.Reason.MISSING_FIELD);
+        assertThat(reason(dict("type", 7))).isEqualTo(DecodeError.Reason.WRONG_TYPE);
+        assertThat(reason(dict("type", "memory.explode"))).isEqualTo(DecodeError.Reason.UNKNOWN_TYPE);
+        assertThat(reason(dict("type", "memory.write", "hdv", new byte[100]))).isEqualTo(DecodeError.Reason.BAD_HDV_LENGTH);
+        byte[] bad = h.toUnpacked();
+        bad[77] = 2;
+        assertThat(reason(dict("type", "memory.write", "hdv", bad))).isEqualTo(DecodeError.Reason.BAD_HDV_VALUE);
+        assertThat(reason(dict("type", "memory.write", "hdv", "not bytes either way".repeat(1)))).isEqualTo(DecodeError.Reason.BAD_HDV_LENGTH);
+        assertThat(reason(dict("type", "memory.write", "hdv", 5))).isEqualTo(DecodeError.Reason.WRONG_TYPE);
+        assertThat(reason(dict("type", "memory.write", "hdv", h.toPacked(), "ltp_strength", Double.NaN))).isEqualTo(DecodeError.Reason.BAD_STRENGTH);
+        assertThat(reason(dict("type", "memory.write", "hdv", h.toPacked(), "ltp_strength", 1.5))).isEqualTo(DecodeError.Reason.BAD_STRENGTH);
+        assertThat(reason(dict("type", "memory.write", "hdv", h.toPacked(), "ltp_strength", "high"))).isEqualTo(DecodeError.Reason.WRONG_TYPE);
+        assertThat(reason(dict("type", "memory.write", "text", "x", "memory_id", "m".repeat(300)))).isEqualTo(DecodeError.Reason.ID_TOO_LONG);
+        assertThat(reason(dict("type", "memory.write", "text", "x", "memory_id", "a\nb"))).isEqualTo(DecodeError.Reason.BAD_ID);
+        assertThat(reason(dict("type", "memory.write", "text", "x", "tenant", "../etc"))).isEqualTo(DecodeError.Reason.BAD_ID);
+        assertThat(reason(dict("type", "memory.write", "text", "x".repeat(20_000)))).isEqualTo(DecodeError.Reason.TEXT_TOO_LONG);
+        assertThat(reason(dict("type", "memory.write", "text", "x", "payload", new byte[70_000]))).isEqualTo(DecodeError.Reason.PAYLOAD_TOO_LARGE);
+        assertThat(codec.decode(new byte[300_000], "1-0", null).error().reason()).isEqualTo(DecodeError.Reason.OVERSIZED);
+        assertThat(reason(dict("type", "memory.write"))).isEqualTo(DecodeError.Reason.MISSING_FIELD);
+        assertThat(reason(dict("type", "memory.write", "text", "x", "hdv", h.toPacked()))).isEqualTo(DecodeError.Reason.CONFLICTING_FIELDS);
+        assertThat(reason(dict("type", "memory.access"))).isEqualTo(DecodeError.Reason.MISSING_FIELD);
+        assertThat(reason(dict("type", "memory.access", "memory_id", "m", "access_count", -1))).isEqualTo(DecodeError.Reason.BAD_VALUE);
+        assertThat(reason(dict("type", "consolidation.trigger", "tier", "sideways", "memory_ids", List.of()))).isEqualTo(DecodeError.Reason.BAD_VALUE);
+        assertThat(reason(dict("type", "consolidation.trigger", "tier", "hot_to_warm", "memory_ids", "a"))).isEqualTo(DecodeError.Reason.WRONG_TYPE);
+        assertThat(reason(dict("type", "consolidation.trigger", "tier", "hot_to_warm", "memory_ids", List.of("a", 3)))).isEqualTo(DecodeError.Reason.WRONG_TYPE);
+        assertThat(reason(dict("type", "inference.predict", "context_hdv", h.toPacked()))).isEqualTo(DecodeError.Reason.MISSING_FIELD);
+        assertThat(reason(dict("type", "query", "query_id", "q", "text", "x", "k", 0))).isEqualTo(DecodeError.Reason.BAD_VALUE);
+        assertThat(reason(dict("type", "query", "query_id", "q", "text", "x", "k", 1_000_000))).isEqualTo(DecodeError.Reason.BAD_VALUE);
+        assertThat(reason(dict("type", "memory.write", "text", "x", "timestamp", -5))).isEqualTo(DecodeError.Reason.BAD_VALUE);
+        assertThat(reason(dict("type", "memory.write", "text", "   "))).isEqualTo(DecodeError.Reason.BAD_VALUE);
+
+        byte[] ok = packb(dict("type", "memory.delete", "memory_id", "m"));
+        byte[] trailing = java.util.Arrays.copyOf(ok, ok.length + 1);
+        assertThat(codec.decode(trailing, "1-0", null).error().reason()).isEqualTo(DecodeError.Reason.TRAILING_BYTES);
+        assertThat(codec.decode(java.util.Arrays.copyOf(ok, ok.length - 1), "1-0", null).error().reason())
+                .isEqualTo(DecodeError.Reason.MALFORMED);
+        assertThat(codec.decode(packb(dict("type", "memory.write", "text", "x")), null, null).error().reason())
+                .isEqualTo(DecodeError.Reason.MISSING_FIELD);
+    }
+
+    @Test
+    void duplicateKeysAreRejected() throws Exception {
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packMapHeader(3);
+            p.packString("type").packString("memory.delete");
+            p.packString("memory_id").packString("a");
+            p.packString("memory_id").packString("b");
+            assertThat(codec.decode(p.toByteArray(), "1-0", null).error().reason()).isEqualTo(DecodeError.Reason.DUPLICATE_FIELD);
+        }
+    }
+
+    @Test
+    void tenantComesFromTheStreamAndMayNotBeContradicted() {
+        byte[] own = packb(dict("type", "memory.delete", "memory_id", "m", "tenant", "acme"));
+        byte[] other = packb(dict("type", "memory.delete", "memory_id", "m", "tenant", "globex"));
+        byte[] none = packb(dict("type", "memory.delete", "memory_id", "m"));
+        assertThat(codec.decode(own, "1-0", "acme").event().tenant).isEqualTo("acme");
+        assertThat(codec.decode(none, "1-0", "acme").event().tenant).isEqualTo("acme");
+        DecodeResult r = codec.decode(other, "1-0", "acme");
+        assertThat(r.error().reason()).isEqualTo(DecodeError.Reason.TENANT_MISMATCH);
+        assertThat(r.error().detail()).contains("globex", "acme");
+    }
+
+    @Test
+    void encodeThenDecodeRoundTrips() {
+        MemoryEvent w = new MemoryEvent();
+        w.type = EventType.MEMORY_WRITE;
+        w.tenant = "acme";
+        w.memoryId = "m-1";
+        w.contextId = "kitchen";
+        w.hdv = h.words();
+        w.ltpStrength = 0.75;
+        w.timestamp = 123456789L;
+        w.payload = packb(dict("k", "v"));
+        w.sourceId = "5-0";
+        assertThat(codec.decode(codec.encode(w), "5-0", null).event()).isEqualTo(w);
+
+        MemoryEvent q = new MemoryEvent();
+        q.type = EventType.QUERY;
+        q.tenant = "acme";
+        q.queryId = "q-1";
+        q.text = "hello";
+        q.k = 7;
+        q.replyTo = "r";
+        q.sourceId = "6-0";
+        assertThat(codec.decode(codec.encode(q), "6-0", null).event()).isEqualTo(q);
+    }
+}
