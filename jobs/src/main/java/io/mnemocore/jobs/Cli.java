@@ -1,0 +1,115 @@
+package io.mnemocore.jobs;
+
+import io.mnemocore.hdv.bench.EncodeBench;
+import io.mnemocore.hdv.bench.HammingBench;
+import io.mnemocore.jobs.config.ConfigException;
+import io.mnemocore.jobs.config.ConfigLoader;
+import io.mnemocore.jobs.config.ConfigSchema;
+import io.mnemocore.jobs.config.MnemoConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** Entry point of the {@code ./mnemocore} launcher's Java subcommands. */
+public final class Cli {
+    private Cli() {}
+
+    public static void main(String[] argv) throws Exception {
+        if (argv.length == 0) {
+            usage();
+            System.exit(2);
+        }
+        String cmd = argv[0];
+        String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
+        try {
+            switch (cmd) {
+                case "bench":
+                    bench(rest);
+                    break;
+                case "config":
+                    config(rest);
+                    break;
+                default:
+                    System.err.println("unknown command '" + cmd + "'");
+                    usage();
+                    System.exit(2);
+            }
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void usage() {
+        System.err.println("usage: mnemocore bench hamming|encode [options] | config [--config FILE] [--set key=value]... [--markdown]");
+    }
+
+    private static void bench(String[] args) throws Exception {
+        if (args.length == 0) {
+            throw new IllegalArgumentException("bench needs a target: hamming or encode");
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "hamming":
+                HammingBench.main(rest);
+                break;
+            case "encode":
+                EncodeBench.main(rest);
+                break;
+            default:
+                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode");
+        }
+    }
+
+    /** Parsed {@code --config FILE} and {@code --set k=v} options shared by job commands. */
+    static final class ConfigArgs {
+        Path file;
+        final List<String> sets = new ArrayList<>();
+        final List<String> rest = new ArrayList<>();
+
+        static ConfigArgs parse(String[] args) {
+            ConfigArgs c = new ConfigArgs();
+            for (int i = 0; i < args.length; i++) {
+                if (args[i].equals("--config") && i + 1 < args.length) {
+                    c.file = Path.of(args[++i]);
+                } else if (args[i].equals("--set") && i + 1 < args.length) {
+                    c.sets.add(args[++i]);
+                } else if (args[i].startsWith("--set=")) {
+                    c.sets.add(args[i].substring(6));
+                } else {
+                    c.rest.add(args[i]);
+                }
+            }
+            return c;
+        }
+
+        MnemoConfig load() {
+            return ConfigLoader.load(file, System.getenv(), sets);
+        }
+    }
+
+    private static void config(String[] args) {
+        ConfigArgs ca = ConfigArgs.parse(args);
+        boolean markdown = ca.rest.remove("--markdown");
+        if (!ca.rest.isEmpty()) {
+            throw new IllegalArgumentException("unexpected arguments " + ca.rest);
+        }
+        MnemoConfig c = ca.load();
+        if (markdown) {
+            Map<String, String> comments = ConfigLoader.comments(ConfigLoader.defaultsText());
+            System.out.println("| key | default | env | meaning |");
+            System.out.println("|---|---|---|---|");
+            for (ConfigSchema.Key k : ConfigSchema.keys()) {
+                System.out.println("| `" + k.name + "` | `" + c.asMap().get(k.name) + "` | `" + ConfigSchema.envName(k.name)
+                        + "` | " + comments.get(k.name) + " |");
+            }
+            return;
+        }
+        for (Map.Entry<String, Object> e : c.asMap().entrySet()) {
+            System.out.printf("%-48s = %-28s (%s)%n", e.getKey(), e.getValue(), c.source(e.getKey()));
+        }
+        System.out.println("config OK");
+    }
+}

@@ -1,0 +1,243 @@
+package io.mnemocore.jobs.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Loads the configuration in layers: packaged defaults ({@code conf/mnemocore.yaml}), then a
+ * user file, then {@code HAIM_*} environment variables, then {@code --set key=value}. Every layer
+ * is validated as it is applied, so an error names the key and the layer that set it.
+ */
+public final class ConfigLoader {
+    public static final String DEFAULTS_RESOURCE = "/io/mnemocore/jobs/mnemocore.yaml";
+
+    private ConfigLoader() {}
+
+    public static MnemoConfig defaults() {
+        return load(null, Map.of(), List.of());
+    }
+
+    public static MnemoConfig load(Path file, Map<String, String> env, List<String> sets) {
+        LinkedHashMap<String, Object> values = new LinkedHashMap<>();
+        LinkedHashMap<String, String> sources = new LinkedHashMap<>();
+        apply(flattenYaml(defaultsText(), "defaults"), "defaults", values, sources);
+        for (ConfigSchema.Key k : ConfigSchema.keys()) {
+            if (!values.containsKey(k.name)) {
+                throw new ConfigException("packaged defaults lack key '" + k.name + "'");
+            }
+        }
+        if (file != null) {
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+            }
+            apply(flattenYaml(text, file.toString()), file.toString(), values, sources);
+        }
+        Map<String, Object> fromEnv = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            if (!e.getKey().startsWith("HAIM_")) {
+                continue;
+            }
+            String key = keyForEnv(e.getKey());
+            if (key == null) {
+                String guess = ConfigSchema.closest(("haim." + e.getKey().substring(5)).toLowerCase(java.util.Locale.ROOT).replace('_', '.'));
+                throw new ConfigException("unknown config variable " + e.getKey()
+                        + (guess != null ? " (did you mean " + ConfigSchema.envName(guess) + "?)" : ""));
+            }
+            fromEnv.put(key, e.getValue());
+            sources.put(key, "env " + e.getKey());
+        }
+        apply(fromEnv, null, values, sources);
+        Map<String, Object> fromSet = new LinkedHashMap<>();
+        for (String s : sets) {
+            int eq = s.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--set expects key=value, got '" + s + "'");
+            }
+            String key = s.substring(0, eq).trim();
+            if (!key.startsWith("haim.")) {
+                key = "haim." + key;
+            }
+            fromSet.put(key, s.substring(eq + 1));
+            sources.put(key, "--set");
+        }
+        apply(fromSet, "--set", values, sources);
+        crossChecks(values, sources);
+        return new MnemoConfig(values, sources);
+    }
+
+    private static String keyForEnv(String var) {
+        for (ConfigSchema.Key k : ConfigSchema.keys()) {
+            if (ConfigSchema.envName(k.name).equals(var)) {
+                return k.name;
+            }
+        }
+        return null;
+    }
+
+    public static String defaultsText() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
+            if (in == null) {
+                throw new ConfigException("packaged defaults " + DEFAULTS_RESOURCE + " are missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read packaged defaults: " + e.getMessage());
+        }
+    }
+
+    /** Nested YAML maps → dotted keys. */
+    static Map<String, Object> flattenYaml(String text, String origin) {
+        Object root;
+        try {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+        } catch (RuntimeException e) {
+            throw new ConfigException(origin + " is not valid YAML: " + e.getMessage());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (root == null) {
+            return out;
+        }
+        if (!(root instanceof Map)) {
+            throw new ConfigException(origin + " must be a YAML map with a top-level 'haim:' key");
+        }
+        flatten("", (Map<?, ?>) root, out, origin);
+        return out;
+    }
+
+    private static void flatten(String prefix, Map<?, ?> m, Map<String, Object> out, String origin) {
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            String key = prefix + e.getKey();
+            if (e.getValue() instanceof Map) {
+                flatten(key + ".", (Map<?, ?>) e.getValue(), out, origin);
+            } else if (e.getValue() instanceof List) {
+                throw new ConfigException(key + ": lists are not supported here (" + origin + ")");
+            } else {
+                out.put(key, e.getValue());
+            }
+        }
+    }
+
+    private static void apply(Map<String, Object> layer, String origin, Map<String, Object> values, Map<String, String> sources) {
+        for (Map.Entry<String, Object> e : layer.entrySet()) {
+            String name = e.getKey();
+            String from = origin != null ? origin : sources.get(name);
+            ConfigSchema.Key key = ConfigSchema.key(name);
+            if (key == null) {
+                String guess = ConfigSchema.closest(name);
+                throw new ConfigException("unknown config key '" + name + "' (" + from + ")"
+                        + (guess != null ? "; did you mean '" + guess + "'?" : ""));
+            }
+            if (e.getValue() == null) {
+                throw new ConfigException(name + ": has no value (" + from + ")");
+            }
+            Object v = coerce(key, e.getValue(), from);
+            String err = key.check(v);
+            if (err != null) {
+                throw new ConfigException(name + ": " + err + " (" + from + ")");
+            }
+            values.put(name, v);
+            if (origin != null) {
+                sources.put(name, origin);
+            }
+        }
+    }
+
+    private static Object coerce(ConfigSchema.Key key, Object raw, String from) {
+        String bad = key.name + ": expected " + key.type.name().toLowerCase() + ", got '" + raw + "' (" + from + ")";
+        try {
+            switch (key.type) {
+                case INT:
+                    if (raw instanceof Integer) return raw;
+                    if (raw instanceof String) return Integer.parseInt(((String) raw).trim().replace("_", ""));
+                    if (raw instanceof Long) return Math.toIntExact((Long) raw);
+                    throw new ConfigException(bad);
+                case LONG:
+                    if (raw instanceof Integer || raw instanceof Long) return ((Number) raw).longValue();
+                    if (raw instanceof java.math.BigInteger) return ((java.math.BigInteger) raw).longValueExact();
+                    if (raw instanceof String) return Long.parseLong(((String) raw).trim().replace("_", ""));
+                    throw new ConfigException(bad);
+                case DOUBLE:
+                    if (raw instanceof Number && !(raw instanceof java.math.BigInteger)) return ((Number) raw).doubleValue();
+                    if (raw instanceof String) {
+                        double d = Double.parseDouble(((String) raw).trim());
+                        if (!Double.isFinite(d)) throw new ConfigException(bad);
+                        return d;
+                    }
+                    throw new ConfigException(bad);
+                case BOOL:
+                    if (raw instanceof Boolean) return raw;
+                    if (raw instanceof String) {
+                        String s = ((String) raw).trim().toLowerCase(java.util.Locale.ROOT);
+                        if (s.equals("true")) return true;
+                        if (s.equals("false")) return false;
+                    }
+                    throw new ConfigException(bad);
+                default:
+                    if (raw instanceof Map || raw instanceof List) throw new ConfigException(bad);
+                    return raw.toString();
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new ConfigException(bad);
+        }
+    }
+
+    private static void crossChecks(Map<String, Object> v, Map<String, String> sources) {
+        double hot = ((Number) v.get("haim.tiers.hot.ltp_threshold_min")).doubleValue();
+        double warm = ((Number) v.get("haim.tiers.warm.ltp_threshold_min")).doubleValue();
+        if (warm >= hot) {
+            throw new ConfigException("haim.tiers.warm.ltp_threshold_min (" + warm + ", "
+                    + sources.get("haim.tiers.warm.ltp_threshold_min") + ") must be below haim.tiers.hot.ltp_threshold_min ("
+                    + hot + ", " + sources.get("haim.tiers.hot.ltp_threshold_min") + ")");
+        }
+        int dim = (Integer) v.get("haim.dimensionality");
+        int maxEvent = (Integer) v.get("haim.codec.max_event_bytes");
+        if (maxEvent < dim + 512) {
+            throw new ConfigException("haim.codec.max_event_bytes (" + maxEvent + ") must leave room for an unpacked HDV of "
+                    + "haim.dimensionality=" + dim + " bytes plus 512 bytes of fields");
+        }
+    }
+
+    /** Key → one-line comment, read from the YAML text (our file's `key: value  # comment` lines). */
+    public static Map<String, String> comments(String yamlText) {
+        Map<String, String> out = new LinkedHashMap<>();
+        List<String> stack = new ArrayList<>();
+        for (String line : yamlText.split("\n")) {
+            String stripped = line.strip();
+            if (stripped.isEmpty() || stripped.startsWith("#")) {
+                continue;
+            }
+            int indent = (line.length() - line.stripLeading().length()) / 2;
+            int colon = stripped.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String name = stripped.substring(0, colon);
+            while (stack.size() > indent) {
+                stack.remove(stack.size() - 1);
+            }
+            String rest = stripped.substring(colon + 1).strip();
+            if (rest.isEmpty()) {
+                stack.add(name);
+                continue;
+            }
+            int hash = rest.indexOf("  #");
+            String key = String.join(".", stack) + "." + name;
+            out.put(key, hash >= 0 ? rest.substring(hash + 3).strip() : "");
+        }
+        return out;
+    }
+}

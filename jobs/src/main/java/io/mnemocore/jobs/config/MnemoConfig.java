@@ -1,0 +1,71 @@
+package io.mnemocore.jobs.config;
+
+import io.mnemocore.operators.codec.CodecLimits;
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The effective, validated configuration: typed values plus where each one came from. */
+public final class MnemoConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final LinkedHashMap<String, Object> values;
+    private final LinkedHashMap<String, String> sources;
+
+    MnemoConfig(LinkedHashMap<String, Object> values, LinkedHashMap<String, String> sources) {
+        this.values = values;
+        this.sources = sources;
+    }
+
+    private Object get(String key) {
+        Object v = values.get(key);
+        if (v == null) {
+            throw new ConfigException("unknown config key '" + key + "'");
+        }
+        return v;
+    }
+
+    public int getInt(String key) {
+        return ((Number) get(key)).intValue();
+    }
+
+    public long getLong(String key) {
+        return ((Number) get(key)).longValue();
+    }
+
+    public double getDouble(String key) {
+        return ((Number) get(key)).doubleValue();
+    }
+
+    public boolean getBool(String key) {
+        return (Boolean) get(key);
+    }
+
+    public String getString(String key) {
+        return get(key).toString();
+    }
+
+    public int dimensionality() {
+        return getInt("haim.dimensionality");
+    }
+
+    public CodecLimits codecLimits() {
+        return new CodecLimits(dimensionality(),
+                getInt("haim.codec.max_event_bytes"),
+                getInt("haim.codec.max_id_length"),
+                getInt("haim.codec.max_text_length"),
+                getInt("haim.codec.max_payload_bytes"),
+                getInt("haim.codec.max_k"),
+                getInt("haim.codec.max_memory_ids"));
+    }
+
+    /** "defaults", a file path, "env HAIM_…" or "--set". */
+    public String source(String key) {
+        return sources.get(key);
+    }
+
+    public Map<String, Object> asMap() {
+        return Collections.unmodifiableMap(values);
+    }
+}
