@@ -203,6 +203,15 @@ public final class ConfigLoader {
                     + sources.get("haim.tiers.warm.ltp_threshold_min") + ") must be below haim.tiers.hot.ltp_threshold_min ("
                     + hot + ", " + sources.get("haim.tiers.hot.ltp_threshold_min") + ")");
         }
+        double hotMin = hot, hyst = ((Number) v.get("haim.ltp.hysteresis")).doubleValue();
+        if (hotMin + hyst > 1.0) {
+            throw new ConfigException("haim.ltp.hysteresis (" + hyst + ") plus haim.tiers.hot.ltp_threshold_min ("
+                    + hotMin + ") exceeds 1: a WARM memory could never be promoted");
+        }
+        double halfLifeDays = ((Number) v.get("haim.ltp.half_life_hours")).doubleValue() / 24.0;
+        if (((Number) v.get("haim.ltp.max_half_life_days")).doubleValue() < halfLifeDays) {
+            throw new ConfigException("haim.ltp.max_half_life_days must be at least haim.ltp.half_life_hours / 24");
+        }
         int dim = (Integer) v.get("haim.dimensionality");
         int maxEvent = (Integer) v.get("haim.codec.max_event_bytes");
         if (maxEvent < dim + 512) {

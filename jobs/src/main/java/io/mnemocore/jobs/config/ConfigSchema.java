@@ -103,6 +103,29 @@ public final class ConfigSchema {
         str("haim.redis.stream_key", ".{1,256}", "a non-empty stream key");
         num("haim.redis.max_connections", Type.INT, 1, 1024);
         num("haim.redis.socket_timeout", Type.DOUBLE, 0.001, 3600);
+        str("haim.redis.consumer_group", "[A-Za-z0-9_.:-]{1,128}", "a group name");
+        num("haim.redis.consumers_per_stream", Type.INT, 0, 4096);
+        num("haim.redis.batch_size", Type.INT, 1, 100_000);
+        num("haim.redis.block_ms", Type.INT, 1, 60_000);
+        bool("haim.redis.tenant_streams");
+        num("haim.redis.discovery_interval_s", Type.INT, 1, 86_400);
+        str("haim.redis.dlq_stream", ".{1,256}", "a non-empty stream key");
+        str("haim.redis.transitions_stream", ".{1,256}", "a non-empty stream key");
+        num("haim.redis.output_maxlen", Type.LONG, 1, Long.MAX_VALUE);
+
+        num("haim.ltp.initial_strength", Type.DOUBLE, 0, 1);
+        num("haim.ltp.half_life_hours", Type.DOUBLE, 1e-6, 1e6);
+        num("haim.ltp.reinforcement", Type.DOUBLE, 0, 1);
+        num("haim.ltp.half_life_growth", Type.DOUBLE, 1, 100);
+        num("haim.ltp.max_half_life_days", Type.DOUBLE, 1e-6, 1e6);
+        num("haim.ltp.hysteresis", Type.DOUBLE, 0, 0.5);
+        num("haim.ltp.time_scale", Type.DOUBLE, 1e-6, 1e9);
+
+        num("haim.job.parallelism", Type.INT, 0, 4096);
+        num("haim.job.max_parallelism", Type.INT, 1, 32768);
+        num("haim.job.checkpoint_interval_ms", Type.LONG, 100, 86_400_000);
+        num("haim.job.max_event_delay_ms", Type.LONG, 0, 86_400_000);
+        num("haim.job.idle_timeout_ms", Type.LONG, 1, 86_400_000);
 
         bool("haim.gpu.enabled");
         str("haim.gpu.device", "cuda:[0-9]+", "cuda:N");

@@ -1,0 +1,41 @@
+package io.mnemocore.operators.ingest;
+
+import io.mnemocore.operators.codec.EventType;
+import io.mnemocore.operators.codec.MemoryEvent;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Sends per-memory events (write, access, delete, and one trigger per named memory) on to the
+ * consolidator, and query-path events (query, inference.predict) to {@link #QUERIES}.
+ */
+public final class EventRouter extends ProcessFunction<MemoryEvent, MemoryEvent> {
+    private static final long serialVersionUID = 1L;
+    public static final OutputTag<MemoryEvent> QUERIES = new OutputTag<>("queries") {};
+
+    /** The consolidator's key: tenant and memory id ('/' cannot occur in a tenant). */
+    public static String key(MemoryEvent e) {
+        return e.tenant + "/" + e.memoryId;
+    }
+
+    @Override
+    public void processElement(MemoryEvent e, Context ctx, Collector<MemoryEvent> out) {
+        if (e.type == EventType.QUERY || e.type == EventType.INFERENCE_PREDICT) {
+            ctx.output(QUERIES, e);
+        } else if (e.type == EventType.CONSOLIDATION_TRIGGER) {
+            for (String id : e.memoryIds) {
+                MemoryEvent one = new MemoryEvent();
+                one.type = EventType.CONSOLIDATION_TRIGGER;
+                one.tenant = e.tenant;
+                one.tier = e.tier;
+                one.memoryId = id;
+                one.timestamp = e.timestamp;
+                one.sourceId = e.sourceId;
+                out.collect(one);
+            }
+        } else {
+            out.collect(e);
+        }
+    }
+}

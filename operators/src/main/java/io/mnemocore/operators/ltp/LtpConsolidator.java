@@ -1,0 +1,271 @@
+package io.mnemocore.operators.ltp;
+
+import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.ingest.DlqRecord;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Keeps every memory's LTP state (keyed by tenant/memory_id, RocksDB in production) and decides
+ * its tier. Strength is computed lazily from the last update; one event-time timer per memory
+ * sits at the analytically computed next transition, so nothing polls. Transitions go out as
+ * typed {@link Transition}s; accesses to unknown memories go to the {@link #REJECTED} side output.
+ *
+ * <p>State and timers are checkpointed together, so after a restore every transition happens once:
+ * a timer that already fired is gone from the restored state, one that had not is still there.
+ */
+public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEvent, Transition> {
+    private static final long serialVersionUID = 1L;
+    public static final OutputTag<DlqRecord> REJECTED = new OutputTag<>("rejected") {};
+    public static final String STATE_NAME = "memory";
+
+    private final LtpModel model;
+    private transient ValueState<MemoryState> state;
+    private transient Map<Tier, Counter> writes;
+    private transient Map<TransitionKind, Counter> transitions;
+    private transient Histogram strengths;
+    private transient Counter rewrites;
+
+    public LtpConsolidator(LtpModel model) {
+        this.model = model;
+    }
+
+    public static ValueStateDescriptor<MemoryState> stateDescriptor() {
+        return new ValueStateDescriptor<>(STATE_NAME, MemoryState.class);
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        state = getRuntimeContext().getState(stateDescriptor());
+        var metrics = getRuntimeContext().getMetricGroup();
+        writes = new EnumMap<>(Tier.class);
+        for (Tier t : Tier.values()) {
+            writes.put(t, metrics.addGroup("tier", t.name().toLowerCase()).counter("haim_memory_writes_total"));
+        }
+        transitions = new EnumMap<>(TransitionKind.class);
+        for (TransitionKind k : TransitionKind.values()) {
+            transitions.put(k, metrics.addGroup("kind", k.name().toLowerCase()).counter("haim_transitions_total"));
+        }
+        strengths = metrics.histogram("haim_ltp_strength", new DescriptiveStatisticsHistogram(10_000));
+        rewrites = metrics.counter("haim_memory_rewrites_total");
+    }
+
+    private static String tenantOf(String key) {
+        return key.substring(0, key.indexOf('/'));
+    }
+
+    private static String memoryIdOf(String key) {
+        return key.substring(key.indexOf('/') + 1);
+    }
+
+    @Override
+    public void processElement(MemoryEvent e, Context ctx, Collector<Transition> out) throws Exception {
+        MemoryState s = state.value();
+        long now = s == null ? e.timestamp : Math.max(e.timestamp, s.updatedMs);
+        switch (e.type) {
+            case MEMORY_WRITE:
+                s = write(e, s, now, ctx, out);
+                break;
+            case MEMORY_ACCESS:
+                if (s == null) {
+                    reject(e, ctx, "memory.access for a memory that does not exist (or was deleted)");
+                    return;
+                }
+                access(s, e, now, ctx, out);
+                break;
+            case MEMORY_DELETE:
+                if (s != null) {
+                    emit(out, ctx, s, TransitionKind.DELETED, s.tier, null, now, "delete", false);
+                    if (s.timerMs != Long.MAX_VALUE) {
+                        ctx.timerService().deleteEventTimeTimer(s.timerMs);
+                    }
+                    state.clear();
+                }
+                return;
+            case CONSOLIDATION_TRIGGER:
+                if (s == null) {
+                    reject(e, ctx, "consolidation.trigger names a memory that does not exist (or was deleted)");
+                    return;
+                }
+                trigger(s, e.tier, now, ctx, out);
+                break;
+            default:
+                throw new IllegalArgumentException("the consolidator does not handle " + e.type);
+        }
+        schedule(s, ctx);
+        strengths.update(Math.round(s.strength * 1000));
+        state.update(s);
+    }
+
+    private MemoryState write(MemoryEvent e, MemoryState s, long now, Context ctx, Collector<Transition> out) {
+        if (s == null) {
+            s = new MemoryState();
+            s.createdMs = now;
+            s.lastAccessMs = now;
+            s.updatedMs = now;
+            s.halfLifeMs = model.params().halfLifeMs;
+            s.strength = Double.isNaN(e.ltpStrength) ? model.params().initialStrength : e.ltpStrength;
+            s.tier = model.tierOnWrite(s.strength);
+            s.contextId = e.contextId;
+            s.hdv = e.hdv;
+            s.payload = e.payload;
+            s.writes = 1;
+            writes.get(s.tier).inc();
+            emit(out, ctx, s, TransitionKind.CREATED, null, s.tier, now, "write", true);
+            return s;
+        }
+        // A new version of an existing memory: new content, and the write counts as a use.
+        rewrites.inc();
+        double current = model.strengthAt(s.strength, s.updatedMs, s.halfLifeMs, now);
+        s.strength = Double.isNaN(e.ltpStrength) ? model.reinforce(current, 1) : e.ltpStrength;
+        s.updatedMs = now;
+        s.lastAccessMs = now;
+        s.writes++;
+        s.contextId = e.contextId;
+        s.hdv = e.hdv;
+        s.payload = e.payload;
+        Tier from = s.tier;
+        if (from == Tier.WARM && model.promotes(s.strength)) {
+            s.tier = Tier.HOT;
+            emit(out, ctx, s, TransitionKind.WARM_TO_HOT, from, Tier.HOT, now, "write", true);
+        } else {
+            if (from == Tier.COLD) { // the new content makes the archived copy obsolete
+                s.tier = model.tierOnWrite(s.strength);
+                s.archive = null;
+            }
+            emit(out, ctx, s, TransitionKind.UPDATED, from, s.tier, now, "write", true);
+        }
+        writes.get(s.tier).inc();
+        return s;
+    }
+
+    private void access(MemoryState s, MemoryEvent e, long now, Context ctx, Collector<Transition> out) {
+        int n = Math.max(1, e.accessCount);
+        double current = model.strengthAt(s.strength, s.updatedMs, s.halfLifeMs, now);
+        s.strength = model.reinforce(current, n);
+        s.halfLifeMs = model.grownHalfLife(s.halfLifeMs);
+        s.updatedMs = now;
+        s.accessCount += n;
+        s.lastAccessMs = Math.max(now, e.lastAccess);
+        switch (s.tier) {
+            case HOT:
+                emit(out, ctx, s, TransitionKind.HOT_TOUCH, Tier.HOT, Tier.HOT, now, "access", false);
+                break;
+            case WARM:
+                if (model.promotes(s.strength)) {
+                    s.tier = Tier.HOT;
+                    emit(out, ctx, s, TransitionKind.WARM_TO_HOT, Tier.WARM, Tier.HOT, now, "access", true);
+                }
+                break;
+            default:
+                emit(out, ctx, s, TransitionKind.COLD_REACTIVATION, Tier.COLD, Tier.COLD, now, "access", false);
+        }
+    }
+
+    private void trigger(MemoryState s, String what, long now, Context ctx, Collector<Transition> out) {
+        double current = model.strengthAt(s.strength, s.updatedMs, s.halfLifeMs, now);
+        switch (what) {
+            case "hot_to_warm":
+                if (s.tier == Tier.HOT) {
+                    s.strength = current;
+                    s.updatedMs = now;
+                    s.tier = Tier.WARM;
+                    emit(out, ctx, s, TransitionKind.HOT_TO_WARM, Tier.HOT, Tier.WARM, now, "trigger", true);
+                }
+                break;
+            case "warm_to_cold":
+                if (s.tier == Tier.WARM) {
+                    s.strength = current;
+                    s.updatedMs = now;
+                    archive(s, now, "trigger", ctx, out);
+                }
+                break;
+            case "rehydrate":
+                if (s.tier == Tier.COLD) {
+                    emit(out, ctx, s, TransitionKind.COLD_REACTIVATION, Tier.COLD, Tier.COLD, now, "trigger", false);
+                }
+                break;
+            default:
+                throw new IllegalArgumentException("unknown trigger tier " + what);
+        }
+    }
+
+    private void archive(MemoryState s, long now, String reason, Context ctx, Collector<Transition> out) {
+        s.tier = Tier.COLD;
+        emit(out, ctx, s, TransitionKind.WARM_TO_COLD, Tier.WARM, Tier.COLD, now, reason, true);
+        // From here on the archive holds the vector and payload; state keeps only the facts.
+        s.hdv = null;
+        s.payload = null;
+    }
+
+    @Override
+    public void onTimer(long t, OnTimerContext ctx, Collector<Transition> out) throws Exception {
+        MemoryState s = state.value();
+        if (s == null || t != s.timerMs) {
+            return; // superseded by a later reschedule
+        }
+        s.timerMs = Long.MAX_VALUE;
+        double current = model.strengthAt(s.strength, s.updatedMs, s.halfLifeMs, t);
+        if (s.tier == Tier.HOT && current < model.params().hotMin) {
+            s.strength = current;
+            s.updatedMs = t;
+            s.tier = Tier.WARM;
+            emit(out, ctx, s, TransitionKind.HOT_TO_WARM, Tier.HOT, Tier.WARM, t, "decay", true);
+        } else if (s.tier == Tier.WARM && t >= model.nextTransitionAt(Tier.WARM, s.strength, s.updatedMs, s.halfLifeMs, s.lastAccessMs)) {
+            s.strength = current;
+            s.updatedMs = t;
+            archive(s, t, "idle", ctx, out);
+        }
+        schedule(s, ctx);
+        state.update(s);
+    }
+
+    private void schedule(MemoryState s, Context ctx) {
+        long next = model.nextTransitionAt(s.tier, s.strength, s.updatedMs, s.halfLifeMs, s.lastAccessMs);
+        if (next != s.timerMs) {
+            if (s.timerMs != Long.MAX_VALUE) {
+                ctx.timerService().deleteEventTimeTimer(s.timerMs);
+            }
+            if (next != Long.MAX_VALUE) {
+                ctx.timerService().registerEventTimeTimer(next);
+            }
+            s.timerMs = next;
+        }
+    }
+
+    private void emit(Collector<Transition> out, Context ctx, MemoryState s, TransitionKind kind, Tier from, Tier to,
+                      long at, String reason, boolean withContent) {
+        String key = ctx.getCurrentKey();
+        Transition t = new Transition();
+        t.kind = kind;
+        t.tenant = tenantOf(key);
+        t.memoryId = memoryIdOf(key);
+        t.contextId = s.contextId;
+        t.fromTier = from;
+        t.toTier = to;
+        t.strength = s.strength;
+        t.atMs = at;
+        t.accessCount = s.accessCount;
+        t.reason = reason;
+        t.archive = s.archive;
+        if (withContent) {
+            t.hdv = s.hdv;
+            t.payload = s.payload;
+        }
+        transitions.get(kind).inc();
+        out.collect(t);
+    }
+
+    private void reject(MemoryEvent e, Context ctx, String detail) {
+        ctx.output(REJECTED, new DlqRecord("unknown_memory", detail, null, e.sourceId, e.tenant, null, e.timestamp));
+    }
+}

@@ -1,0 +1,160 @@
+package io.mnemocore.operators.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * The stream commands the job needs, on Jedis' raw binary interface: msgpack payloads must stay
+ * bytes, and Jedis' typed stream replies decode field values as strings.
+ */
+public final class RedisStreams {
+    private RedisStreams() {}
+
+    /** A stream entry as raw bytes: id plus field/value pairs. */
+    public static final class Entry {
+        public final String id;
+        public final List<byte[]> fields;
+
+        Entry(String id, List<byte[]> fields) {
+            this.id = id;
+            this.fields = fields;
+        }
+
+        public byte[] field(String name) {
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i + 1 < fields.size(); i += 2) {
+                if (java.util.Arrays.equals(fields.get(i), n)) {
+                    return fields.get(i + 1);
+                }
+            }
+            return null;
+        }
+    }
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String s(Object o) {
+        return new String((byte[]) o, StandardCharsets.UTF_8);
+    }
+
+    /** XGROUP CREATE key group 0 MKSTREAM; an existing group is fine. */
+    public static void ensureGroup(UnifiedJedis redis, String stream, String group) {
+        try {
+            redis.sendCommand(Protocol.Command.XGROUP, b("CREATE"), b(stream), b(group), b("0"), b("MKSTREAM"));
+        } catch (JedisDataException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * XREADGROUP GROUP g c COUNT n [BLOCK ms] STREAMS key id. With id {@code >} it returns new
+     * entries; with an explicit id it returns this consumer's pending entries after that id.
+     */
+    public static List<Entry> readGroup(UnifiedJedis redis, String group, String consumer, String stream,
+                                        String id, int count, long blockMs) {
+        List<byte[]> args = new ArrayList<>();
+        args.add(b("GROUP"));
+        args.add(b(group));
+        args.add(b(consumer));
+        args.add(b("COUNT"));
+        args.add(b(Integer.toString(count)));
+        if (blockMs > 0) {
+            args.add(b("BLOCK"));
+            args.add(b(Long.toString(blockMs)));
+        }
+        args.add(b("STREAMS"));
+        args.add(b(stream));
+        args.add(b(id));
+        Object reply = redis.sendBlockingCommand(Protocol.Command.XREADGROUP, args.toArray(new byte[0][]));
+        List<Entry> out = new ArrayList<>();
+        if (reply == null) {
+            return out;
+        }
+        for (Object streamReply : (List<?>) reply) {
+            List<?> pair = (List<?>) streamReply;
+            for (Object e : (List<?>) pair.get(1)) {
+                List<?> entry = (List<?>) e;
+                List<byte[]> fields = new ArrayList<>();
+                if (entry.get(1) != null) { // a pending entry that was trimmed away has no fields
+                    for (Object f : (List<?>) entry.get(1)) {
+                        fields.add((byte[]) f);
+                    }
+                }
+                out.add(new Entry(s(entry.get(0)), fields));
+            }
+        }
+        return out;
+    }
+
+    public static long ack(UnifiedJedis redis, String stream, String group, List<String> ids) {
+        long acked = 0;
+        for (int from = 0; from < ids.size(); from += 10_000) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 10_000));
+            byte[][] args = new byte[chunk.size() + 2][];
+            args[0] = b(stream);
+            args[1] = b(group);
+            for (int i = 0; i < chunk.size(); i++) {
+                args[i + 2] = b(chunk.get(i));
+            }
+            acked += (Long) redis.sendCommand(Protocol.Command.XACK, args);
+        }
+        return acked;
+    }
+
+    /** What XINFO GROUPS says about one group; -1 / null where Redis does not report it. */
+    public static final class GroupInfo {
+        public final long lag;
+        public final long pending;
+        public final String lastDeliveredId;
+
+        GroupInfo(long lag, long pending, String lastDeliveredId) {
+            this.lag = lag;
+            this.pending = pending;
+            this.lastDeliveredId = lastDeliveredId;
+        }
+    }
+
+    public static GroupInfo groupInfo(UnifiedJedis redis, String stream, String group) {
+        Object reply = redis.sendCommand(Protocol.Command.XINFO, b("GROUPS"), b(stream));
+        for (Object g : (List<?>) reply) {
+            List<?> kv = (List<?>) g;
+            String name = null, last = null;
+            long lag = -1, pending = -1;
+            for (int i = 0; i + 1 < kv.size(); i += 2) {
+                String k = s(kv.get(i));
+                Object v = kv.get(i + 1);
+                if (k.equals("name")) name = s(v);
+                else if (k.equals("pending")) pending = (Long) v;
+                else if (k.equals("lag") && v instanceof Long) lag = (Long) v;
+                else if (k.equals("last-delivered-id")) last = s(v);
+            }
+            if (group.equals(name)) {
+                return new GroupInfo(lag, pending, last);
+            }
+        }
+        return new GroupInfo(-1, -1, null);
+    }
+
+    /** Stream keys matching a glob, via SCAN ... TYPE stream. */
+    public static List<String> scanStreams(UnifiedJedis redis, String pattern) {
+        List<String> keys = new ArrayList<>();
+        String cursor = "0";
+        do {
+            List<?> reply = (List<?>) redis.sendCommand(Protocol.Command.SCAN, b(cursor), b("MATCH"), b(pattern),
+                    b("COUNT"), b("1000"), b("TYPE"), b("stream"));
+            cursor = s(reply.get(0));
+            for (Object k : (List<?>) reply.get(1)) {
+                keys.add(s(k));
+            }
+        } while (!cursor.equals("0"));
+        return keys;
+    }
+}

@@ -1,0 +1,112 @@
+package io.mnemocore.operators.redis.sink;
+
+import static io.mnemocore.operators.redis.sink.RedisStreamSink.utf8;
+
+import io.mnemocore.operators.codec.EventCodec;
+import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.ingest.DlqRecord;
+import io.mnemocore.operators.ltp.Transition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** How DLQ records, transitions and fed-back events look as stream entries. */
+public final class EntrySerializers {
+    private EntrySerializers() {}
+
+    private static void put(List<byte[]> f, String k, String v) {
+        if (v != null) {
+            f.add(utf8(k));
+            f.add(utf8(v));
+        }
+    }
+
+    /** {@code haim:dlq}: reason, detail, source stream and id, tenant, the original bytes. */
+    public static final class Dlq implements RedisStreamSink.EntrySerializer<DlqRecord> {
+        private static final long serialVersionUID = 1L;
+        private final String stream;
+
+        public Dlq(String stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public String stream(DlqRecord r) {
+            return stream;
+        }
+
+        @Override
+        public List<byte[]> fields(DlqRecord r) {
+            List<byte[]> f = new ArrayList<>();
+            put(f, "reason", r.reason);
+            put(f, "detail", r.detail);
+            put(f, "source_stream", r.sourceStream);
+            put(f, "source_id", r.sourceId);
+            put(f, "tenant", r.tenant);
+            put(f, "at", Long.toString(r.atMs));
+            if (r.data != null) {
+                f.add(utf8("data"));
+                f.add(r.data);
+            }
+            return f;
+        }
+    }
+
+    /** {@code haim:transitions}, the audit log: one entry per transition, with its dedupe id. */
+    public static final class TransitionLog implements RedisStreamSink.EntrySerializer<Transition> {
+        private static final long serialVersionUID = 1L;
+        private final String stream;
+
+        public TransitionLog(String stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public String stream(Transition t) {
+            return stream;
+        }
+
+        @Override
+        public List<byte[]> fields(Transition t) {
+            List<byte[]> f = new ArrayList<>();
+            put(f, "id", t.id());
+            put(f, "kind", t.kind.name().toLowerCase(Locale.ROOT));
+            put(f, "tenant", t.tenant);
+            put(f, "memory_id", t.memoryId);
+            put(f, "from", t.fromTier == null ? null : t.fromTier.name().toLowerCase(Locale.ROOT));
+            put(f, "to", t.toTier == null ? null : t.toTier.name().toLowerCase(Locale.ROOT));
+            put(f, "strength", String.format(Locale.ROOT, "%.6f", t.strength));
+            put(f, "at", Long.toString(t.atMs));
+            put(f, "access_count", Integer.toString(t.accessCount));
+            put(f, "reason", t.reason);
+            put(f, "context_id", t.contextId);
+            put(f, "archive", t.archive);
+            return f;
+        }
+    }
+
+    /** Events the job writes back onto the bus (e.g. HOT evictions), msgpack in field {@code data}. */
+    public static final class Events implements RedisStreamSink.EntrySerializer<MemoryEvent> {
+        private static final long serialVersionUID = 1L;
+        private final String stream;
+        private final EventCodec codec;
+
+        public Events(String stream, EventCodec codec) {
+            this.stream = stream;
+            this.codec = codec;
+        }
+
+        @Override
+        public String stream(MemoryEvent e) {
+            return stream;
+        }
+
+        @Override
+        public List<byte[]> fields(MemoryEvent e) {
+            List<byte[]> f = new ArrayList<>(2);
+            f.add(utf8("data"));
+            f.add(codec.encode(e));
+            return f;
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package io.mnemocore.operators.redis.source.reader;
+
+import io.mnemocore.operators.redis.Backoff;
+import io.mnemocore.operators.redis.RedisStreamEntry;
+import io.mnemocore.operators.redis.RedisStreams;
+import io.mnemocore.operators.redis.StreamIds;
+import io.mnemocore.operators.redis.source.RedisSourceOptions;
+import io.mnemocore.operators.redis.source.split.RedisStreamSplit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.connector.base.source.reader.RecordsBySplits;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.groups.SourceReaderMetricGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Fetches entries for the splits of one reader (runs on the fetcher thread).
+ *
+ * <p>A newly assigned split first drains its consumer's pending entries list (XREADGROUP from id
+ * 0): entries up to the split's last-delivered id are already in the restored state and are only
+ * acknowledged; later ones are emitted again as redelivered. Then it reads new entries with
+ * {@code >}. When Redis is unreachable it backs off and retries; nothing is skipped.
+ */
+final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, RedisStreamSplit> {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisStreamSplitReader.class);
+    private static final long METRICS_INTERVAL_MS = 5_000;
+
+    private static final class Progress {
+        final RedisStreamSplit split;
+        boolean groupReady;
+        boolean recovering = true;
+        String pendingCursor = StreamIds.ZERO;
+        long emitted;
+
+        Progress(RedisStreamSplit split) {
+            this.split = split;
+            this.emitted = split.emitted();
+        }
+    }
+
+    private final RedisSourceOptions options;
+    private final Map<String, Progress> splits = new LinkedHashMap<>();
+    private final Backoff backoff = new Backoff(100, 5_000);
+    private final Counter redelivered;
+    private final Counter skippedAlreadyInState;
+    private final Counter reconnects;
+    private volatile long groupLag;
+    private volatile long groupPending;
+    private long lastMetricsAt;
+    private int cursor;
+    private JedisPooled redis;
+
+    RedisStreamSplitReader(RedisSourceOptions options, SourceReaderMetricGroup metrics) {
+        this.options = options;
+        this.redelivered = metrics.counter("haim_source_redelivered_total");
+        this.skippedAlreadyInState = metrics.counter("haim_source_skipped_in_state_total");
+        this.reconnects = metrics.counter("haim_source_reconnects_total");
+        metrics.gauge("haim_source_group_lag", () -> groupLag);
+        metrics.gauge("haim_source_group_pending", () -> groupPending);
+    }
+
+    private JedisPooled redis() {
+        if (redis == null) {
+            redis = options.connection.createClient();
+        }
+        return redis;
+    }
+
+    @Override
+    public RecordsWithSplitIds<RedisStreamEntry> fetch() {
+        RecordsBySplits.Builder<RedisStreamEntry> out = new RecordsBySplits.Builder<>();
+        if (splits.isEmpty()) {
+            sleepQuietly(Math.min(100, options.blockMs));
+            return out.build();
+        }
+        List<Progress> all = new ArrayList<>(splits.values());
+        Progress p = all.get(Math.floorMod(cursor++, all.size()));
+        try {
+            fetchSplit(p, all.size(), out);
+            maybeUpdateMetrics();
+            backoff.reset();
+        } catch (JedisDataException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                // The group or stream vanished (e.g. Redis restarted without persistence): recreate it.
+                LOG.warn("consumer group {} missing on {}; recreating it", options.group, p.split.streamKey());
+                p.groupReady = false;
+            } else {
+                LOG.warn("Redis rejected a read on {}: {}", p.split.streamKey(), e.toString());
+                sleepQuietly(backoff.nextDelayMs());
+            }
+        } catch (JedisConnectionException e) {
+            reconnects.inc();
+            long delay = backoff.nextDelayMs();
+            LOG.warn("Redis unreachable at {} ({}); retrying in {} ms", options.connection, e.getMessage(), delay);
+            sleepQuietly(delay);
+        } catch (JedisException e) {
+            LOG.warn("Redis error on {}: {}", p.split.streamKey(), e.toString());
+            sleepQuietly(backoff.nextDelayMs());
+        }
+        return out.build();
+    }
+
+    private void fetchSplit(Progress p, int splitCount, RecordsBySplits.Builder<RedisStreamEntry> out) {
+        RedisStreamSplit s = p.split;
+        if (!p.groupReady) {
+            RedisStreams.ensureGroup(redis(), s.streamKey(), options.group);
+            p.groupReady = true;
+        }
+        if (p.recovering) {
+            List<RedisStreams.Entry> entries = RedisStreams.readGroup(redis(), options.group, s.consumer(),
+                    s.streamKey(), p.pendingCursor, options.batchSize, 0);
+            if (entries.isEmpty()) {
+                p.recovering = false;
+                LOG.info("split {} recovered its pending entries; reading new ones", s.splitId());
+                return;
+            }
+            List<String> alreadyInState = new ArrayList<>();
+            for (RedisStreams.Entry e : entries) {
+                p.pendingCursor = e.id;
+                if (StreamIds.compare(e.id, s.lastDeliveredId()) <= 0) {
+                    alreadyInState.add(e.id);
+                } else if (!emit(p, e, true, out)) {
+                    break;
+                }
+            }
+            if (!alreadyInState.isEmpty()) {
+                RedisStreams.ack(redis(), s.streamKey(), options.group, alreadyInState);
+                skippedAlreadyInState.inc(alreadyInState.size());
+            }
+            return;
+        }
+        long block = Math.max(1, options.blockMs / splitCount);
+        List<RedisStreams.Entry> entries = RedisStreams.readGroup(redis(), options.group, s.consumer(),
+                s.streamKey(), ">", options.batchSize, block);
+        for (RedisStreams.Entry e : entries) {
+            if (!emit(p, e, false, out)) {
+                break;
+            }
+        }
+        if (entries.isEmpty() && options.stopAtId != null && reachedStopId(s)) {
+            finish(p, out);
+        }
+    }
+
+    /** Adds the entry; returns false once the split has reached its bound. */
+    private boolean emit(Progress p, RedisStreams.Entry e, boolean again, RecordsBySplits.Builder<RedisStreamEntry> out) {
+        RedisStreamSplit s = p.split;
+        out.add(s.splitId(), new RedisStreamEntry(s.streamKey(), e.id, s.tenant(), e.field("data"), again));
+        if (again) {
+            redelivered.inc();
+        }
+        p.emitted++;
+        boolean done = (options.stopAfterEntries >= 0 && p.emitted >= options.stopAfterEntries)
+                || (options.stopAtId != null && StreamIds.compare(e.id, options.stopAtId) >= 0);
+        if (done) {
+            finish(p, out);
+            return false;
+        }
+        return true;
+    }
+
+    private void finish(Progress p, RecordsBySplits.Builder<RedisStreamEntry> out) {
+        LOG.info("split {} reached its bound after {} entries", p.split.splitId(), p.emitted);
+        out.addFinishedSplit(p.split.splitId());
+        splits.remove(p.split.splitId());
+    }
+
+    private boolean reachedStopId(RedisStreamSplit s) {
+        String last = RedisStreams.groupInfo(redis(), s.streamKey(), options.group).lastDeliveredId;
+        return last != null && StreamIds.compare(last, options.stopAtId) >= 0;
+    }
+
+    private void maybeUpdateMetrics() {
+        long now = System.currentTimeMillis();
+        if (now - lastMetricsAt < METRICS_INTERVAL_MS) {
+            return;
+        }
+        lastMetricsAt = now;
+        long lag = 0, pending = 0;
+        for (String stream : streamsOfSplits()) {
+            RedisStreams.GroupInfo info = RedisStreams.groupInfo(redis(), stream, options.group);
+            lag += Math.max(0, info.lag);
+            pending += Math.max(0, info.pending);
+        }
+        groupLag = lag;
+        groupPending = pending;
+    }
+
+    private List<String> streamsOfSplits() {
+        List<String> out = new ArrayList<>();
+        for (Progress p : splits.values()) {
+            if (!out.contains(p.split.streamKey())) {
+                out.add(p.split.streamKey());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void handleSplitsChanges(SplitsChange<RedisStreamSplit> change) {
+        if (!(change instanceof SplitsAddition)) {
+            throw new UnsupportedOperationException("unsupported split change " + change);
+        }
+        for (RedisStreamSplit s : change.splits()) {
+            LOG.info("assigned {}", s);
+            splits.put(s.splitId(), new Progress(s));
+        }
+    }
+
+    @Override
+    public void wakeUp() {
+        // Reads block for at most blockMs, so the fetcher comes back on its own shortly.
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.mnemocore.operators.redis.source.split;
+
+import java.io.IOException;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
+/** Versioned so that savepoints taken by this version stay readable by later ones. */
+public final class RedisStreamSplitSerializer implements SimpleVersionedSerializer<RedisStreamSplit> {
+    public static final RedisStreamSplitSerializer INSTANCE = new RedisStreamSplitSerializer();
+    private static final int VERSION = 1;
+
+    @Override
+    public int getVersion() {
+        return VERSION;
+    }
+
+    @Override
+    public byte[] serialize(RedisStreamSplit s) throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        out.writeUTF(s.streamKey());
+        out.writeBoolean(s.tenant() != null);
+        if (s.tenant() != null) {
+            out.writeUTF(s.tenant());
+        }
+        out.writeUTF(s.consumer());
+        out.writeUTF(s.lastDeliveredId());
+        out.writeLong(s.emitted());
+        return out.getCopyOfBuffer();
+    }
+
+    @Override
+    public RedisStreamSplit deserialize(int version, byte[] bytes) throws IOException {
+        if (version != VERSION) {
+            throw new IOException("unknown RedisStreamSplit serializer version " + version);
+        }
+        DataInputDeserializer in = new DataInputDeserializer(bytes);
+        String stream = in.readUTF();
+        String tenant = in.readBoolean() ? in.readUTF() : null;
+        return new RedisStreamSplit(stream, tenant, in.readUTF(), in.readUTF(), in.readLong());
+    }
+}

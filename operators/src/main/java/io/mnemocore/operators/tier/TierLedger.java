@@ -1,0 +1,163 @@
+package io.mnemocore.operators.tier;
+
+import io.mnemocore.operators.codec.EventType;
+import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.ltp.Tier;
+import io.mnemocore.operators.ltp.Transition;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The cluster-wide view of the tiers (runs with parallelism 1): per-tier counts for
+ * {@code haim_active_memories{tier}}, and an LRU of every HOT memory that enforces
+ * {@code tiers.hot.max_memories}. When HOT is over capacity it emits the blueprint's
+ * {@code consolidation.trigger} (tier hot_to_warm) for the least recently used memories; those go
+ * back through the Subconscious Bus to the consolidator, which demotes them.
+ *
+ * <p>Because evictions take that round trip, HOT can exceed the cap briefly, by the number of
+ * memories promoted while an eviction is in flight (typically one source poll plus one sink
+ * flush, i.e. well under a second of promotions).
+ */
+public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> implements CheckpointedFunction {
+    private static final long serialVersionUID = 1L;
+
+    private final long hotCapacity;
+    private final int maxIdsPerTrigger;
+    /** key (tenant/memory_id) → last use; access order, so the eldest is the least recently used. */
+    private transient LinkedHashMap<String, Long> hotLru;
+    private transient Set<String> evictionRequested;
+    private transient long warm;
+    private transient long cold;
+    private transient ListState<String> lruState;
+    private transient ListState<Long> countState;
+
+    public TierLedger(long hotCapacity, int maxIdsPerTrigger) {
+        this.hotCapacity = hotCapacity;
+        this.maxIdsPerTrigger = maxIdsPerTrigger;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        var g = getRuntimeContext().getMetricGroup();
+        g.addGroup("tier", "hot").gauge("haim_active_memories", () -> (long) hotLru.size());
+        g.addGroup("tier", "warm").gauge("haim_active_memories", () -> warm);
+        g.addGroup("tier", "cold").gauge("haim_active_memories", () -> cold);
+        g.gauge("haim_hot_evictions_in_flight", () -> (long) evictionRequested.size());
+    }
+
+    @Override
+    public void processElement(Transition t, Context ctx, Collector<MemoryEvent> out) {
+        String key = t.tenant + "/" + t.memoryId;
+        // Leave the old tier.
+        if (t.fromTier == Tier.HOT && t.toTier != Tier.HOT) {
+            hotLru.remove(key);
+            evictionRequested.remove(key);
+        } else if (t.fromTier == Tier.WARM && t.toTier != Tier.WARM) {
+            warm--;
+        } else if (t.fromTier == Tier.COLD && t.toTier != Tier.COLD) {
+            cold--;
+        }
+        // Enter (or touch) the new one.
+        if (t.toTier == Tier.HOT) {
+            hotLru.remove(key);
+            hotLru.put(key, t.atMs);
+        } else if (t.toTier == Tier.WARM && t.fromTier != Tier.WARM) {
+            warm++;
+        } else if (t.toTier == Tier.COLD && t.fromTier != Tier.COLD) {
+            cold++;
+        }
+        evictIfOver(out);
+    }
+
+    private void evictIfOver(Collector<MemoryEvent> out) {
+        long excess = hotLru.size() - evictionRequested.size() - hotCapacity;
+        if (excess <= 0) {
+            return;
+        }
+        Map<String, List<String>> byTenant = new HashMap<>();
+        Iterator<String> it = hotLru.keySet().iterator();
+        while (excess > 0 && it.hasNext()) {
+            String key = it.next();
+            if (evictionRequested.add(key)) {
+                int slash = key.indexOf('/');
+                byTenant.computeIfAbsent(key.substring(0, slash), k -> new ArrayList<>()).add(key.substring(slash + 1));
+                excess--;
+            }
+        }
+        for (Map.Entry<String, List<String>> e : byTenant.entrySet()) {
+            List<String> ids = e.getValue();
+            for (int from = 0; from < ids.size(); from += maxIdsPerTrigger) {
+                MemoryEvent trig = new MemoryEvent();
+                trig.type = EventType.CONSOLIDATION_TRIGGER;
+                trig.tenant = e.getKey();
+                trig.tier = "hot_to_warm";
+                trig.memoryIds = ids.subList(from, Math.min(ids.size(), from + maxIdsPerTrigger)).toArray(new String[0]);
+                out.collect(trig);
+            }
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext ctx) throws Exception {
+        List<String> lru = new ArrayList<>(hotLru.size());
+        for (Map.Entry<String, Long> e : hotLru.entrySet()) {
+            lru.add((evictionRequested.contains(e.getKey()) ? "!" : "") + e.getValue() + "|" + e.getKey());
+        }
+        lruState.update(lru);
+        countState.update(List.of(warm, cold));
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext ctx) throws Exception {
+        lruState = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("hot-lru", String.class));
+        countState = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("tier-counts", Long.class));
+        hotLru = new LinkedHashMap<>();
+        evictionRequested = new HashSet<>();
+        warm = 0;
+        cold = 0;
+        if (ctx.isRestored()) {
+            for (String s : lruState.get()) {
+                boolean requested = s.startsWith("!");
+                String body = requested ? s.substring(1) : s;
+                int bar = body.indexOf('|');
+                String key = body.substring(bar + 1);
+                hotLru.put(key, Long.parseLong(body.substring(0, bar)));
+                if (requested) {
+                    evictionRequested.add(key);
+                }
+            }
+            List<Long> counts = new ArrayList<>();
+            countState.get().forEach(counts::add);
+            if (counts.size() == 2) {
+                warm = counts.get(0);
+                cold = counts.get(1);
+            }
+        }
+    }
+
+    long hotCount() {
+        return hotLru.size();
+    }
+
+    long warmCount() {
+        return warm;
+    }
+
+    long coldCount() {
+        return cold;
+    }
+}

@@ -1,0 +1,206 @@
+package io.mnemocore.operators.ltp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.operators.codec.EventType;
+import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.ingest.DlqRecord;
+import io.mnemocore.operators.ingest.EventRouter;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** The consolidator under Flink's keyed operator test harness: timers, state, snapshot/restore. */
+class LtpConsolidatorTest {
+    static final long H = 3_600_000L;
+    static final LtpModel MODEL = new LtpModel(new LtpParams(H, 0.3, 1.5, 1000.0 * H, 0.7, 0.3, 0.05, 10.0 * H, 0.9));
+    static final int D = 256;
+
+    static KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> harness() throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new LtpConsolidator(MODEL)), EventRouter::key, Types.STRING);
+        h.open();
+        return h;
+    }
+
+    static MemoryEvent write(String id, long ts, double ltp) {
+        MemoryEvent e = new MemoryEvent();
+        e.type = EventType.MEMORY_WRITE;
+        e.tenant = "t";
+        e.memoryId = id;
+        e.contextId = "c";
+        e.hdv = Hdv.random(D, id.hashCode()).words();
+        e.ltpStrength = ltp;
+        e.timestamp = ts;
+        return e;
+    }
+
+    static MemoryEvent event(EventType type, String id, long ts) {
+        MemoryEvent e = new MemoryEvent();
+        e.type = type;
+        e.tenant = "t";
+        e.memoryId = id;
+        e.timestamp = ts;
+        e.accessCount = 1;
+        return e;
+    }
+
+    static List<Transition> drain(KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> h) {
+        List<Transition> out = new ArrayList<>();
+        for (Object o : h.getOutput()) {
+            if (o instanceof StreamRecord) {
+                out.add((Transition) ((StreamRecord<?>) o).getValue());
+            }
+        }
+        h.getOutput().clear();
+        return out;
+    }
+
+    @Test
+    void writeDecayArchiveOnOneTimerEach() throws Exception {
+        var h = harness();
+        h.processElement(write("m1", 0, 0.9), 0);
+        List<Transition> t = drain(h);
+        assertThat(t).hasSize(1);
+        assertThat(t.get(0).kind).isEqualTo(TransitionKind.CREATED);
+        assertThat(t.get(0).toTier).isEqualTo(Tier.HOT);
+        assertThat(t.get(0).hdv).isNotNull();
+        assertThat(h.numEventTimeTimers()).isEqualTo(1);
+
+        long hotToWarm = MODEL.timeBelow(0.9, 0, H, 0.7);
+        h.processWatermark(hotToWarm - 1);
+        assertThat(drain(h)).isEmpty();
+        h.processWatermark(hotToWarm);
+        t = drain(h);
+        assertThat(t).extracting(x -> x.kind).containsExactly(TransitionKind.HOT_TO_WARM);
+        assertThat(t.get(0).strength).isLessThan(0.7);
+        assertThat(t.get(0).reason).isEqualTo("decay");
+        assertThat(h.numEventTimeTimers()).isEqualTo(1);
+
+        // WARM -> COLD once weak (< 0.3, at ~1.58 h) and idle for 10 h: the idle rule decides.
+        h.processWatermark(10 * H - 1);
+        assertThat(drain(h)).isEmpty();
+        h.processWatermark(10 * H);
+        t = drain(h);
+        assertThat(t).extracting(x -> x.kind).containsExactly(TransitionKind.WARM_TO_COLD);
+        assertThat(t.get(0).hdv).as("the archive gets the vector").isNotNull();
+        assertThat(h.numEventTimeTimers()).isZero();
+        MemoryState s = state(h, "t/m1");
+        assertThat(s.tier).isEqualTo(Tier.COLD);
+        assertThat(s.hdv).as("COLD keeps no vector in state").isNull();
+
+        // An access to a COLD memory asks for rehydration.
+        h.processElement(event(EventType.MEMORY_ACCESS, "m1", 11 * H), 11 * H);
+        assertThat(drain(h)).extracting(x -> x.kind).containsExactly(TransitionKind.COLD_REACTIVATION);
+        h.close();
+    }
+
+    @Test
+    void accessesReinforceAndPromoteWithHysteresis() throws Exception {
+        var h = harness();
+        h.processElement(write("m", 0, 0.5), 0); // starts WARM
+        assertThat(drain(h).get(0).toTier).isEqualTo(Tier.WARM);
+        // 0.5 -> 0.65: no promotion (below 0.7 + 0.05).
+        h.processElement(event(EventType.MEMORY_ACCESS, "m", 1), 1);
+        assertThat(drain(h)).isEmpty();
+        MemoryState s = state(h, "t/m");
+        assertThat(s.strength).isCloseTo(0.65, org.assertj.core.api.Assertions.within(1e-4));
+        assertThat(s.halfLifeMs).isEqualTo(1.5 * H);
+        assertThat(s.accessCount).isEqualTo(1);
+        // 0.65 -> 0.755: promoted.
+        h.processElement(event(EventType.MEMORY_ACCESS, "m", 2), 2);
+        List<Transition> t = drain(h);
+        assertThat(t).extracting(x -> x.kind).containsExactly(TransitionKind.WARM_TO_HOT);
+        assertThat(t.get(0).hdv).isNotNull();
+        // Access while HOT: a touch for the LRU, no vector.
+        h.processElement(event(EventType.MEMORY_ACCESS, "m", 3), 3);
+        t = drain(h);
+        assertThat(t).extracting(x -> x.kind).containsExactly(TransitionKind.HOT_TOUCH);
+        assertThat(t.get(0).hdv).isNull();
+        assertThat(h.numEventTimeTimers()).isEqualTo(1);
+        h.close();
+    }
+
+    @Test
+    void deleteRemovesStateAndTimerAndUnknownAccessIsRejected() throws Exception {
+        var h = harness();
+        h.processElement(write("m", 0, 0.9), 0);
+        drain(h);
+        h.processElement(event(EventType.MEMORY_DELETE, "m", 5), 5);
+        List<Transition> t = drain(h);
+        assertThat(t).extracting(x -> x.kind).containsExactly(TransitionKind.DELETED);
+        assertThat(t.get(0).fromTier).isEqualTo(Tier.HOT);
+        assertThat(h.numEventTimeTimers()).isZero();
+        assertThat(state(h, "t/m")).isNull();
+
+        h.processElement(event(EventType.MEMORY_ACCESS, "m", 6), 6);
+        assertThat(drain(h)).isEmpty();
+        var rejected = h.getSideOutput(LtpConsolidator.REJECTED);
+        assertThat(rejected).hasSize(1);
+        DlqRecord r = rejected.peek().getValue();
+        assertThat(r.reason).isEqualTo("unknown_memory");
+        h.close();
+    }
+
+    @Test
+    void triggersDemoteArchiveAndRehydrate() throws Exception {
+        var h = harness();
+        h.processElement(write("m", 0, 0.95), 0);
+        drain(h);
+        MemoryEvent trig = event(EventType.CONSOLIDATION_TRIGGER, "m", 10);
+        trig.tier = "hot_to_warm";
+        h.processElement(trig, 10);
+        assertThat(drain(h)).extracting(x -> x.kind).containsExactly(TransitionKind.HOT_TO_WARM);
+        h.processElement(trig, 11); // idempotent: already WARM
+        assertThat(drain(h)).isEmpty();
+        MemoryEvent cold = event(EventType.CONSOLIDATION_TRIGGER, "m", 12);
+        cold.tier = "warm_to_cold";
+        h.processElement(cold, 12);
+        assertThat(drain(h)).extracting(x -> x.kind).containsExactly(TransitionKind.WARM_TO_COLD);
+        MemoryEvent re = event(EventType.CONSOLIDATION_TRIGGER, "m", 13);
+        re.tier = "rehydrate";
+        h.processElement(re, 13);
+        assertThat(drain(h)).extracting(x -> x.kind).containsExactly(TransitionKind.COLD_REACTIVATION);
+        h.close();
+    }
+
+    @Test
+    void restoreNeitherLosesNorRepeatsATransition() throws Exception {
+        var h = harness();
+        h.processElement(write("a", 0, 0.9), 0);
+        h.processElement(write("b", 0, 0.75), 0);
+        long aDemotes = MODEL.timeBelow(0.9, 0, H, 0.7);
+        long bDemotes = MODEL.timeBelow(0.75, 0, H, 0.7);
+        h.processWatermark(bDemotes); // b demoted before the snapshot
+        drain(h);
+        OperatorSubtaskState snap = h.snapshot(1, bDemotes);
+        h.processWatermark(aDemotes); // a demoted after it: this output is "lost" with the failure
+        assertThat(drain(h)).extracting(x -> x.memoryId).containsExactly("a");
+        h.close();
+
+        var restored = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new LtpConsolidator(MODEL)), EventRouter::key, Types.STRING);
+        restored.initializeState(snap);
+        restored.open();
+        restored.processWatermark(aDemotes);
+        List<Transition> t = drain(restored);
+        // a's demotion happens again (it was not in the snapshot); b's does not repeat.
+        assertThat(t).extracting(x -> x.memoryId + ":" + x.kind).containsExactly("a:HOT_TO_WARM");
+        assertThat(state(restored, "t/b").tier).isEqualTo(Tier.WARM);
+        restored.close();
+    }
+
+    static MemoryState state(KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> h, String key) throws Exception {
+        h.getOperator().getKeyedStateBackend().setCurrentKey(key);
+        return h.getOperator().getKeyedStateBackend()
+                .getPartitionedState(org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
+                        org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE, LtpConsolidator.stateDescriptor())
+                .value();
+    }
+}
