@@ -31,6 +31,12 @@ public final class Cli {
                 case "config":
                     config(rest);
                     break;
+                case "demo":
+                    Demo.main(rest, true);
+                    break;
+                case "run":
+                    Demo.main(rest, false);
+                    break;
                 default:
                     System.err.println("unknown command '" + cmd + "'");
                     usage();
@@ -43,7 +49,8 @@ public final class Cli {
     }
 
     private static void usage() {
-        System.err.println("usage: mnemocore bench hamming|encode [options] | config [--config FILE] [--set key=value]... [--markdown]");
+        System.err.println("usage: mnemocore demo|run [--seconds N] [--fresh] | bench hamming|encode|ingest [options]"
+                + " | config [--config FILE] [--set key=value]... [--markdown]");
     }
 
     private static void bench(String[] args) throws Exception {

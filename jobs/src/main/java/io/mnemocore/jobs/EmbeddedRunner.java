@@ -1,0 +1,90 @@
+package io.mnemocore.jobs;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Runs the job in an embedded MiniCluster, the way {@code ./mnemocore demo} and {@code run} do:
+ * RocksDB state, exactly-once checkpoints, the Prometheus reporter, and resume from the last
+ * savepoint taken by a previous stop. Everything lives under one work directory.
+ */
+public final class EmbeddedRunner implements AutoCloseable {
+    private final Path work;
+    private final JobClient client;
+    private final String restoredFrom;
+
+    private EmbeddedRunner(Path work, JobClient client, String restoredFrom) {
+        this.work = work;
+        this.client = client;
+        this.restoredFrom = restoredFrom;
+    }
+
+    public static Path lastSavepointFile(Path work) {
+        return work.resolve("last-savepoint");
+    }
+
+    public static Configuration flinkConfig(JobSettings s, Path work, String savepoint, int parallelism) {
+        Configuration c = new Configuration();
+        c.setString("state.backend.type", "rocksdb");
+        c.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
+        c.setString("execution.checkpointing.savepoint-dir", work.resolve("savepoints").toUri().toString());
+        c.setString("execution.checkpointing.num-retained", "2");
+        c.setString("io.tmp.dirs", work.resolve("tmp").toString());
+        c.setString("taskmanager.numberOfTaskSlots", Integer.toString(parallelism));
+        c.setString("parallelism.default", Integer.toString(parallelism));
+        int port = s.config.getInt("haim.observability.metrics_port");
+        c.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        c.setString("metrics.reporter.prom.port", port + "-" + (port + 10));
+        if (savepoint != null) {
+            c.setString("execution.savepoint.path", savepoint);
+        }
+        return c;
+    }
+
+    /** Starts the job; with {@code resume}, from the savepoint recorded by the last stop, if any. */
+    public static EmbeddedRunner start(JobSettings s, Path work, boolean resume, int parallelism) throws Exception {
+        Files.createDirectories(work.resolve("tmp"));
+        String savepoint = null;
+        Path last = lastSavepointFile(work);
+        if (resume && Files.exists(last)) {
+            savepoint = Files.readString(last).trim();
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
+                flinkConfig(s, work, savepoint, parallelism));
+        MnemoCoreJob.configure(env, s);
+        env.setParallelism(parallelism);
+        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s, parallelism), MnemoCoreJob.redisSinks(s));
+        return new EmbeddedRunner(work, env.executeAsync("mnemocore"), savepoint);
+    }
+
+    public JobClient client() {
+        return client;
+    }
+
+    /** The savepoint this run was restored from, or null for a fresh start. */
+    public String restoredFrom() {
+        return restoredFrom;
+    }
+
+    /** Stops the job with a savepoint and records it, so the next start resumes from it. */
+    public String stopWithSavepoint() throws Exception {
+        String path = client.stopWithSavepoint(false, work.resolve("savepoints").toUri().toString(),
+                SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
+        Files.writeString(lastSavepointFile(work), path + "\n");
+        return path;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            client.cancel().get(30, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+            // already finished or stopped
+        }
+    }
+}
