@@ -58,7 +58,7 @@ public final class EmbeddedRunner implements AutoCloseable {
                 flinkConfig(s, work, savepoint, parallelism));
         MnemoCoreJob.configure(env, s);
         env.setParallelism(parallelism);
-        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s, parallelism), MnemoCoreJob.redisSinks(s));
+        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.redisSinks(s));
         return new EmbeddedRunner(work, env.executeAsync("mnemocore"), savepoint);
     }
 

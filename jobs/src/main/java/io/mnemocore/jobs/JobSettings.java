@@ -39,12 +39,11 @@ public final class JobSettings implements Serializable {
         return config.getString("haim.redis.stream_key");
     }
 
-    public RedisSourceOptions sourceOptions(int parallelism) {
-        int consumers = config.getInt("haim.redis.consumers_per_stream");
+    public RedisSourceOptions sourceOptions() {
         return new RedisSourceOptions(redis, List.of(streamKey()),
                 config.getBool("haim.redis.tenant_streams") ? streamKey() + ":" : null,
                 config.getString("haim.redis.consumer_group"), "flink",
-                consumers > 0 ? consumers : Math.max(1, parallelism),
+                config.getInt("haim.redis.consumers_per_stream"),
                 config.getInt("haim.redis.batch_size"), config.getInt("haim.redis.block_ms"),
                 config.getInt("haim.redis.discovery_interval_s") * 1000L, -1, null);
     }

@@ -70,8 +70,8 @@ public final class MnemoCoreJob {
         }
     }
 
-    public static Sources redisSources(JobSettings s, int parallelism) {
-        return new Sources(new RedisStreamSource(s.sourceOptions(parallelism)));
+    public static Sources redisSources(JobSettings s) {
+        return new Sources(new RedisStreamSource(s.sourceOptions()));
     }
 
     public static Sinks redisSinks(JobSettings s) {
@@ -103,13 +103,13 @@ public final class MnemoCoreJob {
                 .uid(UID_SOURCE);
 
         SingleOutputStreamOperator<MemoryEvent> decoded = entries
-                .process(new EventDecoder(s.codec, s.encoder)).name("decode").uid(UID_DECODE);
+                .process(new EventDecoder(s.codec)).name("decode").uid(UID_DECODE);
         SingleOutputStreamOperator<MemoryEvent> routed = decoded
                 .process(new EventRouter()).name("route").uid(UID_ROUTE);
 
         SingleOutputStreamOperator<Transition> transitions = routed
                 .keyBy(EventRouter::key)
-                .process(new LtpConsolidator(s.ltp)).name("ltp-consolidator").uid(UID_CONSOLIDATOR);
+                .process(new LtpConsolidator(s.ltp, s.encoder)).name("ltp-consolidator").uid(UID_CONSOLIDATOR);
 
         DataStream<DlqRecord> notServed = routed.getSideOutput(EventRouter.QUERIES)
                 .map(e -> new DlqRecord("not_served", "query serving is not part of this build yet",
@@ -144,7 +144,7 @@ public final class MnemoCoreJob {
         JobSettings s = new JobSettings(ConfigLoader.load(file, System.getenv(), sets));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, s);
-        defineWorkflow(env, s, redisSources(s, env.getParallelism()), redisSinks(s));
+        defineWorkflow(env, s, redisSources(s), redisSinks(s));
         env.execute("mnemocore");
     }
 

@@ -104,7 +104,7 @@ public final class ConfigSchema {
         num("haim.redis.max_connections", Type.INT, 1, 1024);
         num("haim.redis.socket_timeout", Type.DOUBLE, 0.001, 3600);
         str("haim.redis.consumer_group", "[A-Za-z0-9_.:-]{1,128}", "a group name");
-        num("haim.redis.consumers_per_stream", Type.INT, 0, 4096);
+        num("haim.redis.consumers_per_stream", Type.INT, 1, 4096);
         num("haim.redis.batch_size", Type.INT, 1, 100_000);
         num("haim.redis.block_ms", Type.INT, 1, 60_000);
         bool("haim.redis.tenant_streams");

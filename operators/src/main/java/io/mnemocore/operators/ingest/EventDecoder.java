@@ -1,8 +1,5 @@
 package io.mnemocore.operators.ingest;
 
-import io.mnemocore.hdv.Hdv;
-import io.mnemocore.hdv.encode.EncoderSpec;
-import io.mnemocore.hdv.encode.TextEncoder;
 import io.mnemocore.operators.codec.DecodeResult;
 import io.mnemocore.operators.codec.EventCodec;
 import io.mnemocore.operators.codec.EventType;
@@ -18,23 +15,20 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Decodes stream entries into events, encodes text into HDVs (bound to the context, as the
- * blueprint's write path does), and sends every rejected entry to the DLQ side output with its
- * reason and original bytes. It never throws on bad input.
+ * Decodes stream entries into events and sends every rejected entry to the DLQ side output with
+ * its reason and original bytes. It never throws on bad input. (Text is encoded later, after the
+ * keyBy, where the work is spread over all subtasks.)
  */
 public final class EventDecoder extends ProcessFunction<RedisStreamEntry, MemoryEvent> {
     private static final long serialVersionUID = 1L;
     public static final OutputTag<DlqRecord> DLQ = new OutputTag<>("dlq") {};
 
     private final EventCodec codec;
-    private final EncoderSpec encoderSpec;
-    private transient TextEncoder encoder;
     private transient Map<EventType, Counter> eventsIn;
     private transient Counter dlq;
 
-    public EventDecoder(EventCodec codec, EncoderSpec encoderSpec) {
+    public EventDecoder(EventCodec codec) {
         this.codec = codec;
-        this.encoderSpec = encoderSpec;
     }
 
     @Override
@@ -44,13 +38,6 @@ public final class EventDecoder extends ProcessFunction<RedisStreamEntry, Memory
             eventsIn.put(t, getRuntimeContext().getMetricGroup().addGroup("type", t.wire()).counter("haim_events_in_total"));
         }
         dlq = getRuntimeContext().getMetricGroup().counter("haim_dlq_total");
-    }
-
-    private TextEncoder encoder() {
-        if (encoder == null) {
-            encoder = encoderSpec.create(); // lazily: the MiniLM model is only loaded if text arrives
-        }
-        return encoder;
     }
 
     @Override
@@ -66,10 +53,6 @@ public final class EventDecoder extends ProcessFunction<RedisStreamEntry, Memory
         if (e.timestamp == 0) {
             // Redis assigns entry ids from its clock: the ingestion time is the event time.
             e.timestamp = StreamIds.millis(entry.entryId);
-        }
-        if (e.text != null && e.hdv == null) {
-            Hdv h = encoder().encode(e.text, e.contextId);
-            e.hdv = h.words();
         }
         eventsIn.get(e.type).inc();
         out.collect(e);

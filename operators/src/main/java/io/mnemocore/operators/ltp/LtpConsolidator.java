@@ -1,5 +1,8 @@
 package io.mnemocore.operators.ltp;
 
+import io.mnemocore.hdv.encode.EncoderSpec;
+import io.mnemocore.hdv.encode.TextEncoder;
+import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.ingest.DlqRecord;
 import java.util.EnumMap;
@@ -29,14 +32,21 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     public static final String STATE_NAME = "memory";
 
     private final LtpModel model;
+    private final EncoderSpec encoderSpec;
+    private transient TextEncoder encoder;
     private transient ValueState<MemoryState> state;
     private transient Map<Tier, Counter> writes;
     private transient Map<TransitionKind, Counter> transitions;
     private transient Histogram strengths;
     private transient Counter rewrites;
 
-    public LtpConsolidator(LtpModel model) {
+    /**
+     * @param encoderSpec encodes the text of writes that carry no HDV; done here, after the keyBy,
+     *     so the work spreads over all subtasks while each memory's events stay in order
+     */
+    public LtpConsolidator(LtpModel model, EncoderSpec encoderSpec) {
         this.model = model;
+        this.encoderSpec = encoderSpec;
     }
 
     public static ValueStateDescriptor<MemoryState> stateDescriptor() {
@@ -71,6 +81,19 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     public void processElement(MemoryEvent e, Context ctx, Collector<Transition> out) throws Exception {
         MemoryState s = state.value();
         long now = s == null ? e.timestamp : Math.max(e.timestamp, s.updatedMs);
+        if (s != null) {
+            // Apply what the timer would have done by now, so the result does not depend on
+            // whether the watermark reached this subtask before or after this event.
+            while (s.timerMs <= now) {
+                advance(s, s.timerMs, ctx, out);
+            }
+        }
+        if (e.type == EventType.MEMORY_WRITE && e.hdv == null) {
+            if (encoder == null) {
+                encoder = encoderSpec.create(); // lazily: the MiniLM model loads only if text arrives
+            }
+            e.hdv = encoder.encode(e.text, e.contextId).words();
+        }
         switch (e.type) {
             case MEMORY_WRITE:
                 s = write(e, s, now, ctx, out);
@@ -211,8 +234,15 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     public void onTimer(long t, OnTimerContext ctx, Collector<Transition> out) throws Exception {
         MemoryState s = state.value();
         if (s == null || t != s.timerMs) {
-            return; // superseded by a later reschedule
+            return; // superseded by a later reschedule, or already applied by catch-up
         }
+        advance(s, t, ctx, out);
+        state.update(s);
+    }
+
+    /** Applies the transition due at {@code t} (the memory's scheduled time) and reschedules. */
+    private void advance(MemoryState s, long t, Context ctx, Collector<Transition> out) {
+        ctx.timerService().deleteEventTimeTimer(s.timerMs); // no-op when it is the one firing
         s.timerMs = Long.MAX_VALUE;
         double current = model.strengthAt(s.strength, s.updatedMs, s.halfLifeMs, t);
         if (s.tier == Tier.HOT && current < model.params().hotMin) {
@@ -226,7 +256,9 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
             archive(s, t, "idle", ctx, out);
         }
         schedule(s, ctx);
-        state.update(s);
+        if (s.timerMs <= t) {
+            throw new IllegalStateException("LTP schedule did not advance past " + t); // guards the catch-up loop
+        }
     }
 
     private void schedule(MemoryState s, Context ctx) {

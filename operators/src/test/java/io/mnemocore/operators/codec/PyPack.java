@@ -11,10 +11,10 @@ import org.msgpack.core.MessagePack;
  * Packs a map the way Python's {@code msgpack.packb} (msgpack ≥ 1.0, use_bin_type=True) packs a
  * dict: str keys, bytes as bin, int as the smallest int format, float as float64.
  */
-final class PyPack {
+public final class PyPack {
     private PyPack() {}
 
-    static Map<String, Object> dict(Object... kv) {
+    public static Map<String, Object> dict(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
             m.put((String) kv[i], kv[i + 1]);
@@ -22,7 +22,7 @@ final class PyPack {
         return m;
     }
 
-    static byte[] packb(Map<String, Object> m) {
+    public static byte[] packb(Map<String, Object> m) {
         try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
             pack(p, m);
             return p.toByteArray();

@@ -24,7 +24,7 @@ class LtpConsolidatorTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> harness() throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new LtpConsolidator(MODEL)), EventRouter::key, Types.STRING);
+                new KeyedProcessOperator<>(new LtpConsolidator(MODEL, new io.mnemocore.hdv.encode.EncoderSpec("ngram", D, 42L, 3, "all-minilm-l6-v2"))), EventRouter::key, Types.STRING);
         h.open();
         return h;
     }
@@ -171,6 +171,28 @@ class LtpConsolidatorTest {
     }
 
     @Test
+    void resultDoesNotDependOnWhetherTheWatermarkCameFirst() throws Exception {
+        long demote = MODEL.timeBelow(0.9, 0, H, 0.7);
+        List<String> runs = new ArrayList<>();
+        for (boolean watermarkFirst : new boolean[] {true, false}) {
+            var h = harness();
+            h.processElement(write("m", 0, 0.9), 0);
+            if (watermarkFirst) {
+                h.processWatermark(demote + 10);
+            }
+            h.processElement(event(EventType.MEMORY_ACCESS, "m", demote + 20), demote + 20);
+            h.processWatermark(demote + 30);
+            MemoryState st = state(h, "t/m");
+            runs.add(drain(h).stream().map(x -> x.kind + "@" + x.atMs).reduce("", (a, b) -> a + " " + b)
+                    + " | " + st.tier + " " + st.strength + " " + st.timerMs);
+            assertThat(h.numEventTimeTimers()).isEqualTo(1);
+            h.close();
+        }
+        assertThat(runs.get(1)).isEqualTo(runs.get(0));
+        assertThat(runs.get(0)).contains("HOT_TO_WARM@" + demote);
+    }
+
+    @Test
     void restoreNeitherLosesNorRepeatsATransition() throws Exception {
         var h = harness();
         h.processElement(write("a", 0, 0.9), 0);
@@ -185,7 +207,7 @@ class LtpConsolidatorTest {
         h.close();
 
         var restored = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new LtpConsolidator(MODEL)), EventRouter::key, Types.STRING);
+                new KeyedProcessOperator<>(new LtpConsolidator(MODEL, new io.mnemocore.hdv.encode.EncoderSpec("ngram", D, 42L, 3, "all-minilm-l6-v2"))), EventRouter::key, Types.STRING);
         restored.initializeState(snap);
         restored.open();
         restored.processWatermark(aDemotes);
