@@ -135,8 +135,14 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
                 }
             }
             if (!alreadyInState.isEmpty()) {
-                RedisStreams.ack(redis(), s.streamKey(), options.group, alreadyInState);
                 skippedAlreadyInState.inc(alreadyInState.size());
+                try {
+                    RedisStreams.ack(redis(), s.streamKey(), options.group, alreadyInState);
+                } catch (JedisDataException e) {
+                    // Only clean-up: entries left pending are skipped again after the next restart.
+                    LOG.warn("could not XACK {} entries already in state on {}: {}", alreadyInState.size(),
+                            s.streamKey(), e.getMessage());
+                }
             }
             return;
         }

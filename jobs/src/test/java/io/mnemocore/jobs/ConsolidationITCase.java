@@ -1,0 +1,129 @@
+package io.mnemocore.jobs;
+
+import static io.mnemocore.jobs.JobTestSupport.await;
+import static io.mnemocore.jobs.JobTestSupport.read;
+import static io.mnemocore.jobs.JobTestSupport.send;
+import static io.mnemocore.operators.codec.PyPack.dict;
+import static io.mnemocore.operators.codec.PyPack.packb;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.testing.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.XAddParams;
+
+/** The whole job (MiniCluster, RocksDB-free heap state here) against a real redis-server. */
+class ConsolidationITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    static final String BUS = "haim:subconscious";
+    static final int D = 16384;
+
+    static List<Map<String, String>> kinds(JedisPooled c, String kind) {
+        return read(c, "haim:transitions").stream().filter(m -> kind.equals(m.get("kind"))).collect(Collectors.toList());
+    }
+
+    static boolean has(JedisPooled c, String kind, String memoryId) {
+        return kinds(c, kind).stream().anyMatch(m -> memoryId.equals(m.get("memory_id")));
+    }
+
+    @Test
+    void writeDecayTransitionReactivation(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            // A day of LTP time every 0.25 s: HOT->WARM after ~0.1 s, archive age (30 days) after 7.5 s.
+            JobSettings s = JobTestSupport.settings(redis, "haim.ltp.time_scale=345600");
+            JobClient job = JobTestSupport.start(s, 2);
+            try {
+                send(c, BUS, packb(dict("type", "memory.write", "memory_id", "m1", "hdv", Hdv.random(D, 1).toPacked(),
+                        "context_id", "ctx", "ltp_strength", 0.9, "timestamp", System.currentTimeMillis())));
+                send(c, BUS, packb(dict("type", "memory.write", "memory_id", "m2", "hdv", Hdv.random(D, 2).toUnpacked(),
+                        "ltp_strength", 0.9)));
+                await("both created", 30_000, () -> has(c, "created", "m1") && has(c, "created", "m2"));
+                await("both decay to WARM while the stream is idle", 30_000,
+                        () -> has(c, "hot_to_warm", "m1") && has(c, "hot_to_warm", "m2"));
+
+                send(c, BUS, packb(dict("type", "memory.access", "memory_id", "m1", "access_count", 6)));
+                await("m1 reactivated to HOT", 30_000, () -> has(c, "warm_to_hot", "m1"));
+
+                await("m2 archived after 30 LTP days idle", 60_000, () -> has(c, "warm_to_cold", "m2"));
+                Map<String, String> cold = kinds(c, "warm_to_cold").stream()
+                        .filter(m -> m.get("memory_id").equals("m2")).findFirst().orElseThrow();
+                assertThat(cold.get("reason")).isEqualTo("idle");
+                assertThat(Double.parseDouble(cold.get("strength"))).isLessThan(0.3);
+
+                send(c, BUS, packb(dict("type", "memory.access", "memory_id", "m2")));
+                await("COLD reactivation requested", 30_000, () -> has(c, "cold_reactivation", "m2"));
+                assertThat(c.xlen("haim:dlq")).isZero();
+                // Each transition appears once in the log.
+                List<Map<String, String>> log = read(c, "haim:transitions");
+                Set<String> ids = new HashSet<>();
+                for (Map<String, String> m : log) {
+                    assertThat(ids.add(m.get("id"))).as("duplicate %s", m.get("id")).isTrue();
+                }
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+
+    @Test
+    void seedFormatEventsInBothLayoutsAndDlqReasons(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            JobSettings s = JobTestSupport.settings(redis);
+            JobClient job = JobTestSupport.start(s, 2);
+            try {
+                long ts = System.currentTimeMillis();
+                // The blueprint's memory.write dict exactly: no memory_id, so it is derived from the entry id.
+                String packedId = send(c, BUS, packb(dict("type", "memory.write", "hdv", Hdv.random(D, 5).toPacked(),
+                        "context_id", "c1", "ltp_strength", 0.9, "timestamp", ts)));
+                String unpackedId = send(c, BUS, packb(dict("type", "memory.write", "hdv", Hdv.random(D, 6).toUnpacked(),
+                        "context_id", "c1", "ltp_strength", 0.5, "timestamp", ts)));
+                String textId = send(c, BUS, packb(dict("type", "memory.write", "text", "the cat sat on the mat",
+                        "tenant", "acme", "memory_id", "cat")));
+                byte[] garbage = {(byte) 0xC1, 1, 2};
+                String garbageId = send(c, BUS, garbage);
+                send(c, BUS, packb(dict("type", "memory.write", "hdv", new byte[100])));
+                send(c, BUS, packb(dict("type", "memory.write", "hdv", Hdv.random(D, 7).toPacked(), "ltp_strength", 3.0)));
+                send(c, BUS, packb(dict("type", "memory.explode")));
+                send(c, BUS, packb(dict("type", "memory.access", "memory_id", "nobody")));
+                c.xadd(BUS.getBytes(), XAddParams.xAddParams(), Map.of("other".getBytes(), "x".getBytes()));
+
+                await("three memories created", 30_000, () -> kinds(c, "created").size() == 3);
+                await("six DLQ entries", 30_000, () -> c.xlen("haim:dlq") == 6);
+
+                Map<String, Map<String, String>> created = kinds(c, "created").stream()
+                        .collect(Collectors.toMap(m -> m.get("memory_id"), m -> m));
+                assertThat(created.keySet()).containsExactlyInAnyOrder(packedId, unpackedId, "cat");
+                assertThat(created.get(packedId).get("to")).isEqualTo("hot");
+                assertThat(created.get(unpackedId).get("to")).isEqualTo("warm");
+                assertThat(created.get("cat").get("tenant")).isEqualTo("acme");
+
+                List<Map<String, String>> dlq = read(c, "haim:dlq");
+                assertThat(dlq).extracting(m -> m.get("reason")).containsExactlyInAnyOrder(
+                        "malformed", "bad_hdv_length", "bad_strength", "unknown_type", "unknown_memory", "missing_field");
+                Map<String, String> bad = dlq.stream().filter(m -> m.get("reason").equals("malformed")).findFirst().orElseThrow();
+                assertThat(bad.get("source_id")).isEqualTo(garbageId);
+                assertThat(bad.get("source_stream")).isEqualTo(BUS);
+                assertThat(bad.get("data").getBytes(StandardCharsets.ISO_8859_1)).isEqualTo(garbage);
+                assertThat(textId).isNotNull();
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+}
