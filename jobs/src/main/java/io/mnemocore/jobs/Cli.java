@@ -65,8 +65,11 @@ public final class Cli {
             case "encode":
                 EncodeBench.main(rest);
                 break;
+            case "ingest":
+                IngestBench.main(rest);
+                break;
             default:
-                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode");
+                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest");
         }
     }
 

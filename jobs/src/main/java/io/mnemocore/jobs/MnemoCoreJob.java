@@ -80,7 +80,8 @@ public final class MnemoCoreJob {
         return new Sinks(
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Dlq(s.config.getString("haim.redis.dlq_stream")), maxLen, batch, 8),
                 new RedisStreamSink<>(s.redis, new EntrySerializers.TransitionLog(s.config.getString("haim.redis.transitions_stream")), maxLen, batch, 8),
-                new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), maxLen, batch, 8));
+                // Never trim the input stream: that would delete entries the job has not read yet.
+                new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8));
     }
 
     /** Checkpointing, parallelism and uid rules shared by every way of running the job. */

@@ -7,6 +7,7 @@ import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.ingest.DlqRecord;
 import java.util.EnumMap;
 import java.util.Map;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -21,7 +22,8 @@ import org.apache.flink.util.OutputTag;
  * Keeps every memory's LTP state (keyed by tenant/memory_id, RocksDB in production) and decides
  * its tier. Strength is computed lazily from the last update; one event-time timer per memory
  * sits at the analytically computed next transition, so nothing polls. Transitions go out as
- * typed {@link Transition}s; accesses to unknown memories go to the {@link #REJECTED} side output.
+ * typed {@link Transition}s (facts on the main output, with content on {@link #TIER_UPDATES});
+ * accesses to unknown memories go to the {@link #REJECTED} side output.
  *
  * <p>State and timers are checkpointed together, so after a restore every transition happens once:
  * a timer that already fired is gone from the restored state, one that had not is still there.
@@ -29,6 +31,12 @@ import org.apache.flink.util.OutputTag;
 public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEvent, Transition> {
     private static final long serialVersionUID = 1L;
     public static final OutputTag<DlqRecord> REJECTED = new OutputTag<>("rejected") {};
+    /**
+     * Transitions that change what a tier store holds, with the vector and payload (the tier
+     * sinks' input). The main output carries every transition without them: the audit log and
+     * the tier ledger need only the facts, and 2 KB vectors would cost network bandwidth there.
+     */
+    public static final OutputTag<Transition> TIER_UPDATES = new OutputTag<>("tier-updates") {};
     public static final String STATE_NAME = "memory";
 
     private final LtpModel model;
@@ -39,6 +47,11 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     private transient Map<TransitionKind, Counter> transitions;
     private transient Histogram strengths;
     private transient Counter rewrites;
+    /** Accumulators (job-level totals) that let a bounded run check nothing was lost or doubled. */
+    private transient LongCounter createdTotal;
+    private transient LongCounter rewrittenTotal;
+    public static final String ACC_CREATED = "memories-created";
+    public static final String ACC_REWRITTEN = "memories-rewritten";
 
     /**
      * @param encoderSpec encodes the text of writes that carry no HDV; done here, after the keyBy,
@@ -67,6 +80,10 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         }
         strengths = metrics.histogram("haim_ltp_strength", new DescriptiveStatisticsHistogram(10_000));
         rewrites = metrics.counter("haim_memory_rewrites_total");
+        createdTotal = new LongCounter();
+        rewrittenTotal = new LongCounter();
+        getRuntimeContext().addAccumulator(ACC_CREATED, createdTotal);
+        getRuntimeContext().addAccumulator(ACC_REWRITTEN, rewrittenTotal);
     }
 
     private static String tenantOf(String key) {
@@ -143,11 +160,13 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
             s.payload = e.payload;
             s.writes = 1;
             writes.get(s.tier).inc();
+            createdTotal.add(1);
             emit(out, ctx, s, TransitionKind.CREATED, null, s.tier, now, "write", true);
             return s;
         }
         // A new version of an existing memory: new content, and the write counts as a use.
         rewrites.inc();
+        rewrittenTotal.add(1);
         double current = model.strengthAt(s.strength, s.updatedMs, s.halfLifeMs, now);
         s.strength = Double.isNaN(e.ltpStrength) ? model.reinforce(current, 1) : e.ltpStrength;
         s.updatedMs = now;
@@ -289,12 +308,14 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         t.accessCount = s.accessCount;
         t.reason = reason;
         t.archive = s.archive;
-        if (withContent) {
-            t.hdv = s.hdv;
-            t.payload = s.payload;
-        }
         transitions.get(kind).inc();
         out.collect(t);
+        if (withContent || kind == TransitionKind.DELETED || kind == TransitionKind.COLD_REACTIVATION) {
+            Transition full = t.copy();
+            full.hdv = s.hdv;
+            full.payload = s.payload;
+            ctx.output(TIER_UPDATES, full);
+        }
     }
 
     private void reject(MemoryEvent e, Context ctx, String detail) {

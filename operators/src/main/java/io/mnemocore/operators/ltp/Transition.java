@@ -1,8 +1,8 @@
 package io.mnemocore.operators.ltp;
 
 /**
- * A typed tier event from the consolidator. Tier sinks use the vector and payload (present for
- * CREATED, UPDATED, HOT_TO_WARM, WARM_TO_HOT and WARM_TO_COLD); the transition log records the rest.
+ * A typed tier event from the consolidator. The vector and payload are set only on the copies
+ * sent to the tier stores (see {@code LtpConsolidator.TIER_UPDATES}).
  */
 public class Transition {
     public TransitionKind kind;
@@ -23,6 +23,23 @@ public class Transition {
     public String archive;
 
     public Transition() {}
+
+    /** A copy of the facts, without vector and payload. */
+    public Transition copy() {
+        Transition t = new Transition();
+        t.kind = kind;
+        t.tenant = tenant;
+        t.memoryId = memoryId;
+        t.contextId = contextId;
+        t.fromTier = fromTier;
+        t.toTier = toTier;
+        t.strength = strength;
+        t.atMs = atMs;
+        t.accessCount = accessCount;
+        t.reason = reason;
+        t.archive = archive;
+        return t;
+    }
 
     /** Deterministic id of this transition, so readers of an at-least-once log can drop repeats. */
     public String id() {

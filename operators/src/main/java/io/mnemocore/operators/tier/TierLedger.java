@@ -6,12 +6,10 @@ import io.mnemocore.operators.ltp.Tier;
 import io.mnemocore.operators.ltp.Transition;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -37,9 +35,13 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
 
     private final long hotCapacity;
     private final int maxIdsPerTrigger;
-    /** key (tenant/memory_id) → last use; access order, so the eldest is the least recently used. */
+    /**
+     * HOT memories not yet asked to leave: key (tenant/memory_id) → last use, in use order, so the
+     * eldest is the least recently used. Memories whose eviction is in flight move to
+     * {@link #evicting}, which keeps finding the next victim O(1).
+     */
     private transient LinkedHashMap<String, Long> hotLru;
-    private transient Set<String> evictionRequested;
+    private transient HashMap<String, Long> evicting;
     private transient long warm;
     private transient long cold;
     private transient ListState<String> lruState;
@@ -53,10 +55,10 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
     @Override
     public void open(OpenContext ctx) {
         var g = getRuntimeContext().getMetricGroup();
-        g.addGroup("tier", "hot").gauge("haim_active_memories", () -> (long) hotLru.size());
+        g.addGroup("tier", "hot").gauge("haim_active_memories", () -> hotCount());
         g.addGroup("tier", "warm").gauge("haim_active_memories", () -> warm);
         g.addGroup("tier", "cold").gauge("haim_active_memories", () -> cold);
-        g.gauge("haim_hot_evictions_in_flight", () -> (long) evictionRequested.size());
+        g.gauge("haim_hot_evictions_in_flight", () -> (long) evicting.size());
     }
 
     @Override
@@ -64,8 +66,9 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
         String key = t.tenant + "/" + t.memoryId;
         // Leave the old tier.
         if (t.fromTier == Tier.HOT && t.toTier != Tier.HOT) {
-            hotLru.remove(key);
-            evictionRequested.remove(key);
+            if (hotLru.remove(key) == null) {
+                evicting.remove(key);
+            }
         } else if (t.fromTier == Tier.WARM && t.toTier != Tier.WARM) {
             warm--;
         } else if (t.fromTier == Tier.COLD && t.toTier != Tier.COLD) {
@@ -73,8 +76,12 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
         }
         // Enter (or touch) the new one.
         if (t.toTier == Tier.HOT) {
-            hotLru.remove(key);
-            hotLru.put(key, t.atMs);
+            if (evicting.containsKey(key)) {
+                evicting.put(key, t.atMs); // its demotion is already on the way
+            } else {
+                hotLru.remove(key);
+                hotLru.put(key, t.atMs);
+            }
         } else if (t.toTier == Tier.WARM && t.fromTier != Tier.WARM) {
             warm++;
         } else if (t.toTier == Tier.COLD && t.fromTier != Tier.COLD) {
@@ -84,19 +91,21 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
     }
 
     private void evictIfOver(Collector<MemoryEvent> out) {
-        long excess = hotLru.size() - evictionRequested.size() - hotCapacity;
+        // In-flight evictions already cover the memories in `evicting`.
+        long excess = hotLru.size() - hotCapacity;
         if (excess <= 0) {
             return;
         }
         Map<String, List<String>> byTenant = new HashMap<>();
-        Iterator<String> it = hotLru.keySet().iterator();
+        Iterator<Map.Entry<String, Long>> it = hotLru.entrySet().iterator();
         while (excess > 0 && it.hasNext()) {
-            String key = it.next();
-            if (evictionRequested.add(key)) {
-                int slash = key.indexOf('/');
-                byTenant.computeIfAbsent(key.substring(0, slash), k -> new ArrayList<>()).add(key.substring(slash + 1));
-                excess--;
-            }
+            Map.Entry<String, Long> eldest = it.next();
+            String key = eldest.getKey();
+            evicting.put(key, eldest.getValue());
+            it.remove();
+            int slash = key.indexOf('/');
+            byTenant.computeIfAbsent(key.substring(0, slash), k -> new ArrayList<>()).add(key.substring(slash + 1));
+            excess--;
         }
         for (Map.Entry<String, List<String>> e : byTenant.entrySet()) {
             List<String> ids = e.getValue();
@@ -113,9 +122,12 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
 
     @Override
     public void snapshotState(FunctionSnapshotContext ctx) throws Exception {
-        List<String> lru = new ArrayList<>(hotLru.size());
+        List<String> lru = new ArrayList<>(hotLru.size() + evicting.size());
+        for (Map.Entry<String, Long> e : evicting.entrySet()) {
+            lru.add("!" + e.getValue() + "|" + e.getKey());
+        }
         for (Map.Entry<String, Long> e : hotLru.entrySet()) {
-            lru.add((evictionRequested.contains(e.getKey()) ? "!" : "") + e.getValue() + "|" + e.getKey());
+            lru.add(e.getValue() + "|" + e.getKey());
         }
         lruState.update(lru);
         countState.update(List.of(warm, cold));
@@ -126,7 +138,7 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
         lruState = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("hot-lru", String.class));
         countState = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("tier-counts", Long.class));
         hotLru = new LinkedHashMap<>();
-        evictionRequested = new HashSet<>();
+        evicting = new HashMap<>();
         warm = 0;
         cold = 0;
         if (ctx.isRestored()) {
@@ -135,10 +147,7 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
                 String body = requested ? s.substring(1) : s;
                 int bar = body.indexOf('|');
                 String key = body.substring(bar + 1);
-                hotLru.put(key, Long.parseLong(body.substring(0, bar)));
-                if (requested) {
-                    evictionRequested.add(key);
-                }
+                (requested ? evicting : hotLru).put(key, Long.parseLong(body.substring(0, bar)));
             }
             List<Long> counts = new ArrayList<>();
             countState.get().forEach(counts::add);
@@ -150,7 +159,7 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
     }
 
     long hotCount() {
-        return hotLru.size();
+        return hotLru.size() + evicting.size();
     }
 
     long warmCount() {

@@ -70,7 +70,11 @@ class LtpConsolidatorTest {
         assertThat(t).hasSize(1);
         assertThat(t.get(0).kind).isEqualTo(TransitionKind.CREATED);
         assertThat(t.get(0).toTier).isEqualTo(Tier.HOT);
-        assertThat(t.get(0).hdv).isNotNull();
+        assertThat(t.get(0).hdv).as("facts only on the main output").isNull();
+        assertThat(tierUpdates(h)).singleElement().satisfies(u -> {
+            assertThat(u.kind).isEqualTo(TransitionKind.CREATED);
+            assertThat(u.hdv).isEqualTo(Hdv.random(D, "m1".hashCode()).words());
+        });
         assertThat(h.numEventTimeTimers()).isEqualTo(1);
 
         long hotToWarm = MODEL.timeBelow(0.9, 0, H, 0.7);
@@ -89,7 +93,8 @@ class LtpConsolidatorTest {
         h.processWatermark(10 * H);
         t = drain(h);
         assertThat(t).extracting(x -> x.kind).containsExactly(TransitionKind.WARM_TO_COLD);
-        assertThat(t.get(0).hdv).as("the archive gets the vector").isNotNull();
+        assertThat(tierUpdates(h)).extracting(u -> u.kind + ":" + (u.hdv != null))
+                .as("the archive gets the vector").containsExactly("HOT_TO_WARM:true", "WARM_TO_COLD:true");
         assertThat(h.numEventTimeTimers()).isZero();
         MemoryState s = state(h, "t/m1");
         assertThat(s.tier).isEqualTo(Tier.COLD);
@@ -117,12 +122,12 @@ class LtpConsolidatorTest {
         h.processElement(event(EventType.MEMORY_ACCESS, "m", 2), 2);
         List<Transition> t = drain(h);
         assertThat(t).extracting(x -> x.kind).containsExactly(TransitionKind.WARM_TO_HOT);
-        assertThat(t.get(0).hdv).isNotNull();
+        assertThat(tierUpdates(h)).extracting(u -> u.kind + ":" + (u.hdv != null)).containsExactly("CREATED:true", "WARM_TO_HOT:true");
         // Access while HOT: a touch for the LRU, no vector.
         h.processElement(event(EventType.MEMORY_ACCESS, "m", 3), 3);
         t = drain(h);
         assertThat(t).extracting(x -> x.kind).containsExactly(TransitionKind.HOT_TOUCH);
-        assertThat(t.get(0).hdv).isNull();
+        assertThat(tierUpdates(h)).as("a touch changes no tier store").isEmpty();
         assertThat(h.numEventTimeTimers()).isEqualTo(1);
         h.close();
     }
@@ -216,6 +221,17 @@ class LtpConsolidatorTest {
         assertThat(t).extracting(x -> x.memoryId + ":" + x.kind).containsExactly("a:HOT_TO_WARM");
         assertThat(state(restored, "t/b").tier).isEqualTo(Tier.WARM);
         restored.close();
+    }
+
+    static List<Transition> tierUpdates(KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> h) {
+        List<Transition> out = new ArrayList<>();
+        var q = h.getSideOutput(LtpConsolidator.TIER_UPDATES);
+        if (q != null) {
+            while (!q.isEmpty()) {
+                out.add(q.poll().getValue());
+            }
+        }
+        return out;
     }
 
     static MemoryState state(KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> h, String key) throws Exception {

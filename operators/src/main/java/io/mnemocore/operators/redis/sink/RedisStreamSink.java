@@ -43,6 +43,7 @@ public final class RedisStreamSink<T> implements Sink<T> {
     private final int batchSize;
     private final int maxAttempts;
 
+    /** @param maxLen approximate MAXLEN of the written streams; 0 or less never trims */
     public RedisStreamSink(RedisConnectionConfig connection, EntrySerializer<T> serializer, long maxLen,
                            int batchSize, int maxAttempts) {
         this.connection = connection;
@@ -79,14 +80,17 @@ public final class RedisStreamSink<T> implements Sink<T> {
         @Override
         public void write(T record, Context context) throws IOException, InterruptedException {
             List<byte[]> fields = sink.serializer.fields(record);
-            byte[][] args = new byte[fields.size() + 5][];
+            int head = sink.maxLen > 0 ? 5 : 2;
+            byte[][] args = new byte[fields.size() + head][];
             args[0] = utf8(sink.serializer.stream(record));
-            args[1] = utf8("MAXLEN");
-            args[2] = utf8("~");
-            args[3] = utf8(Long.toString(sink.maxLen));
-            args[4] = utf8("*");
+            if (sink.maxLen > 0) {
+                args[1] = utf8("MAXLEN");
+                args[2] = utf8("~");
+                args[3] = utf8(Long.toString(sink.maxLen));
+            }
+            args[head - 1] = utf8("*");
             for (int i = 0; i < fields.size(); i++) {
-                args[5 + i] = fields.get(i);
+                args[head + i] = fields.get(i);
             }
             buffer.add(args);
             if (buffer.size() >= sink.batchSize) {

@@ -1,0 +1,238 @@
+package io.mnemocore.jobs;
+
+import io.mnemocore.hdv.SplitMix64;
+import io.mnemocore.hdv.bench.Stats;
+import io.mnemocore.jobs.config.MnemoConfig;
+import io.mnemocore.operators.codec.EventType;
+import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.ingest.EventDecoder;
+import io.mnemocore.operators.ltp.LtpConsolidator;
+import io.mnemocore.operators.redis.RedisStreamEntry;
+import io.mnemocore.operators.redis.RedisStreams;
+import io.mnemocore.operators.redis.source.RedisSourceOptions;
+import io.mnemocore.operators.redis.source.RedisStreamSource;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.legacy.DiscardingSink;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * {@code ./mnemocore bench ingest --events N}: fills a fresh stream with N memory.write events
+ * carrying 2 KB packed HDVs, then drains it with the job on embedded defaults (RocksDB,
+ * exactly-once checkpoints) against the real Redis. {@code --stage source|decode} stops the graph
+ * early, to show where the time goes. The last line printed is JSON.
+ */
+public final class IngestBench {
+    private IngestBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
+        int events = 100_000;
+        String stage = "full";
+        int parallelism = 2;
+        for (int i = 0; i < ca.rest.size(); i++) {
+            switch (ca.rest.get(i)) {
+                case "--events": events = Integer.parseInt(ca.rest.get(++i).replace("_", "")); break;
+                case "--stage": stage = ca.rest.get(++i); break;
+                case "--parallelism": parallelism = Integer.parseInt(ca.rest.get(++i)); break;
+                default: throw new IllegalArgumentException("unknown option " + ca.rest.get(i)
+                        + " (known: --events N, --stage source|decode|full, --parallelism P, --config, --set)");
+            }
+        }
+        String stream = "haim:bench:" + System.currentTimeMillis();
+        List<String> sets = new ArrayList<>(List.of("haim.redis.stream_key=" + stream,
+                "haim.redis.transitions_stream=" + stream + ":log", "haim.redis.dlq_stream=" + stream + ":dlq"));
+        sets.addAll(ca.sets);
+        MnemoConfig config = io.mnemocore.jobs.config.ConfigLoader.load(ca.file, System.getenv(), sets);
+        JobSettings s = new JobSettings(config);
+        Path work = Files.createTempDirectory("mnemocore-bench-");
+
+        try (JedisPooled redis = s.redis.createClient()) {
+            System.err.printf("filling %s with %d memory.write events (2 KB packed HDVs)...%n", stream, events);
+            long f0 = System.nanoTime();
+            String lastId = fill(redis, s, stream, events);
+            double fillS = (System.nanoTime() - f0) / 1e9;
+            System.err.printf("filled in %.1f s (%.0f events/s); draining with the job (stage %s, parallelism %d, checkpoints every %d ms)%n",
+                    fillS, events / fillS, stage, parallelism, config.getLong("haim.job.checkpoint_interval_ms"));
+
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
+                    EmbeddedRunner.flinkConfig(s, work, null, parallelism));
+            MnemoCoreJob.configure(env, s);
+            env.setParallelism(parallelism);
+            RedisSourceOptions bounded = s.sourceOptions().withBounds(-1, lastId);
+            if (stage.equals("full")) {
+                MnemoCoreJob.defineWorkflow(env, s, new MnemoCoreJob.Sources(new RedisStreamSource(bounded)),
+                        MnemoCoreJob.redisSinks(s));
+            } else {
+                DataStream<RedisStreamEntry> entries = env.fromSource(new RedisStreamSource(bounded),
+                        org.apache.flink.api.common.eventtime.WatermarkStrategy.noWatermarks(), "redis").uid("bench-source");
+                DataStream<?> tail = stage.equals("decode")
+                        ? entries.process(new EventDecoder(s.codec)).uid("bench-decode")
+                        : entries;
+                addDiscard(tail);
+            }
+            // Sustained rate: from 10% to 90% of the entries read by the group, sampled off the job.
+            Progress progress = new Progress(redis, stream, config.getString("haim.redis.consumer_group"), events);
+            Thread monitor = new Thread(progress, "bench-progress");
+            monitor.setDaemon(true);
+            monitor.start();
+            long t0 = System.nanoTime();
+            JobExecutionResult result = env.execute("mnemocore-bench-ingest");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            progress.stop.set(true);
+            monitor.join();
+
+            long created = acc(result, LtpConsolidator.ACC_CREATED);
+            long rewritten = acc(result, LtpConsolidator.ACC_REWRITTEN);
+            long dlq = stage.equals("full") ? redis.xlen(s.config.getString("haim.redis.dlq_stream")) : 0;
+            RedisStreams.GroupInfo g = RedisStreams.groupInfo(redis, stream, config.getString("haim.redis.consumer_group"));
+            boolean checked = stage.equals("full");
+            String json = "{\"events\":" + events
+                    + ",\"stage\":\"" + stage + "\""
+                    + ",\"parallelism\":" + parallelism
+                    + ",\"seconds\":" + Stats.fmt(seconds)
+                    + ",\"events_per_s\":" + Stats.fmt(events / seconds)
+                    + ",\"sustained_events_per_s\":" + Stats.fmt(progress.sustainedRate())
+                    + ",\"checkpoint_interval_ms\":" + config.getLong("haim.job.checkpoint_interval_ms")
+                    + ",\"fill_events_per_s\":" + Stats.fmt(events / fillS)
+                    + ",\"lost\":" + (checked ? Long.toString(events - created) : "null")
+                    + ",\"duplicated\":" + (checked ? Long.toString(rewritten) : "null")
+                    + ",\"dlq\":" + dlq
+                    + ",\"pending_after\":" + g.pending + "}";
+            redis.del(stream, stream + ":log", stream + ":dlq");
+            System.out.println(json);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void addDiscard(DataStream<?> s) {
+        ((DataStream) s).addSink(new DiscardingSink<>()).uid("bench-discard");
+    }
+
+    private static long acc(JobExecutionResult r, String name) {
+        Object v = r.getAccumulatorResult(name);
+        return v == null ? 0 : ((Number) v).longValue();
+    }
+
+    static String fill(JedisPooled redis, JobSettings s, String stream, int events) {
+        SplitMix64 rnd = new SplitMix64(1);
+        int words = s.config.dimensionality() / 64;
+        byte[] key = stream.getBytes(StandardCharsets.UTF_8);
+        byte[] data = "data".getBytes(StandardCharsets.UTF_8);
+        long now = System.currentTimeMillis();
+        String last = null;
+        for (int from = 0; from < events; from += 2000) {
+            try (Pipeline p = redis.pipelined()) {
+                List<redis.clients.jedis.Response<byte[]>> ids = new ArrayList<>();
+                for (int i = from; i < Math.min(events, from + 2000); i++) {
+                    MemoryEvent e = new MemoryEvent();
+                    e.type = EventType.MEMORY_WRITE;
+                    e.tenant = "bench";
+                    e.memoryId = "b-" + i;
+                    e.contextId = "ctx-" + (i % 16);
+                    e.ltpStrength = 0.9;
+                    e.timestamp = now;
+                    e.hdv = new long[words];
+                    for (int w = 0; w < words; w++) {
+                        e.hdv[w] = rnd.nextLong();
+                    }
+                    ids.add(p.xadd(key, XAddParams.xAddParams(), Map.of(data, s.codec.encode(e))));
+                }
+                p.sync();
+                last = new String(ids.get(ids.size() - 1).get(), StandardCharsets.UTF_8);
+            }
+        }
+        return last;
+    }
+
+    /** Samples the group's entries-read counter to compute the rate between 10% and 90% progress. */
+    static final class Progress implements Runnable {
+        final AtomicBoolean stop = new AtomicBoolean();
+        private final JedisPooled redis;
+        private final String stream;
+        private final String group;
+        private final long total;
+        private long t10 = -1, t90 = -1;
+        private long n10, n90;
+
+        Progress(JedisPooled redis, String stream, String group, long total) {
+            this.redis = redis;
+            this.stream = stream;
+            this.group = group;
+            this.total = total;
+        }
+
+        @Override
+        public void run() {
+            while (!stop.get()) {
+                long read = entriesRead();
+                long now = System.nanoTime();
+                if (t10 < 0 && read >= total / 10) {
+                    t10 = now;
+                    n10 = read;
+                }
+                if (t90 < 0 && read >= total * 9 / 10) {
+                    t90 = now;
+                    n90 = read;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        private long entriesRead() {
+            try {
+                Object reply = redis.sendCommand(Protocol.Command.XINFO,
+                        "GROUPS".getBytes(StandardCharsets.UTF_8), stream.getBytes(StandardCharsets.UTF_8));
+                for (Object o : (List<?>) reply) {
+                    List<?> kv = (List<?>) o;
+                    String name = null;
+                    long read = 0;
+                    for (int i = 0; i + 1 < kv.size(); i += 2) {
+                        String k = new String((byte[]) kv.get(i), StandardCharsets.UTF_8);
+                        if (k.equals("name")) name = new String((byte[]) kv.get(i + 1), StandardCharsets.UTF_8);
+                        if (k.equals("entries-read") && kv.get(i + 1) instanceof Long) read = (Long) kv.get(i + 1);
+                    }
+                    if (group.equals(name)) {
+                        return read;
+                    }
+                }
+            } catch (RuntimeException e) {
+                return 0;
+            }
+            return 0;
+        }
+
+        double sustainedRate() {
+            if (t10 < 0 || t90 <= t10) {
+                return Double.NaN;
+            }
+            return (n90 - n10) / ((t90 - t10) / 1e9);
+        }
+    }
+
+    static void deleteTree(Path p) {
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (Exception ignored) {
+            // temp dir; best effort
+        }
+    }
+
+}
