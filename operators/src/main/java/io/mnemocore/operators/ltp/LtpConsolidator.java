@@ -63,7 +63,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     }
 
     public static ValueStateDescriptor<MemoryState> stateDescriptor() {
-        return new ValueStateDescriptor<>(STATE_NAME, MemoryState.class);
+        return new ValueStateDescriptor<>(STATE_NAME, MemoryStateSerializer.INSTANCE);
     }
 
     @Override
