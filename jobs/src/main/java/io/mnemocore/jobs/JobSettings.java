@@ -45,6 +45,7 @@ public final class JobSettings implements Serializable {
                 config.getString("haim.redis.consumer_group"), "flink",
                 config.getInt("haim.redis.consumers_per_stream"),
                 config.getInt("haim.redis.batch_size"), config.getInt("haim.redis.block_ms"),
-                config.getInt("haim.redis.discovery_interval_s") * 1000L, -1, null);
+                config.getInt("haim.redis.discovery_interval_s") * 1000L, -1, null,
+                config.getLong("haim.redis.claim_idle_ms"), config.getLong("haim.redis.claim_interval_ms"));
     }
 }

@@ -109,6 +109,8 @@ public final class ConfigSchema {
         num("haim.redis.block_ms", Type.INT, 1, 60_000);
         bool("haim.redis.tenant_streams");
         num("haim.redis.discovery_interval_s", Type.INT, 1, 86_400);
+        num("haim.redis.claim_idle_ms", Type.LONG, 0, 30L * 86_400_000);
+        num("haim.redis.claim_interval_ms", Type.LONG, 10, 86_400_000);
         str("haim.redis.dlq_stream", ".{1,256}", "a non-empty stream key");
         str("haim.redis.transitions_stream", ".{1,256}", "a non-empty stream key");
         num("haim.redis.output_maxlen", Type.LONG, 1, Long.MAX_VALUE);

@@ -143,6 +143,57 @@ public final class RedisStreams {
         return new GroupInfo(-1, -1, null);
     }
 
+    /** Consumers with pending entries and how many (XPENDING summary form). */
+    public static java.util.Map<String, Long> pendingConsumers(UnifiedJedis redis, String stream, String group) {
+        java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+        List<?> reply = (List<?>) redis.sendCommand(Protocol.Command.XPENDING, b(stream), b(group));
+        if (reply.size() < 4 || reply.get(3) == null) {
+            return out;
+        }
+        for (Object c : (List<?>) reply.get(3)) {
+            List<?> pair = (List<?>) c;
+            out.put(s(pair.get(0)), Long.parseLong(s(pair.get(1))));
+        }
+        return out;
+    }
+
+    /** Ids pending under one consumer for at least {@code idleMs}, oldest first. */
+    public static List<String> idlePendingIds(UnifiedJedis redis, String stream, String group, String consumer,
+                                              long idleMs, int count) {
+        List<?> reply = (List<?>) redis.sendCommand(Protocol.Command.XPENDING, b(stream), b(group), b("IDLE"),
+                b(Long.toString(idleMs)), b("-"), b("+"), b(Integer.toString(count)), b(consumer));
+        List<String> ids = new ArrayList<>();
+        for (Object e : reply) {
+            ids.add(s(((List<?>) e).get(0)));
+        }
+        return ids;
+    }
+
+    /** XCLAIM: moves entries idle for {@code minIdleMs} to {@code consumer}; returns them (deleted ones are dropped by Redis). */
+    public static List<Entry> claim(UnifiedJedis redis, String stream, String group, String consumer, long minIdleMs,
+                                    List<String> ids) {
+        List<byte[]> args = new ArrayList<>(List.of(b(stream), b(group), b(consumer), b(Long.toString(minIdleMs))));
+        for (String id : ids) {
+            args.add(b(id));
+        }
+        List<?> reply = (List<?>) redis.sendCommand(Protocol.Command.XCLAIM, args.toArray(new byte[0][]));
+        List<Entry> out = new ArrayList<>();
+        for (Object e : reply) {
+            if (e == null) {
+                continue;
+            }
+            List<?> entry = (List<?>) e;
+            List<byte[]> fields = new ArrayList<>();
+            if (entry.get(1) != null) {
+                for (Object f : (List<?>) entry.get(1)) {
+                    fields.add((byte[]) f);
+                }
+            }
+            out.add(new Entry(s(entry.get(0)), fields));
+        }
+        return out;
+    }
+
     /** Stream keys matching a glob, via SCAN ... TYPE stream. */
     public static List<String> scanStreams(UnifiedJedis redis, String pattern) {
         List<String> keys = new ArrayList<>();

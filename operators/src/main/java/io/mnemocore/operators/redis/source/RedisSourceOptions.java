@@ -26,10 +26,24 @@ public final class RedisSourceOptions implements Serializable {
     public final long stopAfterEntries;
     /** Bounded mode: each split finishes once it has delivered an entry at or after this id (null = none). */
     public final String stopAtId;
+    /**
+     * Entries pending this long under a consumer that is not this job's (another deployment, an
+     * external worker that died) are claimed and processed; 0 disables claiming.
+     */
+    public final long claimIdleMs;
+    public final long claimIntervalMs;
 
     public RedisSourceOptions(RedisConnectionConfig connection, List<String> streams, String tenantStreamPrefix,
                               String group, String consumerPrefix, int consumersPerStream, int batchSize,
                               long blockMs, long discoveryIntervalMs, long stopAfterEntries, String stopAtId) {
+        this(connection, streams, tenantStreamPrefix, group, consumerPrefix, consumersPerStream, batchSize, blockMs,
+                discoveryIntervalMs, stopAfterEntries, stopAtId, 0, 0);
+    }
+
+    public RedisSourceOptions(RedisConnectionConfig connection, List<String> streams, String tenantStreamPrefix,
+                              String group, String consumerPrefix, int consumersPerStream, int batchSize,
+                              long blockMs, long discoveryIntervalMs, long stopAfterEntries, String stopAtId,
+                              long claimIdleMs, long claimIntervalMs) {
         if (consumersPerStream < 1) {
             throw new IllegalArgumentException("consumersPerStream must be >= 1");
         }
@@ -44,6 +58,8 @@ public final class RedisSourceOptions implements Serializable {
         this.discoveryIntervalMs = discoveryIntervalMs;
         this.stopAfterEntries = stopAfterEntries;
         this.stopAtId = stopAtId;
+        this.claimIdleMs = claimIdleMs;
+        this.claimIntervalMs = claimIntervalMs;
     }
 
     public boolean bounded() {
@@ -52,7 +68,17 @@ public final class RedisSourceOptions implements Serializable {
 
     public RedisSourceOptions withBounds(long stopAfter, String stopAt) {
         return new RedisSourceOptions(connection, streams, tenantStreamPrefix, group, consumerPrefix,
-                consumersPerStream, batchSize, blockMs, discoveryIntervalMs, stopAfter, stopAt);
+                consumersPerStream, batchSize, blockMs, discoveryIntervalMs, stopAfter, stopAt, claimIdleMs, claimIntervalMs);
+    }
+
+    /** The consumer name of the claimer split of each stream. */
+    public String claimerConsumer() {
+        return consumerPrefix + "-claim";
+    }
+
+    /** Whether a consumer of the group belongs to this job (its splits recover their own entries). */
+    public boolean ownConsumer(String name) {
+        return name.startsWith(consumerPrefix + "-");
     }
 
     /** The tenant a stream key names, or null for the shared streams. */

@@ -97,6 +97,10 @@ public final class RedisStreamEnumerator implements SplitEnumerator<RedisStreamS
                 RedisStreamSplit split = RedisStreamSplit.fresh(stream, options.tenantOf(stream), consumer);
                 pending.computeIfAbsent(owner(stream, i), k -> new ArrayList<>()).add(split);
             }
+            if (options.claimIdleMs > 0 && !options.bounded()) {
+                RedisStreamSplit claimer = RedisStreamSplit.freshClaimer(stream, options.tenantOf(stream), options.claimerConsumer());
+                pending.computeIfAbsent(owner(stream, options.consumersPerStream), k -> new ArrayList<>()).add(claimer);
+            }
         }
         assignPending();
     }

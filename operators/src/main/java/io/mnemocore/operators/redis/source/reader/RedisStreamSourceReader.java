@@ -30,6 +30,8 @@ public final class RedisStreamSourceReader
     private final Counter acked;
     private final Counter ackFailures;
     private JedisPooled ackClient;
+    /** Claimer splits' states, pruned once their ids are acknowledged. */
+    private final Map<String, RedisSplitState> claimers = new java.util.HashMap<>();
 
     public RedisStreamSourceReader(RedisSourceOptions options, SourceReaderContext context) {
         this(options, context, new AckTracker());
@@ -63,6 +65,11 @@ public final class RedisStreamSourceReader
             }
             for (Map.Entry<String, List<String>> e : ids.entrySet()) {
                 acked.inc(RedisStreams.ack(ackClient, e.getKey(), options.group, e.getValue()));
+                for (RedisSplitState c : claimers.values()) {
+                    if (c.streamKey().equals(e.getKey())) {
+                        c.acknowledged(e.getValue());
+                    }
+                }
             }
         } catch (RuntimeException e) {
             // Safe to defer: unacknowledged entries are redelivered after a restart and skipped
@@ -74,11 +81,17 @@ public final class RedisStreamSourceReader
     }
 
     @Override
-    protected void onSplitFinished(Map<String, RedisSplitState> finishedSplitIds) {}
+    protected void onSplitFinished(Map<String, RedisSplitState> finishedSplitIds) {
+        claimers.keySet().removeAll(finishedSplitIds.keySet());
+    }
 
     @Override
     protected RedisSplitState initializedState(RedisStreamSplit split) {
-        return new RedisSplitState(split);
+        RedisSplitState state = new RedisSplitState(split);
+        if (split.claimer()) {
+            claimers.put(split.splitId(), state);
+        }
+        return state;
     }
 
     @Override

@@ -42,6 +42,7 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
         boolean recovering = true;
         String pendingCursor = StreamIds.ZERO;
         long emitted;
+        long nextClaimAt;
 
         Progress(RedisStreamSplit split) {
             this.split = split;
@@ -55,6 +56,7 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
     private final Counter redelivered;
     private final Counter skippedAlreadyInState;
     private final Counter reconnects;
+    private final Counter claimed;
     private volatile long groupLag;
     private volatile long groupPending;
     private long lastMetricsAt;
@@ -66,6 +68,7 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
         this.redelivered = metrics.counter("haim_source_redelivered_total");
         this.skippedAlreadyInState = metrics.counter("haim_source_skipped_in_state_total");
         this.reconnects = metrics.counter("haim_source_reconnects_total");
+        this.claimed = metrics.counter("haim_source_claimed_total");
         metrics.gauge("haim_source_group_lag", () -> groupLag);
         metrics.gauge("haim_source_group_pending", () -> groupPending);
     }
@@ -128,7 +131,10 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
             List<String> alreadyInState = new ArrayList<>();
             for (RedisStreams.Entry e : entries) {
                 p.pendingCursor = e.id;
-                if (StreamIds.compare(e.id, s.lastDeliveredId()) <= 0) {
+                boolean inState = s.claimer()
+                        ? s.claimed().contains(e.id)
+                        : StreamIds.compare(e.id, s.lastDeliveredId()) <= 0;
+                if (inState) {
                     alreadyInState.add(e.id);
                 } else if (!emit(p, e, true, out)) {
                     break;
@@ -146,6 +152,10 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
             }
             return;
         }
+        if (s.claimer()) {
+            claimRound(p, out);
+            return;
+        }
         long block = Math.max(1, options.blockMs / splitCount);
         List<RedisStreams.Entry> entries = RedisStreams.readGroup(redis(), options.group, s.consumer(),
                 s.streamKey(), ">", options.batchSize, block);
@@ -156,6 +166,40 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
         }
         if (entries.isEmpty() && options.stopAtId != null && reachedStopId(s)) {
             finish(p, out);
+        }
+    }
+
+    /**
+     * Takes over entries that consumers outside this job left pending for longer than the claim
+     * idle time. Only foreign consumers are considered: this job's own consumers recover their
+     * pending entries themselves, and claiming those could apply an entry twice.
+     */
+    private void claimRound(Progress p, RecordsBySplits.Builder<RedisStreamEntry> out) {
+        long now = System.currentTimeMillis();
+        if (now < p.nextClaimAt) {
+            sleepQuietly(Math.min(100, options.blockMs));
+            return;
+        }
+        p.nextClaimAt = now + options.claimIntervalMs;
+        RedisStreamSplit s = p.split;
+        for (Map.Entry<String, Long> c : RedisStreams.pendingConsumers(redis(), s.streamKey(), options.group).entrySet()) {
+            if (options.ownConsumer(c.getKey())) {
+                continue;
+            }
+            List<String> ids = RedisStreams.idlePendingIds(redis(), s.streamKey(), options.group, c.getKey(),
+                    options.claimIdleMs, options.batchSize);
+            if (ids.isEmpty()) {
+                continue;
+            }
+            List<RedisStreams.Entry> entries = RedisStreams.claim(redis(), s.streamKey(), options.group, s.consumer(),
+                    options.claimIdleMs, ids);
+            LOG.info("claimed {} entries left pending by consumer {} on {}", entries.size(), c.getKey(), s.streamKey());
+            claimed.inc(entries.size());
+            for (RedisStreams.Entry e : entries) {
+                emit(p, e, true, out);
+            }
+            p.nextClaimAt = now; // more may be waiting
+            return;
         }
     }
 

@@ -26,6 +26,11 @@ public final class RedisStreamSplitSerializer implements SimpleVersionedSerializ
         out.writeUTF(s.consumer());
         out.writeUTF(s.lastDeliveredId());
         out.writeLong(s.emitted());
+        out.writeBoolean(s.claimer());
+        out.writeInt(s.claimed().size());
+        for (String id : s.claimed()) {
+            out.writeUTF(id);
+        }
         return out.getCopyOfBuffer();
     }
 
@@ -37,6 +42,15 @@ public final class RedisStreamSplitSerializer implements SimpleVersionedSerializ
         DataInputDeserializer in = new DataInputDeserializer(bytes);
         String stream = in.readUTF();
         String tenant = in.readBoolean() ? in.readUTF() : null;
-        return new RedisStreamSplit(stream, tenant, in.readUTF(), in.readUTF(), in.readLong());
+        String consumer = in.readUTF();
+        String last = in.readUTF();
+        long emitted = in.readLong();
+        boolean claimer = in.readBoolean();
+        int n = in.readInt();
+        java.util.TreeSet<String> claimed = new java.util.TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            claimed.add(in.readUTF());
+        }
+        return new RedisStreamSplit(stream, tenant, consumer, last, emitted, claimer, claimed);
     }
 }

@@ -110,4 +110,38 @@ class RedisStreamSplitReaderITCase {
             reader.close();
         }
     }
+
+    @Test
+    void entriesLeftByAForeignConsumerAreClaimedOnceAndOwnOnesNever(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            RedisStreams.ensureGroup(c, STREAM, GROUP);
+            for (int i = 0; i < 8; i++) {
+                c.xadd(STREAM.getBytes(), XAddParams.xAddParams(), Map.of("data".getBytes(), ("e" + i).getBytes()));
+            }
+            // An external worker read five entries and died; this job's flink-0 read three and is just slow.
+            List<RedisStreams.Entry> foreign = RedisStreams.readGroup(c, GROUP, "python-worker-1", STREAM, ">", 5, 0);
+            RedisStreams.readGroup(c, GROUP, "flink-0", STREAM, ">", 3, 0);
+            Thread.sleep(150);
+
+            RedisSourceOptions o = new RedisSourceOptions(new RedisConnectionConfig(redis.url(), 4, 2000), List.of(STREAM),
+                    null, GROUP, "flink", 1, 100, 50, 1000, -1, null, 100, 50);
+            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+            reader.handleSplitsChanges(new SplitsAddition<>(List.of(RedisStreamSplit.freshClaimer(STREAM, null, o.claimerConsumer()))));
+            List<RedisStreamEntry> got = fetchAll(reader, 6);
+            assertThat(got).extracting(e -> new String(e.data, StandardCharsets.UTF_8)).containsExactly("e0", "e1", "e2", "e3", "e4");
+            assertThat(RedisStreams.pendingConsumers(c, STREAM, GROUP)).containsEntry("flink-claim", 5L).containsEntry("flink-0", 3L)
+                    .doesNotContainKey("python-worker-1");
+            reader.close();
+
+            // Restored claimer whose checkpoint held e0..e2: only e3 and e4 come again.
+            java.util.TreeSet<String> inState = new java.util.TreeSet<>(List.of(foreign.get(0).id, foreign.get(1).id, foreign.get(2).id));
+            RedisStreamSplitReader restored = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+            restored.handleSplitsChanges(new SplitsAddition<>(List.of(
+                    new RedisStreamSplit(STREAM, null, o.claimerConsumer(), "0-0", 3, true, inState))));
+            List<RedisStreamEntry> again = fetchAll(restored, 6);
+            assertThat(again).extracting(e -> new String(e.data, StandardCharsets.UTF_8)).containsExactly("e3", "e4");
+            assertThat(RedisStreams.pendingConsumers(c, STREAM, GROUP)).containsEntry("flink-claim", 2L);
+            restored.close();
+        }
+    }
 }
