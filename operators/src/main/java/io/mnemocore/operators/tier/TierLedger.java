@@ -26,9 +26,9 @@ import org.apache.flink.util.Collector;
  * {@code consolidation.trigger} (tier hot_to_warm) for the least recently used memories; those go
  * back through the Subconscious Bus to the consolidator, which demotes them.
  *
- * <p>Because evictions take that round trip, HOT can exceed the cap briefly, by the number of
- * memories promoted while an eviction is in flight (typically one source poll plus one sink
- * flush, i.e. well under a second of promotions).
+ * <p>Evictions come in batches that bring HOT down to 1% below the cap. Because they take that
+ * round trip, HOT can exceed the cap briefly, by the memories promoted while an eviction is in
+ * flight (typically one sink flush plus one source poll, well under a second of promotions).
  */
 public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
@@ -91,11 +91,12 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
     }
 
     private void evictIfOver(Collector<MemoryEvent> out) {
-        // In-flight evictions already cover the memories in `evicting`.
-        long excess = hotLru.size() - hotCapacity;
-        if (excess <= 0) {
+        // In-flight evictions already cover the memories in `evicting`. Once over the cap, evict
+        // down to 1% below it, so one trigger carries many ids instead of one per new memory.
+        if (hotLru.size() <= hotCapacity) {
             return;
         }
+        long excess = hotLru.size() - (hotCapacity - Math.max(0, hotCapacity / 100));
         Map<String, List<String>> byTenant = new HashMap<>();
         Iterator<Map.Entry<String, Long>> it = hotLru.entrySet().iterator();
         while (excess > 0 && it.hasNext()) {

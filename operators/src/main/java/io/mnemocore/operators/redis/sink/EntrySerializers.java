@@ -55,6 +55,16 @@ public final class EntrySerializers {
     /** {@code haim:transitions}, the audit log: one entry per transition, with its dedupe id. */
     public static final class TransitionLog implements RedisStreamSink.EntrySerializer<Transition> {
         private static final long serialVersionUID = 1L;
+        private static final String[] KINDS = names(io.mnemocore.operators.ltp.TransitionKind.values());
+        private static final String[] TIERS = names(io.mnemocore.operators.ltp.Tier.values());
+
+        private static String[] names(Enum<?>[] values) {
+            String[] out = new String[values.length];
+            for (int i = 0; i < values.length; i++) {
+                out[i] = values[i].name().toLowerCase(Locale.ROOT);
+            }
+            return out;
+        }
         private final String stream;
 
         public TransitionLog(String stream) {
@@ -70,12 +80,12 @@ public final class EntrySerializers {
         public List<byte[]> fields(Transition t) {
             List<byte[]> f = new ArrayList<>();
             put(f, "id", t.id());
-            put(f, "kind", t.kind.name().toLowerCase(Locale.ROOT));
+            put(f, "kind", KINDS[t.kind.ordinal()]);
             put(f, "tenant", t.tenant);
             put(f, "memory_id", t.memoryId);
-            put(f, "from", t.fromTier == null ? null : t.fromTier.name().toLowerCase(Locale.ROOT));
-            put(f, "to", t.toTier == null ? null : t.toTier.name().toLowerCase(Locale.ROOT));
-            put(f, "strength", String.format(Locale.ROOT, "%.6f", t.strength));
+            put(f, "from", t.fromTier == null ? null : TIERS[t.fromTier.ordinal()]);
+            put(f, "to", t.toTier == null ? null : TIERS[t.toTier.ordinal()]);
+            put(f, "strength", Double.toString(t.strength));
             put(f, "at", Long.toString(t.atMs));
             put(f, "access_count", Integer.toString(t.accessCount));
             put(f, "reason", t.reason);
