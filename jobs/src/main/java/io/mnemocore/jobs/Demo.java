@@ -143,9 +143,13 @@ public final class Demo {
                 }
             }
             stopped.await();
-            Runtime.getRuntime().removeShutdownHook(hook);
             board.poll();
             System.out.println("summary: " + board.line((System.currentTimeMillis() - start) / 1000));
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // Ctrl-C: the hook is what stopped us
+            }
         }
     }
 

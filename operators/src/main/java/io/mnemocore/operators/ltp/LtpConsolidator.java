@@ -47,6 +47,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     private transient Map<TransitionKind, Counter> transitions;
     private transient Histogram strengths;
     private transient Counter rewrites;
+    private transient Counter rejected;
     /** Accumulators (job-level totals) that let a bounded run check nothing was lost or doubled. */
     private transient LongCounter createdTotal;
     private transient LongCounter rewrittenTotal;
@@ -80,6 +81,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         }
         strengths = metrics.histogram("haim_ltp_strength", new DescriptiveStatisticsHistogram(10_000));
         rewrites = metrics.counter("haim_memory_rewrites_total");
+        rejected = metrics.counter("haim_dlq_total");
         createdTotal = new LongCounter();
         rewrittenTotal = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_CREATED, createdTotal);
@@ -319,6 +321,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     }
 
     private void reject(MemoryEvent e, Context ctx, String detail) {
+        rejected.inc();
         ctx.output(REJECTED, new DlqRecord("unknown_memory", detail, null, e.sourceId, e.tenant, null, e.timestamp));
     }
 }
