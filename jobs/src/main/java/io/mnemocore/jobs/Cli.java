@@ -42,7 +42,7 @@ public final class Cli {
                     usage();
                     System.exit(2);
             }
-        } catch (ConfigException | IllegalArgumentException e) {
+        } catch (ConfigException | IllegalArgumentException | UnsupportedOperationException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
         }

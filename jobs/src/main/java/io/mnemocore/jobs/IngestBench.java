@@ -24,7 +24,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.legacy.DiscardingSink;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.params.XAddParams;
 
 /**
@@ -198,25 +197,10 @@ public final class IngestBench {
 
         private long entriesRead() {
             try {
-                Object reply = redis.sendCommand(Protocol.Command.XINFO,
-                        "GROUPS".getBytes(StandardCharsets.UTF_8), stream.getBytes(StandardCharsets.UTF_8));
-                for (Object o : (List<?>) reply) {
-                    List<?> kv = (List<?>) o;
-                    String name = null;
-                    long read = 0;
-                    for (int i = 0; i + 1 < kv.size(); i += 2) {
-                        String k = new String((byte[]) kv.get(i), StandardCharsets.UTF_8);
-                        if (k.equals("name")) name = new String((byte[]) kv.get(i + 1), StandardCharsets.UTF_8);
-                        if (k.equals("entries-read") && kv.get(i + 1) instanceof Long) read = (Long) kv.get(i + 1);
-                    }
-                    if (group.equals(name)) {
-                        return read;
-                    }
-                }
+                return RedisStreams.groupInfo(redis, stream, group).entriesRead;
             } catch (RuntimeException e) {
-                return 0;
+                return 0; // group not created yet
             }
-            return 0;
         }
 
         double sustainedRate() {

@@ -1,5 +1,6 @@
 package io.mnemocore.jobs;
 
+import io.mnemocore.operators.redis.RedisStreams;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -84,24 +85,10 @@ public final class StatusBoard {
 
     public long eventsIn() {
         try {
-            Object reply = redis.sendCommand(Protocol.Command.XINFO, b("GROUPS"), b(s.streamKey()));
-            for (Object g : (List<?>) reply) {
-                List<?> kv = (List<?>) g;
-                String name = null;
-                long read = -1;
-                for (int i = 0; i + 1 < kv.size(); i += 2) {
-                    String k = str(kv.get(i));
-                    if (k.equals("name")) name = str(kv.get(i + 1));
-                    if (k.equals("entries-read") && kv.get(i + 1) instanceof Long) read = (Long) kv.get(i + 1);
-                }
-                if (s.config.getString("haim.redis.consumer_group").equals(name)) {
-                    return read;
-                }
-            }
+            return RedisStreams.groupInfo(redis, s.streamKey(), s.config.getString("haim.redis.consumer_group")).entriesRead;
         } catch (RuntimeException e) {
-            return -1;
+            return -1; // the stream or group does not exist yet
         }
-        return -1;
     }
 
     public long dlq() {

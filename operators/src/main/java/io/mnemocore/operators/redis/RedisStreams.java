@@ -114,11 +114,14 @@ public final class RedisStreams {
         public final long lag;
         public final long pending;
         public final String lastDeliveredId;
+        /** Entries delivered to the group so far (Redis 7+). */
+        public final long entriesRead;
 
-        GroupInfo(long lag, long pending, String lastDeliveredId) {
+        GroupInfo(long lag, long pending, String lastDeliveredId, long entriesRead) {
             this.lag = lag;
             this.pending = pending;
             this.lastDeliveredId = lastDeliveredId;
+            this.entriesRead = entriesRead;
         }
     }
 
@@ -127,7 +130,7 @@ public final class RedisStreams {
         for (Object g : (List<?>) reply) {
             List<?> kv = (List<?>) g;
             String name = null, last = null;
-            long lag = -1, pending = -1;
+            long lag = -1, pending = -1, read = -1;
             for (int i = 0; i + 1 < kv.size(); i += 2) {
                 String k = s(kv.get(i));
                 Object v = kv.get(i + 1);
@@ -135,12 +138,13 @@ public final class RedisStreams {
                 else if (k.equals("pending")) pending = (Long) v;
                 else if (k.equals("lag") && v instanceof Long) lag = (Long) v;
                 else if (k.equals("last-delivered-id")) last = s(v);
+                else if (k.equals("entries-read") && v instanceof Long) read = (Long) v;
             }
             if (group.equals(name)) {
-                return new GroupInfo(lag, pending, last);
+                return new GroupInfo(lag, pending, last, read);
             }
         }
-        return new GroupInfo(-1, -1, null);
+        return new GroupInfo(-1, -1, null, -1);
     }
 
     /** Consumers with pending entries and how many (XPENDING summary form). */
