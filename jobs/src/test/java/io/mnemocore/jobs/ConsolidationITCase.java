@@ -126,4 +126,30 @@ class ConsolidationITCase {
             }
         }
     }
+
+    @Test
+    void perTenantStreamsTakeTheTenantFromTheKey(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            JobSettings s = JobTestSupport.settings(redis, "haim.redis.tenant_streams=true", "haim.redis.discovery_interval_s=1");
+            // The streams exist before the job starts; the enumerator discovers them by pattern.
+            send(c, BUS + ":acme", packb(dict("type", "memory.write", "memory_id", "a1", "hdv", Hdv.random(D, 11).toPacked())));
+            send(c, BUS + ":globex", packb(dict("type", "memory.write", "memory_id", "g1", "tenant", "globex",
+                    "hdv", Hdv.random(D, 12).toPacked())));
+            String spoof = send(c, BUS + ":acme", packb(dict("type", "memory.write", "memory_id", "x", "tenant", "globex",
+                    "hdv", Hdv.random(D, 13).toPacked())));
+            JobClient job = JobTestSupport.start(s, 2);
+            try {
+                await("two memories created", 30_000, () -> kinds(c, "created").size() == 2);
+                await("the spoofed event in the DLQ", 30_000, () -> c.xlen("haim:dlq") == 1);
+                assertThat(kinds(c, "created")).extracting(m -> m.get("tenant") + "/" + m.get("memory_id"))
+                        .containsExactlyInAnyOrder("acme/a1", "globex/g1");
+                Map<String, String> dlq = read(c, "haim:dlq").get(0);
+                assertThat(dlq.get("reason")).isEqualTo("tenant_mismatch");
+                assertThat(dlq.get("source_id")).isEqualTo(spoof);
+                assertThat(dlq.get("source_stream")).isEqualTo(BUS + ":acme");
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
 }
