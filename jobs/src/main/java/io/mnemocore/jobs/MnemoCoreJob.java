@@ -110,11 +110,11 @@ public final class MnemoCoreJob {
 
         SingleOutputStreamOperator<Transition> transitions = routed
                 .keyBy(EventRouter::key)
-                .process(new LtpConsolidator(s.ltp, s.encoder)).name("ltp-consolidator").uid(UID_CONSOLIDATOR);
+                .process(new LtpConsolidator(s.ltp, s.encoder, s.codec)).name("ltp-consolidator").uid(UID_CONSOLIDATOR);
 
         DataStream<DlqRecord> notServed = routed.getSideOutput(EventRouter.QUERIES)
                 .map(e -> new DlqRecord("not_served", "query serving is not part of this build yet",
-                        null, e.sourceId, e.tenant, null, e.timestamp))
+                        null, e.sourceId, e.tenant, s.codec.encode(e), e.timestamp))
                 .name("not-served").uid(UID_NOT_SERVED);
         decoded.getSideOutput(EventDecoder.DLQ)
                 .union(transitions.getSideOutput(LtpConsolidator.REJECTED), notServed)

@@ -2,6 +2,7 @@ package io.mnemocore.operators.ltp;
 
 import io.mnemocore.hdv.encode.EncoderSpec;
 import io.mnemocore.hdv.encode.TextEncoder;
+import io.mnemocore.operators.codec.EventCodec;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.ingest.DlqRecord;
@@ -41,6 +42,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
 
     private final LtpModel model;
     private final EncoderSpec encoderSpec;
+    private final EventCodec codec;
     private transient TextEncoder encoder;
     private transient ValueState<MemoryState> state;
     private transient Map<Tier, Counter> writes;
@@ -57,10 +59,12 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     /**
      * @param encoderSpec encodes the text of writes that carry no HDV; done here, after the keyBy,
      *     so the work spreads over all subtasks while each memory's events stay in order
+     * @param codec re-encodes rejected events, so the DLQ keeps their content
      */
-    public LtpConsolidator(LtpModel model, EncoderSpec encoderSpec) {
+    public LtpConsolidator(LtpModel model, EncoderSpec encoderSpec, EventCodec codec) {
         this.model = model;
         this.encoderSpec = encoderSpec;
+        this.codec = codec;
     }
 
     public static ValueStateDescriptor<MemoryState> stateDescriptor() {
@@ -322,6 +326,6 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
 
     private void reject(MemoryEvent e, Context ctx, String detail) {
         rejected.inc();
-        ctx.output(REJECTED, new DlqRecord("unknown_memory", detail, null, e.sourceId, e.tenant, null, e.timestamp));
+        ctx.output(REJECTED, new DlqRecord("unknown_memory", detail, null, e.sourceId, e.tenant, codec.encode(e), e.timestamp));
     }
 }

@@ -24,7 +24,8 @@ class LtpConsolidatorTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> harness() throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new LtpConsolidator(MODEL, new io.mnemocore.hdv.encode.EncoderSpec("ngram", D, 42L, 3, "all-minilm-l6-v2"))), EventRouter::key, Types.STRING);
+                new KeyedProcessOperator<>(new LtpConsolidator(MODEL, new io.mnemocore.hdv.encode.EncoderSpec("ngram", D, 42L, 3, "all-minilm-l6-v2"),
+                        new io.mnemocore.operators.codec.EventCodec(io.mnemocore.operators.codec.CodecLimits.defaults(D)))), EventRouter::key, Types.STRING);
         h.open();
         return h;
     }
@@ -150,6 +151,8 @@ class LtpConsolidatorTest {
         assertThat(rejected).hasSize(1);
         DlqRecord r = rejected.peek().getValue();
         assertThat(r.reason).isEqualTo("unknown_memory");
+        var codec = new io.mnemocore.operators.codec.EventCodec(io.mnemocore.operators.codec.CodecLimits.defaults(D));
+        assertThat(codec.decode(r.data, "6-0", null).event().memoryId).as("the DLQ keeps the event").isEqualTo("m");
         h.close();
     }
 
@@ -212,7 +215,8 @@ class LtpConsolidatorTest {
         h.close();
 
         var restored = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new LtpConsolidator(MODEL, new io.mnemocore.hdv.encode.EncoderSpec("ngram", D, 42L, 3, "all-minilm-l6-v2"))), EventRouter::key, Types.STRING);
+                new KeyedProcessOperator<>(new LtpConsolidator(MODEL, new io.mnemocore.hdv.encode.EncoderSpec("ngram", D, 42L, 3, "all-minilm-l6-v2"),
+                        new io.mnemocore.operators.codec.EventCodec(io.mnemocore.operators.codec.CodecLimits.defaults(D)))), EventRouter::key, Types.STRING);
         restored.initializeState(snap);
         restored.open();
         restored.processWatermark(aDemotes);
