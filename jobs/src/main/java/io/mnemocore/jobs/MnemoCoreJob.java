@@ -114,7 +114,7 @@ public final class MnemoCoreJob {
 
         DataStream<DlqRecord> notServed = routed.getSideOutput(EventRouter.QUERIES)
                 .map(e -> new DlqRecord("not_served", "query serving is not part of this build yet",
-                        null, e.sourceId, e.tenant, s.codec.encode(e), e.timestamp))
+                        e.sourceStream, e.sourceId, e.tenant, s.codec.encode(e), e.timestamp))
                 .name("not-served").uid(UID_NOT_SERVED);
         decoded.getSideOutput(EventDecoder.DLQ)
                 .union(transitions.getSideOutput(LtpConsolidator.REJECTED), notServed)

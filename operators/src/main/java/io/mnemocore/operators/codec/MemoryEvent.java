@@ -15,6 +15,8 @@ public class MemoryEvent {
     public String tenant = DEFAULT_TENANT;
     /** The stream entry id it came from ({@code 1700000000000-0}); null outside a stream. */
     public String sourceId;
+    /** The stream it came from (set by the job, not part of the wire format). */
+    public String sourceStream;
     public String memoryId;
     public String contextId;
     /** The HDV (write/query) or context HDV (predict), as packed words; null when absent. */

@@ -50,6 +50,7 @@ public final class EventDecoder extends ProcessFunction<RedisStreamEntry, Memory
             return;
         }
         MemoryEvent e = r.event();
+        e.sourceStream = entry.streamKey;
         if (e.timestamp == 0) {
             // Redis assigns entry ids from its clock: the ingestion time is the event time.
             e.timestamp = StreamIds.millis(entry.entryId);

@@ -32,6 +32,7 @@ public final class EventRouter extends ProcessFunction<MemoryEvent, MemoryEvent>
                 one.memoryId = id;
                 one.timestamp = e.timestamp;
                 one.sourceId = e.sourceId;
+                one.sourceStream = e.sourceStream;
                 out.collect(one);
             }
         } else {

@@ -326,6 +326,6 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
 
     private void reject(MemoryEvent e, Context ctx, String detail) {
         rejected.inc();
-        ctx.output(REJECTED, new DlqRecord("unknown_memory", detail, null, e.sourceId, e.tenant, codec.encode(e), e.timestamp));
+        ctx.output(REJECTED, new DlqRecord("unknown_memory", detail, e.sourceStream, e.sourceId, e.tenant, codec.encode(e), e.timestamp));
     }
 }
