@@ -68,8 +68,11 @@ public final class Cli {
             case "ingest":
                 IngestBench.main(rest);
                 break;
+            case "state":
+                StateBench.main(rest);
+                break;
             default:
-                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest");
+                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest, state");
         }
     }
 
