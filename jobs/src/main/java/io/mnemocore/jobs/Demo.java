@@ -24,6 +24,10 @@ import redis.clients.jedis.params.XAddParams;
 public final class Demo {
     /** Defaults the demo applies before the user's own --set: a day of LTP time every 1.5 seconds. */
     static final List<String> DEMO_SETTINGS = List.of(
+            // The demo's own streams: a fresh demo may delete them without touching real ones.
+            "haim.redis.stream_key=haim:demo:subconscious",
+            "haim.redis.transitions_stream=haim:demo:transitions",
+            "haim.redis.dlq_stream=haim:demo:dlq",
             "haim.ltp.time_scale=57600",
             "haim.ltp.half_life_hours=240",
             "haim.tiers.hot.max_memories=40",
@@ -70,6 +74,11 @@ public final class Demo {
             }
             if (fresh) {
                 java.nio.file.Files.deleteIfExists(EmbeddedRunner.lastSavepointFile(work));
+            }
+            if (withWorkload && !java.nio.file.Files.exists(EmbeddedRunner.lastSavepointFile(work))) {
+                // A demo without a savepoint starts over: its streams would describe a state it no longer has.
+                redis.del(s.streamKey(), config.getString("haim.redis.transitions_stream"),
+                        config.getString("haim.redis.dlq_stream"));
             }
             EmbeddedRunner runner = EmbeddedRunner.start(s, work, true, parallelism);
             System.out.println(runner.restoredFrom() == null
