@@ -28,9 +28,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * their own sources and sinks; {@link #main} runs it on a Flink cluster ({@code flink run}).
  *
  * <pre>
- * Redis streams ─ RedisStreamSource ─ decode (+ text→HDV) ─bad─▶ DLQ
- *   └─ route ─ keyBy(tenant/memory_id) ─ LtpConsolidator (RocksDB) ─▶ transitions ─▶ log stream
- *        │                                     └─unknown memory─▶ DLQ
+ * Redis streams ─ RedisStreamSource ─ decode ─bad─▶ DLQ
+ *   └─ route ─ keyBy(tenant/memory_id) ─ LtpConsolidator (RocksDB; text→HDV) ─▶ transitions ─▶ log stream
+ *        │                                     ├─unknown memory─▶ DLQ
+ *        │                                     └─tier-updates (with vectors) ─▶ (tier stores: not built yet)
  *        └─ query / inference.predict ─▶ (query serving not built yet: DLQ "not_served")
  *   transitions ─ TierLedger (p=1: tier counts, HOT LRU) ─ evictions ─▶ bus (consolidation.trigger)
  * </pre>
