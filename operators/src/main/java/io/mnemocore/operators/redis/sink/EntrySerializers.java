@@ -21,18 +21,27 @@ public final class EntrySerializers {
         }
     }
 
-    /** {@code haim:dlq}: reason, detail, source stream and id, tenant, the original bytes. */
-    public static final class Dlq implements RedisStreamSink.EntrySerializer<DlqRecord> {
+    /** Every record of a serializer goes to one stream. */
+    abstract static class ToStream<T> implements RedisStreamSink.EntrySerializer<T> {
         private static final long serialVersionUID = 1L;
         private final String stream;
 
-        public Dlq(String stream) {
+        ToStream(String stream) {
             this.stream = stream;
         }
 
         @Override
-        public String stream(DlqRecord r) {
+        public final String stream(T record) {
             return stream;
+        }
+    }
+
+    /** {@code haim:dlq}: reason, detail, source stream and id, tenant, the original bytes. */
+    public static final class Dlq extends ToStream<DlqRecord> {
+        private static final long serialVersionUID = 1L;
+
+        public Dlq(String stream) {
+            super(stream);
         }
 
         @Override
@@ -53,7 +62,7 @@ public final class EntrySerializers {
     }
 
     /** {@code haim:transitions}, the audit log: one entry per transition, with its dedupe id. */
-    public static final class TransitionLog implements RedisStreamSink.EntrySerializer<Transition> {
+    public static final class TransitionLog extends ToStream<Transition> {
         private static final long serialVersionUID = 1L;
         private static final String[] KINDS = names(io.mnemocore.operators.ltp.TransitionKind.values());
         private static final String[] TIERS = names(io.mnemocore.operators.ltp.Tier.values());
@@ -65,15 +74,9 @@ public final class EntrySerializers {
             }
             return out;
         }
-        private final String stream;
 
         public TransitionLog(String stream) {
-            this.stream = stream;
-        }
-
-        @Override
-        public String stream(Transition t) {
-            return stream;
+            super(stream);
         }
 
         @Override
@@ -96,19 +99,13 @@ public final class EntrySerializers {
     }
 
     /** Events the job writes back onto the bus (e.g. HOT evictions), msgpack in field {@code data}. */
-    public static final class Events implements RedisStreamSink.EntrySerializer<MemoryEvent> {
+    public static final class Events extends ToStream<MemoryEvent> {
         private static final long serialVersionUID = 1L;
-        private final String stream;
         private final EventCodec codec;
 
         public Events(String stream, EventCodec codec) {
-            this.stream = stream;
+            super(stream);
             this.codec = codec;
-        }
-
-        @Override
-        public String stream(MemoryEvent e) {
-            return stream;
         }
 
         @Override
