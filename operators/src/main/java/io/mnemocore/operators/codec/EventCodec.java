@@ -45,10 +45,6 @@ public final class EventCodec implements Serializable {
         this.limits = limits;
     }
 
-    public CodecLimits limits() {
-        return limits;
-    }
-
     /** Control flow for rejections inside the decoder; never escapes {@link #decode}. */
     private static final class Reject extends Exception {
         final DecodeError.Reason reason;
@@ -157,14 +153,7 @@ public final class EventCodec implements Serializable {
             case MEMORY_WRITE:
                 e.memoryId = id(fields, "memory_id", false);
                 e.contextId = id(fields, "context_id", false);
-                e.hdv = hdv(fields, "hdv", false);
-                e.text = text(fields, "text");
-                if (e.hdv == null && e.text == null) {
-                    throw new Reject(MISSING_FIELD, "memory.write needs 'hdv' or 'text'");
-                }
-                if (e.hdv != null && e.text != null) {
-                    throw new Reject(CONFLICTING_FIELDS, "memory.write has both 'hdv' and 'text'; send one");
-                }
+                hdvOrText(fields, e);
                 e.ltpStrength = strength(fields, "ltp_strength");
                 break;
             case MEMORY_ACCESS:
@@ -198,14 +187,7 @@ public final class EventCodec implements Serializable {
             case QUERY:
                 e.queryId = id(fields, "query_id", true);
                 e.contextId = id(fields, "context_id", false);
-                e.hdv = hdv(fields, "hdv", false);
-                e.text = text(fields, "text");
-                if (e.hdv == null && e.text == null) {
-                    throw new Reject(MISSING_FIELD, "query needs 'hdv' or 'text'");
-                }
-                if (e.hdv != null && e.text != null) {
-                    throw new Reject(CONFLICTING_FIELDS, "query has both 'hdv' and 'text'; send one");
-                }
+                hdvOrText(fields, e);
                 e.k = (int) integer(fields, "k", DEFAULT_K, 1, limits.maxK);
                 e.replyTo = replyTo(fields);
                 break;
@@ -213,6 +195,18 @@ public final class EventCodec implements Serializable {
                 throw new Reject(UNKNOWN_TYPE, "unhandled type " + e.type);
         }
         return e;
+    }
+
+    /** Writes and queries carry exactly one of a vector and a text. */
+    private void hdvOrText(Map<String, Object> fields, MemoryEvent e) throws Reject {
+        e.hdv = hdv(fields, "hdv", false);
+        e.text = text(fields, "text");
+        if (e.hdv == null && e.text == null) {
+            throw new Reject(MISSING_FIELD, e.type.wire() + " needs 'hdv' or 'text'");
+        }
+        if (e.hdv != null && e.text != null) {
+            throw new Reject(CONFLICTING_FIELDS, e.type.wire() + " has both 'hdv' and 'text'; send one");
+        }
     }
 
     /** Tenant and memory_id rules that need the stream context. */
@@ -294,6 +288,17 @@ public final class EventCodec implements Serializable {
     }
 
     private static String utf8(byte[] b, String what) throws Reject {
+        // Keys and most ids are ASCII: skip the validating decoder (one allocation per string).
+        boolean ascii = true;
+        for (byte x : b) {
+            if (x < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(b, StandardCharsets.ISO_8859_1);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -316,7 +321,10 @@ public final class EventCodec implements Serializable {
     }
 
     private static String string(Map<String, Object> f, String key, boolean required, int maxLen) throws Reject {
-        Object v = f.get(key);
+        return string(f.get(key), key, required, maxLen);
+    }
+
+    private static String string(Object v, String key, boolean required, int maxLen) throws Reject {
         if (v == null) {
             if (required) {
                 throw new Reject(MISSING_FIELD, "missing field '" + key + "'");
@@ -338,7 +346,11 @@ public final class EventCodec implements Serializable {
     }
 
     private String id(Map<String, Object> f, String key, boolean required) throws Reject {
-        String s = string(f, key, required, limits.maxIdLength);
+        return id(f.get(key), key, required);
+    }
+
+    private String id(Object v, String key, boolean required) throws Reject {
+        String s = string(v, key, required, limits.maxIdLength);
         if (s == null) {
             return null;
         }
@@ -489,9 +501,7 @@ public final class EventCodec implements Serializable {
         List<?> items = (List<?>) v;
         String[] out = new String[items.size()];
         for (int i = 0; i < out.length; i++) {
-            Map<String, Object> one = new HashMap<>();
-            one.put(key + "[" + i + "]", items.get(i));
-            out[i] = id(one, key + "[" + i + "]", true);
+            out[i] = id(items.get(i), key + "[" + i + "]", true);
         }
         return out;
     }
