@@ -1,13 +1,11 @@
 package io.mnemocore.jobs;
 
 import io.mnemocore.operators.redis.RedisStreams;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.Protocol;
 
 /**
  * Follows the job from the outside, through Redis only: the transition log gives per-tier counts
@@ -29,34 +27,15 @@ public final class StatusBoard {
     /** Reads transitions appended since the last call. */
     public void poll() {
         String stream = s.config.getString("haim.redis.transitions_stream");
-        while (true) {
-            Object reply = redis.sendCommand(Protocol.Command.XREAD, b("COUNT"), b("5000"), b("STREAMS"), b(stream), b(lastId));
-            if (reply == null) {
-                return;
+        List<RedisStreams.Entry> batch;
+        do {
+            batch = RedisStreams.rangeAfter(redis, stream, lastId, 5000);
+            for (RedisStreams.Entry e : batch) {
+                lastId = e.id;
+                Map<String, String> f = e.strings();
+                apply(f.get("kind"), f.get("tenant") + "/" + f.get("memory_id"), f.get("to"));
             }
-            int n = 0;
-            for (Object st : (List<?>) reply) {
-                for (Object e : (List<?>) ((List<?>) st).get(1)) {
-                    List<?> entry = (List<?>) e;
-                    lastId = str(entry.get(0));
-                    List<?> f = (List<?>) entry.get(1);
-                    String kind = null, key = null, memory = null, to = null;
-                    for (int i = 0; i + 1 < f.size(); i += 2) {
-                        String k = str(f.get(i));
-                        String v = str(f.get(i + 1));
-                        if (k.equals("kind")) kind = v;
-                        else if (k.equals("tenant")) key = v;
-                        else if (k.equals("memory_id")) memory = v;
-                        else if (k.equals("to")) to = v;
-                    }
-                    apply(kind, key + "/" + memory, to);
-                    n++;
-                }
-            }
-            if (n < 5000) {
-                return;
-            }
-        }
+        } while (batch.size() == 5000);
     }
 
     private void apply(String kind, String key, String to) {
@@ -118,13 +97,4 @@ public final class StatusBoard {
                 elapsedS, eventsIn(), hot, warm, cold, total, count("hot_to_warm"), count("warm_to_hot"),
                 count("warm_to_cold"), count("cold_reactivation"), count("deleted"), dlq());
     }
-
-    static byte[] b(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static String str(Object o) {
-        return o == null ? null : new String((byte[]) o, StandardCharsets.UTF_8);
-    }
-
 }

@@ -1,17 +1,16 @@
 package io.mnemocore.jobs;
 
 import io.mnemocore.jobs.config.ConfigLoader;
+import io.mnemocore.operators.redis.RedisStreams;
 import io.mnemocore.testing.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.params.XAddParams;
 
 /** Starts the real job graph against a test's redis-server and reads what it wrote. */
@@ -46,29 +45,25 @@ final class JobTestSupport {
                 Map.of("data".getBytes(StandardCharsets.UTF_8), data)), StandardCharsets.UTF_8);
     }
 
-    /** Every entry of a stream as field → value (values as UTF-8, except "data" kept as ISO-8859-1 bytes). */
+    /** Every entry of a stream as field → value (UTF-8), plus "_id"; the raw "data" bytes as ISO-8859-1. */
     static List<Map<String, String>> read(JedisPooled c, String stream) {
         List<Map<String, String>> out = new ArrayList<>();
         String last = "0-0";
-        while (true) {
-            Object reply = c.sendCommand(Protocol.Command.XRANGE, b(stream), b("(" + last), b("+"), b("COUNT"), b("10000"));
-            List<?> entries = (List<?>) reply;
-            if (entries.isEmpty()) {
-                return out;
-            }
-            for (Object e : entries) {
-                List<?> entry = (List<?>) e;
-                last = new String((byte[]) entry.get(0), StandardCharsets.UTF_8);
-                List<?> f = (List<?>) entry.get(1);
-                Map<String, String> m = new HashMap<>();
-                m.put("_id", last);
-                for (int i = 0; i + 1 < f.size(); i += 2) {
-                    String k = new String((byte[]) f.get(i), StandardCharsets.UTF_8);
-                    m.put(k, new String((byte[]) f.get(i + 1), k.equals("data") ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8));
+        List<RedisStreams.Entry> batch;
+        do {
+            batch = RedisStreams.rangeAfter(c, stream, last, 10_000);
+            for (RedisStreams.Entry e : batch) {
+                last = e.id;
+                Map<String, String> m = e.strings();
+                m.put("_id", e.id);
+                byte[] data = e.field(RedisStreams.DATA);
+                if (data != null) {
+                    m.put("data", new String(data, StandardCharsets.ISO_8859_1));
                 }
                 out.add(m);
             }
-        }
+        } while (!batch.isEmpty());
+        return out;
     }
 
     static void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {
@@ -79,9 +74,5 @@ final class JobTestSupport {
             }
             Thread.sleep(50);
         }
-    }
-
-    static byte[] b(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -24,15 +24,49 @@ public final class RedisStreams {
             this.fields = fields;
         }
 
-        public byte[] field(String name) {
-            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        /** The value of a field, or null; {@code name} is the field's UTF-8 bytes (e.g. {@link #DATA}). */
+        public byte[] field(byte[] name) {
             for (int i = 0; i + 1 < fields.size(); i += 2) {
-                if (java.util.Arrays.equals(fields.get(i), n)) {
+                if (java.util.Arrays.equals(fields.get(i), name)) {
                     return fields.get(i + 1);
                 }
             }
             return null;
         }
+
+        /** Field values as UTF-8 strings (for text-only streams such as the transition log). */
+        public java.util.Map<String, String> strings() {
+            java.util.Map<String, String> m = new java.util.HashMap<>();
+            for (int i = 0; i + 1 < fields.size(); i += 2) {
+                m.put(s(fields.get(i)), s(fields.get(i + 1)));
+            }
+            return m;
+        }
+    }
+
+    /** The field that carries an event's msgpack bytes. */
+    public static final byte[] DATA = b("data");
+
+    /** One {@code [id, [field, value, ...]]} reply element; a trimmed pending entry has no fields. */
+    private static Entry parseEntry(Object reply) {
+        List<?> entry = (List<?>) reply;
+        List<byte[]> fields = new ArrayList<>();
+        if (entry.get(1) != null) {
+            for (Object f : (List<?>) entry.get(1)) {
+                fields.add((byte[]) f);
+            }
+        }
+        return new Entry(s(entry.get(0)), fields);
+    }
+
+    /** XRANGE key (afterId + COUNT n: up to n entries after {@code afterId} (exclusive). */
+    public static List<Entry> rangeAfter(UnifiedJedis redis, String stream, String afterId, int count) {
+        List<Entry> out = new ArrayList<>();
+        for (Object e : (List<?>) redis.sendCommand(Protocol.Command.XRANGE, b(stream), b("(" + afterId), b("+"),
+                b("COUNT"), b(Integer.toString(count)))) {
+            out.add(parseEntry(e));
+        }
+        return out;
     }
 
     static byte[] b(String s) {
@@ -79,16 +113,8 @@ public final class RedisStreams {
             return out;
         }
         for (Object streamReply : (List<?>) reply) {
-            List<?> pair = (List<?>) streamReply;
-            for (Object e : (List<?>) pair.get(1)) {
-                List<?> entry = (List<?>) e;
-                List<byte[]> fields = new ArrayList<>();
-                if (entry.get(1) != null) { // a pending entry that was trimmed away has no fields
-                    for (Object f : (List<?>) entry.get(1)) {
-                        fields.add((byte[]) f);
-                    }
-                }
-                out.add(new Entry(s(entry.get(0)), fields));
+            for (Object e : (List<?>) ((List<?>) streamReply).get(1)) {
+                out.add(parseEntry(e));
             }
         }
         return out;
@@ -183,17 +209,9 @@ public final class RedisStreams {
         List<?> reply = (List<?>) redis.sendCommand(Protocol.Command.XCLAIM, args.toArray(new byte[0][]));
         List<Entry> out = new ArrayList<>();
         for (Object e : reply) {
-            if (e == null) {
-                continue;
+            if (e != null) {
+                out.add(parseEntry(e));
             }
-            List<?> entry = (List<?>) e;
-            List<byte[]> fields = new ArrayList<>();
-            if (entry.get(1) != null) {
-                for (Object f : (List<?>) entry.get(1)) {
-                    fields.add((byte[]) f);
-                }
-            }
-            out.add(new Entry(s(entry.get(0)), fields));
         }
         return out;
     }

@@ -206,7 +206,7 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
     /** Adds the entry; returns false once the split has reached its bound. */
     private boolean emit(Progress p, RedisStreams.Entry e, boolean again, RecordsBySplits.Builder<RedisStreamEntry> out) {
         RedisStreamSplit s = p.split;
-        out.add(s.splitId(), new RedisStreamEntry(s.streamKey(), e.id, s.tenant(), e.field("data"), again));
+        out.add(s.splitId(), new RedisStreamEntry(s.streamKey(), e.id, s.tenant(), e.field(RedisStreams.DATA), again));
         if (again) {
             redelivered.inc();
         }
