@@ -2,7 +2,6 @@ package io.mnemocore.operators.ltp;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -206,14 +205,5 @@ public final class MemoryStateSerializer extends TypeSerializer<MemoryState> {
         public Snapshot() {
             super(() -> INSTANCE);
         }
-    }
-
-    static boolean same(MemoryState a, MemoryState b) {
-        return a.tier == b.tier && Double.compare(a.strength, b.strength) == 0 && a.updatedMs == b.updatedMs
-                && Double.compare(a.halfLifeMs, b.halfLifeMs) == 0 && a.accessCount == b.accessCount
-                && a.writes == b.writes && a.createdMs == b.createdMs && a.lastAccessMs == b.lastAccessMs
-                && a.timerMs == b.timerMs && java.util.Objects.equals(a.contextId, b.contextId)
-                && Arrays.equals(a.hdv, b.hdv) && Arrays.equals(a.payload, b.payload)
-                && java.util.Objects.equals(a.archive, b.archive);
     }
 }

@@ -21,8 +21,4 @@ public final class Backoff {
     public void reset() {
         nextMs = initialMs;
     }
-
-    public void sleep() throws InterruptedException {
-        Thread.sleep(nextDelayMs());
-    }
 }

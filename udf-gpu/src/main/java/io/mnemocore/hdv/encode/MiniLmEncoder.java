@@ -19,13 +19,11 @@ public final class MiniLmEncoder implements TextEncoder {
     public static final String QUANTIZED = "all-minilm-l6-v2-q";
     private static final int EMBEDDING_DIM = 384;
 
-    private final String variant;
     private final EmbeddingModel model;
     private final SimHashProjection projection;
     private final int dim;
 
     public MiniLmEncoder(int dim, long seed, String variant) {
-        this.variant = variant;
         this.dim = dim;
         if (FULL.equals(variant)) {
             this.model = new AllMiniLmL6V2EmbeddingModel();
@@ -41,10 +39,6 @@ public final class MiniLmEncoder implements TextEncoder {
     @Override
     public String name() {
         return "minilm";
-    }
-
-    public String variant() {
-        return variant;
     }
 
     @Override

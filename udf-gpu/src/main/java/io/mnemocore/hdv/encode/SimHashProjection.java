@@ -84,8 +84,4 @@ public final class SimHashProjection {
             y[j] += a * x[j];
         }
     }
-
-    public int inputDim() {
-        return inputDim;
-    }
 }

@@ -53,10 +53,6 @@ public final class FastCpuKernel implements HammingKernel {
         return "cpu";
     }
 
-    public int threads() {
-        return threads;
-    }
-
     @Override
     public void distances(HdvMatrix m, long[] query, int[] out) {
         HammingKernel.checkQuery(m, query);

@@ -7,15 +7,13 @@ import java.util.Arrays;
  * N packed HDVs in one row-major {@code long[]} (row r at words [r*W, (r+1)*W)).
  *
  * <p>One flat array keeps scans sequential for the hardware prefetcher. Rows are appended, and
- * removed by moving the last row into the hole, so the matrix stays dense. A {@link #version()}
- * counter lets device-resident copies (the GPU kernel) upload only what changed.
+ * removed by moving the last row into the hole, so the matrix stays dense.
  */
 public final class HdvMatrix {
     private final int dim;
     private final int words;
     private long[] data;
     private int rows;
-    private long version;
 
     public HdvMatrix(int dim, int initialCapacity) {
         Hdv.checkDim(dim);
@@ -39,7 +37,6 @@ public final class HdvMatrix {
         checkRow(row);
         ensureCapacity(rows + 1);
         System.arraycopy(row, 0, data, rows * words, words);
-        version++;
         return rows++;
     }
 
@@ -51,7 +48,6 @@ public final class HdvMatrix {
         checkIndex(r);
         checkRow(row);
         System.arraycopy(row, 0, data, r * words, words);
-        version++;
     }
 
     /**
@@ -66,7 +62,6 @@ public final class HdvMatrix {
             System.arraycopy(data, last * words, data, r * words, words);
         }
         rows--;
-        version++;
         return r == last ? -1 : last;
     }
 
@@ -77,7 +72,6 @@ public final class HdvMatrix {
 
     public void clear() {
         rows = 0;
-        version++;
     }
 
     private void ensureCapacity(int need) {
@@ -119,10 +113,6 @@ public final class HdvMatrix {
     /** The backing array; rows beyond {@link #rows()} are garbage. Read-only for kernels. */
     public long[] data() {
         return data;
-    }
-
-    public long version() {
-        return version;
     }
 
     public long bytes() {

@@ -31,10 +31,6 @@ public final class RedisStreamSource
         this.options = options;
     }
 
-    public RedisSourceOptions options() {
-        return options;
-    }
-
     @Override
     public Boundedness getBoundedness() {
         return options.bounded() ? Boundedness.BOUNDED : Boundedness.CONTINUOUS_UNBOUNDED;

@@ -47,8 +47,4 @@ final class AckTracker {
             slot.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(e.getValue());
         }
     }
-
-    int pendingCheckpoints() {
-        return byCheckpoint.size();
-    }
 }
