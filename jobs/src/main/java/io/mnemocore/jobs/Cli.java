@@ -2,6 +2,7 @@ package io.mnemocore.jobs;
 
 import io.mnemocore.hdv.bench.EncodeBench;
 import io.mnemocore.hdv.bench.HammingBench;
+import io.mnemocore.jobs.cluster.ClusterCommands;
 import io.mnemocore.jobs.config.ConfigException;
 import io.mnemocore.jobs.config.ConfigLoader;
 import io.mnemocore.jobs.config.ConfigSchema;
@@ -37,12 +38,22 @@ public final class Cli {
                 case "run":
                     Demo.main(rest, false);
                     break;
+                case "cluster":
+                    ClusterCommands.cluster(rest);
+                    break;
+                case "submit":
+                    ClusterCommands.submit(rest);
+                    break;
+                case "stop":
+                    ClusterCommands.stop(rest);
+                    break;
                 default:
                     System.err.println("unknown command '" + cmd + "'");
                     usage();
                     System.exit(2);
             }
-        } catch (ConfigException | IllegalArgumentException | UnsupportedOperationException e) {
+        } catch (ConfigException | IllegalArgumentException | IllegalStateException | UnsupportedOperationException
+                | java.io.IOException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
         }
@@ -50,7 +61,8 @@ public final class Cli {
 
     private static void usage() {
         System.err.println("usage: mnemocore demo|run [--seconds N] [--fresh] | bench hamming|encode|ingest [options]"
-                + " | config [--config FILE] [--set key=value]... [--markdown]");
+                + " | config [--config FILE] [--set key=value]... [--markdown]"
+                + " | cluster start|stop|status | submit [--savepoint PATH|last] [--parallelism P] | stop [--savepoint]");
     }
 
     private static void bench(String[] args) throws Exception {

@@ -127,6 +127,10 @@ public final class MnemoCoreJob {
         transitions
                 .process(new TierLedger(s.config.getInt("haim.tiers.hot.max_memories"), s.config.getInt("haim.codec.max_memory_ids")))
                 .name("tier-ledger").uid(UID_LEDGER).setParallelism(1).setMaxParallelism(1)
+                // A chain's max parallelism is its head's: chained behind the consolidator (job
+                // parallelism 1) the ledger's state would be saved with 128 and then fail to map
+                // to its own max parallelism of 1 when the job is rescaled from that savepoint.
+                .startNewChain()
                 .sinkTo(sinks.feedback).name("feedback").uid(UID_FEEDBACK_SINK).setParallelism(1);
     }
 
