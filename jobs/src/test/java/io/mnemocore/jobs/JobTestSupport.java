@@ -22,6 +22,11 @@ final class JobTestSupport {
     }
 
     static JobSettings settings(String redisUrl, String... extra) {
+        return new JobSettings(ConfigLoader.load(null, Map.of(), sets(redisUrl, extra)));
+    }
+
+    /** The key=value settings of {@link #settings}: short checkpoints and timeouts for tests. */
+    static List<String> sets(String redisUrl, String... extra) {
         List<String> sets = new ArrayList<>(List.of(
                 "haim.redis.url=" + redisUrl,
                 "haim.job.checkpoint_interval_ms=300",
@@ -29,7 +34,7 @@ final class JobTestSupport {
                 "haim.job.idle_timeout_ms=200",
                 "haim.job.max_event_delay_ms=50"));
         sets.addAll(List.of(extra));
-        return new JobSettings(ConfigLoader.load(null, Map.of(), sets));
+        return sets;
     }
 
     static JobClient start(JobSettings s, int parallelism) throws Exception {

@@ -41,7 +41,7 @@ public final class RedisServer implements AutoCloseable {
         throw new IllegalStateException("redis-server not found; `./mnemocore test` installs it (apt-get install redis-server)");
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

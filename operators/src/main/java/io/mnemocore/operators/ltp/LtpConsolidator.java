@@ -6,7 +6,9 @@ import io.mnemocore.operators.codec.EventCodec;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.ingest.DlqRecord;
+import io.mnemocore.operators.metrics.ScaledHistogram;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -14,7 +16,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -48,6 +49,11 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     private transient Map<Tier, Counter> writes;
     private transient Map<TransitionKind, Counter> transitions;
     private transient Histogram strengths;
+    private transient Map<Tier, Counter> reads;
+    /** Per (from, to) tier: time the operator spent applying a tier change, in seconds. */
+    private transient Map<String, Histogram> consolidationSeconds;
+    /** Start of the event or timer being handled: state read to emit is the consolidation time. */
+    private transient long opStartNanos;
     private transient Counter rewrites;
     private transient Counter rejected;
     /** Accumulators (job-level totals) that let a bounded run check nothing was lost or doubled. */
@@ -83,7 +89,23 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         for (TransitionKind k : TransitionKind.values()) {
             transitions.put(k, metrics.addGroup("kind", k.name().toLowerCase()).counter("haim_transitions_total"));
         }
-        strengths = metrics.histogram("haim_ltp_strength", new DescriptiveStatisticsHistogram(10_000));
+        // Recorded in thousandths, reported as the strength itself (0..1).
+        strengths = metrics.histogram("haim_ltp_strength", new ScaledHistogram(10_000, 1e-3));
+        reads = new EnumMap<>(Tier.class);
+        for (Tier t : Tier.values()) {
+            reads.put(t, metrics.addGroup("tier", t.name().toLowerCase()).addGroup("cache_hit", Boolean.toString(t == Tier.HOT))
+                    .counter("haim_memory_reads_total"));
+        }
+        consolidationSeconds = new HashMap<>();
+        for (Tier from : Tier.values()) {
+            for (Tier to : Tier.values()) {
+                if (from != to) {
+                    consolidationSeconds.put(from + ">" + to, metrics.addGroup("from_tier", from.name().toLowerCase())
+                            .addGroup("to_tier", to.name().toLowerCase())
+                            .histogram("haim_consolidation_duration_seconds", new ScaledHistogram(1_000, 1e-9)));
+                }
+            }
+        }
         rewrites = metrics.counter("haim_memory_rewrites_total");
         rejected = metrics.counter("haim_dlq_total");
         createdTotal = new LongCounter();
@@ -102,6 +124,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
 
     @Override
     public void processElement(MemoryEvent e, Context ctx, Collector<Transition> out) throws Exception {
+        opStartNanos = System.nanoTime();
         MemoryState s = state.value();
         long now = s == null ? e.timestamp : Math.max(e.timestamp, s.updatedMs);
         if (s != null) {
@@ -198,6 +221,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
 
     private void access(MemoryState s, MemoryEvent e, long now, Context ctx, Collector<Transition> out) {
         int n = Math.max(1, e.accessCount);
+        reads.get(s.tier).inc(n);
         double current = model.strengthAt(s.strength, s.updatedMs, s.halfLifeMs, now);
         s.strength = model.reinforce(current, n);
         s.halfLifeMs = model.grownHalfLife(s.halfLifeMs);
@@ -257,6 +281,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
 
     @Override
     public void onTimer(long t, OnTimerContext ctx, Collector<Transition> out) throws Exception {
+        opStartNanos = System.nanoTime();
         MemoryState s = state.value();
         if (s == null || t != s.timerMs) {
             return; // superseded by a later reschedule, or already applied by catch-up
@@ -315,6 +340,9 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         t.reason = reason;
         t.archive = s.archive;
         transitions.get(kind).inc();
+        if (from != null && to != null && from != to) {
+            consolidationSeconds.get(from + ">" + to).update(System.nanoTime() - opStartNanos);
+        }
         out.collect(t);
         if (withContent || kind == TransitionKind.DELETED || kind == TransitionKind.COLD_REACTIVATION) {
             Transition full = t.copy();

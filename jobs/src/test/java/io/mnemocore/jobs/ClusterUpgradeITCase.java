@@ -1,0 +1,183 @@
+package io.mnemocore.jobs;
+
+import static io.mnemocore.jobs.FaultToleranceITCase.drained;
+import static io.mnemocore.jobs.FaultToleranceITCase.entriesRead;
+import static io.mnemocore.jobs.JobTestSupport.await;
+import static io.mnemocore.operators.codec.PyPack.dict;
+import static io.mnemocore.operators.codec.PyPack.packb;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.hdv.SplitMix64;
+import io.mnemocore.jobs.cluster.ClusterCommands;
+import io.mnemocore.jobs.cluster.FlinkRest;
+import io.mnemocore.jobs.cluster.LocalCluster;
+import io.mnemocore.testing.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * The upgrade path users take, on a real multi-process session cluster started from the Maven
+ * jars, with the shaded job jar uploaded over REST: submit at parallelism 1, write, stop with a
+ * savepoint, resubmit from it at parallelism 2, write more, stop again. Every memory's final
+ * state must equal that of one undisturbed run of the same events, and memories the second
+ * phase did not touch must be exactly as the first savepoint left them.
+ */
+class ClusterUpgradeITCase {
+    static final String STREAM = "up:bus";
+    static final int WRITES_1 = 2_000, ACCESSES_1 = 6_000, WRITES_2 = 1_000, ACCESSES_2 = 4_000;
+
+    @TempDir
+    static Path dir;
+    static LocalCluster cluster;
+    static RedisServer redis;
+    static String metricsPorts;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        redis = RedisServer.start(dir.resolve("redis"), false);
+        LocalCluster.Options o = new LocalCluster.Options();
+        o.dir = dir.resolve("cluster");
+        o.classpathFile = Path.of("..", "cluster", "target", "flink-classpath.txt");
+        o.restPort = RedisServer.freePort();
+        o.rpcPort = RedisServer.freePort();
+        o.queryableStateProxyPort = RedisServer.freePort();
+        o.queryableStateServerPort = RedisServer.freePort();
+        metricsPorts = RedisServer.freePort() + "," + RedisServer.freePort();
+        o.metricsPorts = metricsPorts;
+        o.slots = 2;
+        cluster = LocalCluster.start(o);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.stop();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    static List<String> jobArgs(String stream) {
+        List<String> args = new ArrayList<>();
+        for (String kv : JobTestSupport.sets(redis.url(), settings(stream))) {
+            args.add("--set");
+            args.add(kv);
+        }
+        return args;
+    }
+
+    static String[] settings(String stream) {
+        return new String[] {"haim.dimensionality=256", "haim.codec.max_event_bytes=4096", "haim.redis.stream_key=" + stream,
+                "haim.redis.transitions_stream=" + stream + ":log", "haim.job.checkpoint_interval_ms=500"};
+    }
+
+    /** Phase 1 writes m0..m1999 and accesses them; phase 2 writes m2000..m2999 and accesses only m1000 and up. */
+    static List<byte[]> workload(long t0) {
+        List<byte[]> events = new ArrayList<>();
+        SplitMix64 rnd = new SplitMix64(11);
+        long t = t0;
+        for (int i = 0; i < WRITES_1; i++) {
+            events.add(write(i, t++));
+        }
+        for (int i = 0; i < ACCESSES_1; i++) {
+            events.add(access(Long.remainderUnsigned(rnd.nextLong(), WRITES_1), t++));
+        }
+        for (int i = WRITES_1; i < WRITES_1 + WRITES_2; i++) {
+            events.add(write(i, t++));
+        }
+        for (int i = 0; i < ACCESSES_2; i++) {
+            events.add(access(1_000 + Long.remainderUnsigned(rnd.nextLong(), WRITES_1 + WRITES_2 - 1_000), t++));
+        }
+        return events;
+    }
+
+    static byte[] write(int i, long ts) {
+        return packb(dict("type", "memory.write", "memory_id", "m" + i, "hdv", Hdv.random(256, i).toPacked(),
+                "ltp_strength", 0.5 + 0.5 * ((i * 37) % 100) / 100.0, "timestamp", ts));
+    }
+
+    static byte[] access(long i, long ts) {
+        return packb(dict("type", "memory.access", "memory_id", "m" + i, "timestamp", ts));
+    }
+
+    static void send(JedisPooled c, String stream, List<byte[]> events) {
+        try (Pipeline p = c.pipelined()) {
+            for (byte[] e : events) {
+                p.xadd(stream.getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
+                        Map.of("data".getBytes(StandardCharsets.UTF_8), e));
+            }
+            p.sync();
+        }
+    }
+
+    @Test
+    void submitStopRescaleResubmitKeepsEveryMemory() throws Exception {
+        // Event time follows the wall clock once the stream idles, so payload timestamps must be now-ish.
+        List<byte[]> events = workload(System.currentTimeMillis());
+        int phase1 = WRITES_1 + ACCESSES_1;
+        FlinkRest rest = cluster.rest();
+        String jar = rest.uploadJar(ClusterCommands.jobJar(Path.of("target")));
+        String sp = dir.resolve("savepoints").toUri().toString();
+        try (JedisPooled c = redis.client()) {
+            String job1 = rest.runJar(jar, MnemoCoreJob.class.getName(), jobArgs(STREAM), 1, null);
+            rest.awaitRunning(job1, Duration.ofMinutes(3));
+            send(c, STREAM, events.subList(0, phase1));
+            await("phase 1 drained", 180_000, () -> entriesRead(c, STREAM) == phase1 && drained(c, STREAM, "consolidation_workers"));
+            String sp1 = rest.stopWithSavepoint(job1, sp, Duration.ofMinutes(3));
+            Map<String, String> afterPhase1 = SavepointInspector.memories(sp1);
+            assertThat(afterPhase1).hasSize(WRITES_1);
+            assertThat(accessSum(afterPhase1)).isEqualTo(ACCESSES_1);
+
+            String job2 = rest.runJar(jar, MnemoCoreJob.class.getName(), jobArgs(STREAM), 2, sp1);
+            rest.awaitRunning(job2, Duration.ofMinutes(3));
+            assertThat(rest.jobState(job1)).isEqualTo("FINISHED");
+            send(c, STREAM, events.subList(phase1, events.size()));
+            await("phase 2 drained", 180_000,
+                    () -> entriesRead(c, STREAM) == events.size() && drained(c, STREAM, "consolidation_workers"));
+            Map<String, String> fin = SavepointInspector.memories(rest.stopWithSavepoint(job2, sp, Duration.ofMinutes(3)));
+
+            // Phase 2 touched none of m0..m999: the restore must hand them over unchanged.
+            for (int i = 0; i < 1_000; i++) {
+                assertThat(fin.get("default/m" + i)).as("m" + i).isEqualTo(afterPhase1.get("default/m" + i));
+            }
+            assertThat(fin).isEqualTo(undisturbedRun(c, events));
+            assertThat(c.xlen("haim:dlq")).isZero();
+        }
+    }
+
+    /** The same events through one uninterrupted in-process run: the state nothing went wrong in. */
+    private static Map<String, String> undisturbedRun(JedisPooled c, List<byte[]> events) throws Exception {
+        String stream = "ref:bus";
+        JobClient job = JobTestSupport.start(JobTestSupport.settings(redis.url(), settings(stream)), 2);
+        send(c, stream, events);
+        await("reference drained", 180_000,
+                () -> entriesRead(c, stream) == events.size() && drained(c, stream, "consolidation_workers"));
+        String path = job.stopWithSavepoint(false, dir.resolve("ref-sp").toUri().toString(), SavepointFormatType.CANONICAL)
+                .get(120, TimeUnit.SECONDS);
+        Map<String, String> state = SavepointInspector.memories(path);
+        assertThat(state).hasSize(WRITES_1 + WRITES_2);
+        assertThat(accessSum(state)).isEqualTo(ACCESSES_1 + ACCESSES_2);
+        return state;
+    }
+
+    static long accessSum(Map<String, String> state) {
+        return state.values().stream().mapToLong(v -> Long.parseLong(v.split("\\|")[1])).sum();
+    }
+
+}
