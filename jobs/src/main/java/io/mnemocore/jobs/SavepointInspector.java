@@ -20,12 +20,21 @@ public final class SavepointInspector {
 
     /** tenant/memory_id → "tier|access_count|strength|writes|has_vector" (strength to 9 decimals). */
     public static Map<String, String> memories(String savepointPath) throws Exception {
+        return read(savepointPath, false);
+    }
+
+    /** tenant/memory_id → every field of the memory's state; vector and payload as CRC-32s. */
+    public static Map<String, String> memoriesInFull(String savepointPath) throws Exception {
+        return read(savepointPath, true);
+    }
+
+    private static Map<String, String> read(String savepointPath, boolean full) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
         SavepointReader reader = SavepointReader.read(env, savepointPath);
         Map<String, String> out = new HashMap<>();
         try (CloseableIterator<String> it = reader
-                .readKeyedState(OperatorIdentifier.forUid(MnemoCoreJob.UID_CONSOLIDATOR), new Reader())
+                .readKeyedState(OperatorIdentifier.forUid(MnemoCoreJob.UID_CONSOLIDATOR), new Reader(full))
                 .executeAndCollect("inspect-savepoint")) {
             it.forEachRemaining(line -> {
                 int bar = line.indexOf('\t');
@@ -40,8 +49,33 @@ public final class SavepointInspector {
                 + "|" + (s.hdv != null);
     }
 
+    static String describeFully(MemoryState s) {
+        return s.tier + "|access=" + s.accessCount + "|strength=" + s.strength + "|halfLifeMs=" + s.halfLifeMs
+                + "|createdMs=" + s.createdMs + "|updatedMs=" + s.updatedMs + "|lastAccessMs=" + s.lastAccessMs
+                + "|timerMs=" + s.timerMs + "|writes=" + s.writes + "|context=" + s.contextId + "|archive=" + s.archive
+                + "|hdv=" + (s.hdv == null ? "none" : s.hdv.length + "w/" + crc(longsToBytes(s.hdv)))
+                + "|payload=" + (s.payload == null ? "none" : s.payload.length + "B/" + crc(s.payload));
+    }
+
+    private static byte[] longsToBytes(long[] words) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(words.length * 8);
+        b.asLongBuffer().put(words);
+        return b.array();
+    }
+
+    private static String crc(byte[] bytes) {
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(bytes);
+        return Long.toHexString(c.getValue());
+    }
+
     static final class Reader extends KeyedStateReaderFunction<String, String> {
+        private final boolean full;
         private transient ValueState<MemoryState> state;
+
+        Reader(boolean full) {
+            this.full = full;
+        }
 
         @Override
         public void open(OpenContext ctx) {
@@ -50,7 +84,8 @@ public final class SavepointInspector {
 
         @Override
         public void readKey(String key, Context ctx, Collector<String> out) throws Exception {
-            out.collect(key + "\t" + describe(state.value()));
+            MemoryState s = state.value();
+            out.collect(key + "\t" + (full ? describeFully(s) : describe(s)));
         }
     }
 }
