@@ -64,6 +64,8 @@ public final class Demo {
         MnemoConfig config = ca.load();
         JobSettings s = new JobSettings(config);
         work = work.resolve(withWorkload ? "demo" : "run");
+        java.nio.file.Files.createDirectories(work);
+        Logging.configure(config, work.resolve("mnemocore.log"));
         int parallelism = config.getInt("haim.job.parallelism") > 0 ? config.getInt("haim.job.parallelism") : 2;
 
         try (JedisPooled redis = s.redis.createClient()) {

@@ -139,6 +139,7 @@ class ClusterUpgradeITCase {
             rest.awaitRunning(job1, Duration.ofMinutes(3));
             send(c, STREAM, events.subList(0, phase1));
             await("phase 1 drained", 180_000, () -> entriesRead(c, STREAM) == phase1 && drained(c, STREAM, "consolidation_workers"));
+            checkMetricsOfTheRunningJob();
             String sp1 = rest.stopWithSavepoint(job1, sp, Duration.ofMinutes(3));
             Map<String, String> afterPhase1 = SavepointInspector.memories(sp1);
             assertThat(afterPhase1).hasSize(WRITES_1);
@@ -158,6 +159,55 @@ class ClusterUpgradeITCase {
             }
             assertThat(fin).isEqualTo(undisturbedRun(c, events));
             assertThat(c.xlen("haim:dlq")).isZero();
+        }
+    }
+
+    static final String OP = "flink_taskmanager_job_task_operator_";
+
+    /**
+     * Scrapes the JobManager's and the TaskManager's Prometheus endpoints, as a Prometheus server
+     * would, after phase 1 (2,000 writes, 6,000 accesses) is applied: the blueprint's metrics and
+     * the operational ones carry these events' counts, and every metric the Grafana dashboard
+     * queries exists under that exact name.
+     */
+    private void checkMetricsOfTheRunningJob() throws Exception {
+        List<String> urls = new ArrayList<>();
+        for (String port : metricsPorts.split(",")) {
+            urls.add("http://127.0.0.1:" + port + "/metrics");
+        }
+        PrometheusScrape m = PrometheusScrape.of(urls);
+        // The reporter writes label values with "_" for ".": type="memory_write".
+        assertThat(m.sum(OP + "type_haim_events_in_total", l -> "memory_write".equals(l.get("type")))).isEqualTo(WRITES_1);
+        assertThat(m.sum(OP + "type_haim_events_in_total", l -> "memory_access".equals(l.get("type")))).isEqualTo(ACCESSES_1);
+        assertThat(m.sum(OP + "tier_haim_memory_writes_total")).isEqualTo(WRITES_1);
+        assertThat(m.sum(OP + "tier_cache_hit_haim_memory_reads_total")).isEqualTo(ACCESSES_1);
+        assertThat(m.sum(OP + "tier_cache_hit_haim_memory_reads_total", l -> "hot".equals(l.get("tier"))))
+                .isEqualTo(m.sum(OP + "tier_cache_hit_haim_memory_reads_total", l -> "true".equals(l.get("cache_hit"))));
+        assertThat(m.sum(OP + "tier_haim_active_memories")).isEqualTo(WRITES_1);
+        assertThat(m.sum(OP + "haim_dlq_total")).isZero();
+        assertThat(m.sum(OP + "haim_source_group_lag")).isZero();
+        assertThat(m.sum(OP + "haim_source_acked_total")).isEqualTo(WRITES_1 + ACCESSES_1);
+        assertThat(m.sum(OP + "haim_ltp_strength_count")).isEqualTo(WRITES_1 + ACCESSES_1);
+        assertThat(m.all(OP + "haim_ltp_strength")).isNotEmpty()
+                .allSatisfy(s -> assertThat(s.value()).isBetween(0.0, 1.0));
+        assertThat(m.names()).contains(OP + "from_tier_to_tier_haim_consolidation_duration_seconds_count");
+        assertThat(m.sum("flink_jobmanager_job_numberOfCompletedCheckpoints")).isGreaterThanOrEqualTo(1);
+        assertThat(m.sum("flink_jobmanager_job_lastCheckpointDuration")).isPositive();
+        // Query serving is not built yet, so no search runs and its latency is not exported.
+        assertThat(PrometheusScrape.dashboardMetrics()).allMatch(n -> m.names().contains(n)
+                || n.equals(OP + "haim_search_latency_seconds"));
+    }
+
+    @Test
+    void clusterLogsAreOneJsonObjectPerLine() throws Exception {
+        org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper json =
+                new org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper();
+        for (String name : List.of("jobmanager.log", "taskmanager.log")) {
+            List<String> lines = java.nio.file.Files.readAllLines(cluster.dir().resolve("log").resolve(name));
+            assertThat(lines).as(name).hasSizeGreaterThan(10);
+            for (String line : lines) {
+                assertThat(json.readTree(line).path("message").isTextual()).as(line).isTrue();
+            }
         }
     }
 
