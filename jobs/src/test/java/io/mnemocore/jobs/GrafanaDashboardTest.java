@@ -12,8 +12,8 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMap
 import org.junit.jupiter.api.Test;
 
 /**
- * conf/grafana-dashboard.json has the shape Grafana's "Import dashboard" takes (a dashboard model
- * with its Prometheus data source as an import input) and the panels the operators asked for.
+ * conf/grafana-dashboard.json has the shape Grafana's "Import dashboard" and file provisioning take
+ * (a dashboard model whose queries go to a Prometheus data source variable) and the panels asked for.
  * That its queries name metrics the job really exports is checked against a live scrape in
  * {@link ClusterUpgradeITCase}.
  */
@@ -25,10 +25,12 @@ class GrafanaDashboardTest {
         assertThat(d.path("uid").asText()).matches("[a-zA-Z0-9_-]{1,40}");
         assertThat(d.path("schemaVersion").asInt()).isGreaterThanOrEqualTo(36);
         assertThat(d.has("id")).as("an exported dashboard carries no instance id").isFalse();
-        JsonNode input = d.path("__inputs").get(0);
-        assertThat(input.path("name").asText()).isEqualTo("DS_PROMETHEUS");
-        assertThat(input.path("type").asText()).isEqualTo("datasource");
-        assertThat(input.path("pluginId").asText()).isEqualTo("prometheus");
+        // A data source variable, not an import input: it resolves both on import and when
+        // docker-compose provisions the file (provisioning leaves ${DS_...} inputs unresolved).
+        JsonNode var = d.path("templating").path("list").get(0);
+        assertThat(var.path("name").asText()).isEqualTo("datasource");
+        assertThat(var.path("type").asText()).isEqualTo("datasource");
+        assertThat(var.path("query").asText()).isEqualTo("prometheus");
 
         Set<Integer> ids = new HashSet<>();
         List<String> titles = new ArrayList<>();
@@ -40,7 +42,7 @@ class GrafanaDashboardTest {
                 assertThat(p.path("gridPos").path(g).isInt()).as(p.path("title") + " gridPos." + g).isTrue();
             }
             assertThat(p.path("gridPos").path("x").asInt() + p.path("gridPos").path("w").asInt()).isLessThanOrEqualTo(24);
-            assertThat(p.path("datasource").path("uid").asText()).isEqualTo("${DS_PROMETHEUS}");
+            assertThat(p.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
             assertThat(p.path("targets").size()).as(p.path("title") + " targets").isPositive();
             Set<String> refIds = new HashSet<>();
             for (JsonNode t : p.path("targets")) {
