@@ -71,7 +71,9 @@ public final class IngestBench {
             env.setParallelism(parallelism);
             RedisSourceOptions bounded = s.sourceOptions().withBounds(-1, lastId);
             if (stage.equals("full")) {
-                MnemoCoreJob.defineWorkflow(env, s, new MnemoCoreJob.Sources(new RedisStreamSource(bounded)),
+                // The query stream is empty here; bounded at 0-0, its source ends at once.
+                MnemoCoreJob.defineWorkflow(env, s, new MnemoCoreJob.Sources(new RedisStreamSource(bounded),
+                                new RedisStreamSource(s.queryOptions().withBounds(-1, "0-0"))),
                         MnemoCoreJob.redisSinks(s));
             } else {
                 DataStream<RedisStreamEntry> entries = env.fromSource(new RedisStreamSource(bounded),

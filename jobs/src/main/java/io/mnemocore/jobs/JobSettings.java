@@ -39,6 +39,15 @@ public final class JobSettings implements Serializable {
         return config.getString("haim.redis.stream_key");
     }
 
+    /** The query stream: read by its own source so queries never wait behind bulk writes. */
+    public RedisSourceOptions queryOptions() {
+        return new RedisSourceOptions(redis, List.of(config.getString("haim.redis.query_stream")), null,
+                config.getString("haim.redis.consumer_group"), "flink-q", 1,
+                config.getInt("haim.redis.batch_size"), config.getInt("haim.redis.block_ms"),
+                config.getInt("haim.redis.discovery_interval_s") * 1000L, -1, null,
+                config.getLong("haim.redis.claim_idle_ms"), config.getLong("haim.redis.claim_interval_ms"));
+    }
+
     public RedisSourceOptions sourceOptions() {
         return new RedisSourceOptions(redis, List.of(streamKey()),
                 config.getBool("haim.redis.tenant_streams") ? streamKey() + ":" : null,

@@ -1,6 +1,7 @@
 package io.mnemocore.jobs;
 
 import io.mnemocore.jobs.config.ConfigLoader;
+import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.ingest.DlqRecord;
 import io.mnemocore.operators.ingest.EventDecoder;
@@ -9,6 +10,13 @@ import io.mnemocore.operators.ingest.IngestWatermarks;
 import io.mnemocore.operators.ltp.LtpConsolidator;
 import io.mnemocore.operators.ltp.Transition;
 import io.mnemocore.operators.ltp.TransitionKind;
+import io.mnemocore.operators.query.HotIndex;
+import io.mnemocore.operators.query.PartialResult;
+import io.mnemocore.operators.query.Query;
+import io.mnemocore.operators.query.QueryMerger;
+import io.mnemocore.operators.query.QueryPreparer;
+import io.mnemocore.operators.query.QueryReply;
+import io.mnemocore.operators.query.Rerank;
 import io.mnemocore.operators.redis.RedisStreamEntry;
 import io.mnemocore.operators.redis.sink.EntrySerializers;
 import io.mnemocore.operators.redis.sink.RedisStreamSink;
@@ -16,6 +24,7 @@ import io.mnemocore.operators.redis.source.RedisStreamSource;
 import io.mnemocore.operators.tier.TierLedger;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -28,11 +37,16 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * their own sources and sinks; {@link #main} runs it on a Flink cluster ({@code flink run}).
  *
  * <pre>
- * Redis streams ─ RedisStreamSource ─ decode ─bad─▶ DLQ
+ * Redis haim:subconscious ─ source ─ decode ─bad─▶ DLQ
  *   └─ route ─ keyBy(tenant/memory_id) ─ LtpConsolidator (RocksDB; text→HDV) ─▶ transitions ─▶ log stream
  *        │                                     ├─unknown memory─▶ DLQ
- *        │                                     └─tier-updates (with vectors) ─▶ (tier stores: not built yet)
- *        └─ query / inference.predict ─▶ (query serving not built yet: DLQ "not_served")
+ *        │                                     └─tier-updates (with vectors) + HOT touches
+ *        │                                               │ keyBy(tenant/memory_id)
+ * Redis haim:queries ─ source ─ decode ─ route ─┐        ▼
+ *        └─ query / inference.predict ──────────┴─ prepare (text→HDV) ─broadcast─▶ HotIndex (per-tenant packed
+ *                                                   matrices, exact or sketch+rescore top-k)
+ *                                                          └─ partial top-k ─ keyBy(query_id) ─ QueryMerger (merge,
+ *                                                             rerank, confidence) ─▶ reply_to stream; hits ─▶ bus as accesses
  *   transitions ─ TierLedger (p=1: tier counts, HOT LRU) ─ evictions ─▶ bus (consolidation.trigger)
  * </pre>
  */
@@ -42,7 +56,13 @@ public final class MnemoCoreJob {
     public static final String UID_ROUTE = "route";
     public static final String UID_CONSOLIDATOR = "ltp-consolidator";
     public static final String UID_LEDGER = "tier-ledger";
-    public static final String UID_NOT_SERVED = "not-served";
+    public static final String UID_QUERY_SOURCE = "redis-query-source";
+    public static final String UID_QUERY_DECODE = "decode-queries";
+    public static final String UID_QUERY_ROUTE = "route-queries";
+    public static final String UID_QUERY_PREPARE = "prepare-query";
+    public static final String UID_HOT_INDEX = "hot-index";
+    public static final String UID_QUERY_MERGER = "query-merger";
+    public static final String UID_REPLY_SINK = "reply-sink";
     public static final String UID_DLQ_SINK = "dlq-sink";
     public static final String UID_LOG_SINK = "transition-log-sink";
     public static final String UID_FEEDBACK_SINK = "feedback-sink";
@@ -52,9 +72,11 @@ public final class MnemoCoreJob {
     /** Where events come from. */
     public static final class Sources {
         public final Source<RedisStreamEntry, ?, ?> events;
+        public final Source<RedisStreamEntry, ?, ?> queries;
 
-        public Sources(Source<RedisStreamEntry, ?, ?> events) {
+        public Sources(Source<RedisStreamEntry, ?, ?> events, Source<RedisStreamEntry, ?, ?> queries) {
             this.events = events;
+            this.queries = queries;
         }
     }
 
@@ -63,16 +85,18 @@ public final class MnemoCoreJob {
         public final Sink<DlqRecord> dlq;
         public final Sink<Transition> transitions;
         public final Sink<MemoryEvent> feedback;
+        public final Sink<QueryReply> replies;
 
-        public Sinks(Sink<DlqRecord> dlq, Sink<Transition> transitions, Sink<MemoryEvent> feedback) {
+        public Sinks(Sink<DlqRecord> dlq, Sink<Transition> transitions, Sink<MemoryEvent> feedback, Sink<QueryReply> replies) {
             this.dlq = dlq;
             this.transitions = transitions;
             this.feedback = feedback;
+            this.replies = replies;
         }
     }
 
     public static Sources redisSources(JobSettings s) {
-        return new Sources(new RedisStreamSource(s.sourceOptions()));
+        return new Sources(new RedisStreamSource(s.sourceOptions()), new RedisStreamSource(s.queryOptions()));
     }
 
     public static Sinks redisSinks(JobSettings s) {
@@ -82,7 +106,8 @@ public final class MnemoCoreJob {
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Dlq(s.config.getString("haim.redis.dlq_stream")), maxLen, batch, 8),
                 new RedisStreamSink<>(s.redis, new EntrySerializers.TransitionLog(s.config.getString("haim.redis.transitions_stream")), maxLen, batch, 8),
                 // Never trim the input stream: that would delete entries the job has not read yet.
-                new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8));
+                new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8),
+                new RedisStreamSink<>(s.redis, new EntrySerializers.Replies(), maxLen, batch, 8));
     }
 
     /** Checkpointing, parallelism and uid rules shared by every way of running the job. */
@@ -109,20 +134,26 @@ public final class MnemoCoreJob {
         SingleOutputStreamOperator<MemoryEvent> routed = decoded
                 .process(new EventRouter()).name("route").uid(UID_ROUTE);
 
-        SingleOutputStreamOperator<Transition> transitions = routed
+        // Queries have their own stream and source; queries sent on the main stream are served too,
+        // and anything else sent on the query stream still reaches the consolidator.
+        SingleOutputStreamOperator<MemoryEvent> queryStream = env
+                .fromSource(sources.queries, IngestWatermarks.strategy(delay, idle), "redis-queries").uid(UID_QUERY_SOURCE)
+                .process(new EventDecoder(s.codec)).name("decode-queries").uid(UID_QUERY_DECODE)
+                .process(new EventRouter()).name("route-queries").uid(UID_QUERY_ROUTE);
+
+        SingleOutputStreamOperator<Transition> transitions = routed.union(queryStream)
                 .keyBy(EventRouter::key)
                 .process(new LtpConsolidator(s.ltp, s.encoder, s.codec)).name("ltp-consolidator").uid(UID_CONSOLIDATOR);
 
-        DataStream<DlqRecord> notServed = routed.getSideOutput(EventRouter.QUERIES)
-                .map(e -> new DlqRecord("not_served", "query serving is not part of this build yet",
-                        e.sourceStream, e.sourceId, e.tenant, s.codec.encode(e), e.timestamp))
-                .name("not-served").uid(UID_NOT_SERVED);
         decoded.getSideOutput(EventDecoder.DLQ)
-                .union(transitions.getSideOutput(LtpConsolidator.REJECTED), notServed)
+                .union(queryStream.getSideOutput(EventDecoder.DLQ), transitions.getSideOutput(LtpConsolidator.REJECTED))
                 .sinkTo(sinks.dlq).name("dlq").uid(UID_DLQ_SINK);
 
         transitions.filter(t -> t.kind != TransitionKind.HOT_TOUCH).name("audit-filter").uid("audit-filter")
                 .sinkTo(sinks.transitions).name("transition-log").uid(UID_LOG_SINK);
+
+        SingleOutputStreamOperator<QueryReply> replies = serveQueries(s, routed, queryStream, transitions);
+        replies.sinkTo(sinks.replies).name("replies").uid(UID_REPLY_SINK);
 
         transitions
                 .process(new TierLedger(s.config.getInt("haim.tiers.hot.max_memories"), s.config.getInt("haim.codec.max_memory_ids")))
@@ -131,7 +162,40 @@ public final class MnemoCoreJob {
                 // parallelism 1) the ledger's state would be saved with 128 and then fail to map
                 // to its own max parallelism of 1 when the job is rescaled from that savepoint.
                 .startNewChain()
-                .sinkTo(sinks.feedback).name("feedback").uid(UID_FEEDBACK_SINK).setParallelism(1);
+                .union(replies.getSideOutput(QueryMerger.FEEDBACK))
+                // Max parallelism 1 as when it was chained to the ledger: savepoints hold its state so.
+                .sinkTo(sinks.feedback).name("feedback").uid(UID_FEEDBACK_SINK).setParallelism(1).setMaxParallelism(1);
+    }
+
+    /**
+     * The read path: queries are encoded once, broadcast to every HOT index subtask (which follows
+     * the consolidator's HOT changes, keyed the same way), answered there per tenant, and merged by
+     * query_id into one reranked reply.
+     */
+    private static SingleOutputStreamOperator<QueryReply> serveQueries(JobSettings s, SingleOutputStreamOperator<MemoryEvent> routed,
+            SingleOutputStreamOperator<MemoryEvent> queryStream, SingleOutputStreamOperator<Transition> transitions) {
+        MnemoConfig c = s.config;
+        int dim = c.dimensionality();
+        DataStream<Query> queries = routed.getSideOutput(EventRouter.QUERIES)
+                .union(queryStream.getSideOutput(EventRouter.QUERIES))
+                .process(new QueryPreparer(s.encoder)).name("prepare-query").uid(UID_QUERY_PREPARE);
+        DataStream<Transition> hotChanges = transitions.getSideOutput(LtpConsolidator.TIER_UPDATES)
+                .union(transitions.filter(t -> t.kind == TransitionKind.HOT_TOUCH).name("hot-touch").uid("hot-touch-filter"));
+        SingleOutputStreamOperator<PartialResult> partials = hotChanges
+                .keyBy(t -> t.tenant + "/" + t.memoryId)
+                // No broadcast state: the index lives in keyed state, the broadcast only fans queries out.
+                .connect(queries.broadcast(new MapStateDescriptor<?, ?>[0]))
+                .process(new HotIndex(dim, c.getString("haim.search.kernel"), c.getInt("haim.search.threads"),
+                        c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
+                        c.getInt("haim.search.oversample"), c.getInt("haim.search.approximate_min_rows")))
+                .name("hot-index").uid(UID_HOT_INDEX);
+        Rerank rerank = new Rerank(dim, s.ltp, c.getDouble("haim.search.weight_similarity"), c.getDouble("haim.search.weight_ltp"),
+                c.getDouble("haim.search.weight_recency"), c.getDouble("haim.search.recency_half_life_hours"));
+        return partials
+                .keyBy(p -> p.query.queryId)
+                .process(new QueryMerger(rerank, c.confidenceThresholdBits(),
+                        c.getLong("haim.search.merge_timeout_ms"), c.getLong("haim.search.result_ttl_s") * 1000))
+                .name("query-merger").uid(UID_QUERY_MERGER);
     }
 
     /** {@code flink run mnemocore-jobs-*-job.jar [--config FILE] [--set key=value]...} */

@@ -139,6 +139,10 @@ class ClusterUpgradeITCase {
             rest.awaitRunning(job1, Duration.ofMinutes(3));
             send(c, STREAM, events.subList(0, phase1));
             await("phase 1 drained", 180_000, () -> entriesRead(c, STREAM) == phase1 && drained(c, STREAM, "consolidation_workers"));
+            // A query for a tenant with no memories: it is searched and answered, and no hit feeds back.
+            JobTestSupport.send(c, "haim:queries", packb(dict("type", "query", "tenant", "probe", "query_id", "probe-1",
+                    "hdv", Hdv.random(256, 1).toPacked(), "reply_to", "up:replies")));
+            await("probe reply", 60_000, () -> c.xlen("up:replies") == 1);
             checkMetricsOfTheRunningJob();
             String sp1 = rest.stopWithSavepoint(job1, sp, Duration.ofMinutes(3));
             Map<String, String> afterPhase1 = SavepointInspector.memories(sp1);
@@ -186,16 +190,19 @@ class ClusterUpgradeITCase {
         assertThat(m.sum(OP + "tier_haim_active_memories")).isEqualTo(WRITES_1);
         assertThat(m.sum(OP + "haim_dlq_total")).isZero();
         assertThat(m.sum(OP + "haim_source_group_lag")).isZero();
-        assertThat(m.sum(OP + "haim_source_acked_total")).isEqualTo(WRITES_1 + ACCESSES_1);
+        assertThat(m.sum(OP + "haim_source_acked_total")).as("both sources: the bus and the probe query")
+                .isEqualTo(WRITES_1 + ACCESSES_1 + 1);
         assertThat(m.sum(OP + "haim_ltp_strength_count")).isEqualTo(WRITES_1 + ACCESSES_1);
         assertThat(m.all(OP + "haim_ltp_strength")).isNotEmpty()
                 .allSatisfy(s -> assertThat(s.value()).isBetween(0.0, 1.0));
         assertThat(m.names()).contains(OP + "from_tier_to_tier_haim_consolidation_duration_seconds_count");
         assertThat(m.sum("flink_jobmanager_job_numberOfCompletedCheckpoints")).isGreaterThanOrEqualTo(1);
         assertThat(m.sum("flink_jobmanager_job_lastCheckpointDuration")).isPositive();
-        // Query serving is not built yet, so no search runs and its latency is not exported.
-        assertThat(PrometheusScrape.dashboardMetrics()).allMatch(n -> m.names().contains(n)
-                || n.equals(OP + "haim_search_latency_seconds"));
+        assertThat(m.sum(OP + "tier_haim_search_latency_seconds_count")).isEqualTo(1);
+        assertThat(m.all(OP + "tier_haim_search_latency_seconds")).isNotEmpty()
+                .allSatisfy(s -> assertThat(s.value()).isBetween(0.0, 1.0));
+        assertThat(m.sum(OP + "haim_queries_total")).isEqualTo(1);
+        assertThat(PrometheusScrape.dashboardMetrics()).isSubsetOf(m.names());
     }
 
     @Test

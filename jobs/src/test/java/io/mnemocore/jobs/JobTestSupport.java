@@ -38,7 +38,18 @@ final class JobTestSupport {
     }
 
     static JobClient start(JobSettings s, int parallelism) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        return start(s, parallelism, null);
+    }
+
+    /** With a savepoint: restore from it, failing on state the graph cannot place; on RocksDB. */
+    static JobClient start(JobSettings s, int parallelism, String savepoint) throws Exception {
+        org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
+        if (savepoint != null) {
+            c.setString("execution.savepoint.path", savepoint);
+            c.setString("execution.savepoint.ignore-unclaimed-state", "false");
+            c.setString("state.backend.type", "rocksdb");
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(c);
         MnemoCoreJob.configure(env, s);
         env.setParallelism(parallelism);
         MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.redisSinks(s));

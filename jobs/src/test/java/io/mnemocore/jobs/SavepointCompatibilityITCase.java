@@ -19,10 +19,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,20 +74,6 @@ class SavepointCompatibilityITCase {
         return JobTestSupport.settings(redis, "haim.job.checkpoint_interval_ms=500");
     }
 
-    static JobClient start(JobSettings s, String savepoint) throws Exception {
-        Configuration c = new Configuration();
-        if (savepoint != null) {
-            c.setString("execution.savepoint.path", savepoint);
-            c.setString("execution.savepoint.ignore-unclaimed-state", "false");
-        }
-        c.setString("state.backend.type", "rocksdb");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(c);
-        MnemoCoreJob.configure(env, s);
-        env.setParallelism(2);
-        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.redisSinks(s));
-        return env.executeAsync("mnemocore-compat");
-    }
-
     static Map<String, String> expected() throws IOException {
         Map<String, String> m = new TreeMap<>();
         for (String line : Files.readAllLines(FIXTURE.resolve("memories.tsv"))) {
@@ -104,7 +88,7 @@ class SavepointCompatibilityITCase {
     }
 
     static String runAndStop(RedisServer redis, String from, List<byte[]> events, Path target) throws Exception {
-        JobClient job = start(settings(redis), from);
+        JobClient job = JobTestSupport.start(settings(redis), 2, from);
         try (JedisPooled c = redis.client()) {
             long before = entriesRead(c, "haim:subconscious");
             for (byte[] e : events) {

@@ -213,6 +213,19 @@ public final class ConfigLoader {
             throw new ConfigException("haim.ltp.max_half_life_days must be at least haim.ltp.half_life_hours / 24");
         }
         int dim = (Integer) v.get("haim.dimensionality");
+        int sketch = (Integer) v.get("haim.search.sketch_bits");
+        if (sketch % 64 != 0) {
+            throw new ConfigException("haim.search.sketch_bits (" + sketch + ", " + sources.get("haim.search.sketch_bits")
+                    + ") must be a multiple of 64");
+        }
+        // Unrelated HDVs lie at D/2 ± sqrt(D)/2; a cut within 6 sigma of that would call chance confident.
+        int conf = (Integer) v.get("haim.search.confidence_threshold_bits");
+        double chance = dim / 2.0 - 3.0 * Math.sqrt(dim);
+        if (conf > chance) {
+            throw new ConfigException("haim.search.confidence_threshold_bits (" + conf + ", "
+                    + sources.get("haim.search.confidence_threshold_bits") + ") must stay below " + (int) chance
+                    + " at D=" + dim + ": unrelated HDVs are " + dim / 2 + " ± " + (int) Math.sqrt(dim) / 2 + " bits apart");
+        }
         int maxEvent = (Integer) v.get("haim.codec.max_event_bytes");
         if (maxEvent < dim + 512) {
             throw new ConfigException("haim.codec.max_event_bytes (" + maxEvent + ") must leave room for an unpacked HDV of "

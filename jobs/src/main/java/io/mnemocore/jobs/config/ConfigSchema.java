@@ -113,6 +113,7 @@ public final class ConfigSchema {
         num("haim.redis.claim_interval_ms", Type.LONG, 10, 86_400_000);
         str("haim.redis.dlq_stream", ".{1,256}", "a non-empty stream key");
         str("haim.redis.transitions_stream", ".{1,256}", "a non-empty stream key");
+        str("haim.redis.query_stream", ".{1,256}", "a non-empty stream key");
         num("haim.redis.output_maxlen", Type.LONG, 1, Long.MAX_VALUE);
 
         num("haim.ltp.initial_strength", Type.DOUBLE, 0, 1);
@@ -145,6 +146,17 @@ public final class ConfigSchema {
 
         oneOf("haim.search.kernel", "cpu", "reference", "cuda");
         num("haim.search.threads", Type.INT, 1, 256);
+        oneOf("haim.search.mode", "exact", "approximate");
+        num("haim.search.sketch_bits", Type.INT, 64, 1 << 20);
+        num("haim.search.oversample", Type.INT, 1, 10_000);
+        num("haim.search.approximate_min_rows", Type.INT, 0, Integer.MAX_VALUE);
+        num("haim.search.confidence_threshold_bits", Type.INT, 0, 1 << 20);
+        num("haim.search.merge_timeout_ms", Type.LONG, 10, 3_600_000);
+        num("haim.search.result_ttl_s", Type.LONG, 1, 30L * 86_400);
+        num("haim.search.weight_similarity", Type.DOUBLE, 0, 1000);
+        num("haim.search.weight_ltp", Type.DOUBLE, 0, 1000);
+        num("haim.search.weight_recency", Type.DOUBLE, 0, 1000);
+        num("haim.search.recency_half_life_hours", Type.DOUBLE, 1e-6, 1e6);
 
         num("haim.codec.max_event_bytes", Type.INT, 1024, 64 << 20);
         num("haim.codec.max_id_length", Type.INT, 1, 4096);

@@ -46,6 +46,12 @@ public final class MnemoConfig implements Serializable {
         return get(key).toString();
     }
 
+    /** haim.search.confidence_threshold_bits, with 0 meaning the blueprint's 500 bits at D=16384 scaled to D. */
+    public int confidenceThresholdBits() {
+        int v = getInt("haim.search.confidence_threshold_bits");
+        return v > 0 ? v : (int) Math.round(500.0 * dimensionality() / 16384);
+    }
+
     public int dimensionality() {
         return getInt("haim.dimensionality");
     }

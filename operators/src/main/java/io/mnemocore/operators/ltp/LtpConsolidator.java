@@ -337,6 +337,8 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         t.strength = s.strength;
         t.atMs = at;
         t.accessCount = s.accessCount;
+        t.halfLifeMs = s.halfLifeMs;
+        t.lastAccessMs = s.lastAccessMs;
         t.reason = reason;
         t.archive = s.archive;
         transitions.get(kind).inc();

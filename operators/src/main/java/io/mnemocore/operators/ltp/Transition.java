@@ -16,6 +16,9 @@ public class Transition {
     /** Event time of the transition (epoch ms). */
     public long atMs;
     public int accessCount;
+    /** LTP facts at {@code atMs}, so readers can decay the strength to their own now. */
+    public double halfLifeMs;
+    public long lastAccessMs;
     /** Why: write, decay, idle, access, eviction, trigger, delete. */
     public String reason;
     public long[] hdv;
@@ -36,6 +39,8 @@ public class Transition {
         t.strength = strength;
         t.atMs = atMs;
         t.accessCount = accessCount;
+        t.halfLifeMs = halfLifeMs;
+        t.lastAccessMs = lastAccessMs;
         t.reason = reason;
         t.archive = archive;
         return t;

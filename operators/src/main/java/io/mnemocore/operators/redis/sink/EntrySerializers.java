@@ -116,4 +116,23 @@ public final class EntrySerializers {
             return f;
         }
     }
+
+    /** Query replies, each to its query's {@code reply_to} stream, msgpack in field {@code data}. */
+    public static final class Replies implements RedisStreamSink.EntrySerializer<io.mnemocore.operators.query.QueryReply> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String stream(io.mnemocore.operators.query.QueryReply r) {
+            return r.replyTo;
+        }
+
+        @Override
+        public List<byte[]> fields(io.mnemocore.operators.query.QueryReply r) {
+            List<byte[]> f = new ArrayList<>(4);
+            put(f, "query_id", r.queryId);
+            f.add(utf8("data"));
+            f.add(io.mnemocore.operators.query.ReplyCodec.encode(r));
+            return f;
+        }
+    }
 }

@@ -1,0 +1,153 @@
+package io.mnemocore.jobs;
+
+import static io.mnemocore.jobs.FaultToleranceITCase.createdIds;
+import static io.mnemocore.jobs.JobTestSupport.await;
+import static io.mnemocore.jobs.JobTestSupport.read;
+import static io.mnemocore.jobs.JobTestSupport.send;
+import static io.mnemocore.operators.codec.PyPack.dict;
+import static io.mnemocore.operators.codec.PyPack.packb;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.operators.query.QueryReply;
+import io.mnemocore.operators.query.ReplyCodec;
+import io.mnemocore.testing.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * Queries through Redis and the real job: memories written on the bus become HOT, a query on
+ * the query stream is answered on its reply_to stream with the nearest memories of its tenant
+ * only, the returned hits come back to the consolidator as accesses, and after a stop with a
+ * savepoint and a restore the HOT index is rebuilt from keyed state and answers the same.
+ */
+class QueryServingITCase {
+    static final int D = 16384;
+
+    static long[] flip(long[] words, int bits, long seed) {
+        long[] w = Arrays.copyOf(words, words.length);
+        Random r = new Random(seed);
+        java.util.BitSet done = new java.util.BitSet();
+        for (int n = 0; n < bits; ) {
+            int b = r.nextInt(D);
+            if (!done.get(b)) {
+                done.set(b);
+                w[b >>> 6] ^= 1L << (b & 63);
+                n++;
+            }
+        }
+        return w;
+    }
+
+    static byte[] packed(long[] words) {
+        return Hdv.wrap(D, words).toPacked();
+    }
+
+    static QueryReply awaitReply(JedisPooled c, String stream, String queryId) throws Exception {
+        List<QueryReply> found = new ArrayList<>();
+        await("reply to " + queryId, 60_000, () -> {
+            for (Map<String, String> m : read(c, stream)) {
+                if (queryId.equals(m.get("query_id"))) {
+                    try {
+                        found.add(ReplyCodec.decode(m.get("data").getBytes(StandardCharsets.ISO_8859_1)));
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError(e);
+                    }
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found.get(0);
+    }
+
+    @Test
+    void answersFromHotFeedsHitsBackAndRebuildsAfterRestore(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir.resolve("redis"), false); JedisPooled c = redis.client()) {
+            JobSettings s = JobTestSupport.settings(redis);
+            JobClient job = JobTestSupport.start(s, 2);
+            long[][] vectors = new long[300][];
+            for (int i = 0; i < vectors.length; i++) {
+                vectors[i] = Hdv.random(D, i).words();
+                send(c, "haim:subconscious", packb(dict("type", "memory.write", "tenant", i < 200 ? "acme" : "globex",
+                        "memory_id", "m" + i, "hdv", packed(vectors[i]), "payload", dict("n", i))));
+            }
+            send(c, "haim:subconscious", packb(dict("type", "memory.write", "tenant", "acme", "memory_id", "cat",
+                    "text", "the cat sat on the warm windowsill all afternoon")));
+            await("all created", 60_000, () -> createdIds(c).size() == 301);
+
+            send(c, "haim:queries", packb(dict("type", "query", "tenant", "acme", "query_id", "q1",
+                    "hdv", packed(flip(vectors[42], 300, 1)), "k", 5, "reply_to", "replies:it")));
+            QueryReply r1 = awaitReply(c, "replies:it", "q1");
+            assertThat(r1.hits).hasSize(5);
+            assertThat(r1.hits[0].memoryId).isEqualTo("m42");
+            assertThat(r1.hits[0].distance).isEqualTo(300);
+            assertThat(r1.hits[0].payload).isEqualTo(packb(dict("n", 42)));
+            assertThat(r1.confidence).isEqualTo("high");
+            assertThat(r1.degraded).isFalse();
+            assertThat(r1.tier).isEqualTo("hot");
+            assertThat(r1.scanned).isEqualTo(201); // acme's memories only, over both subtasks
+            // The other four are unrelated vectors: chance distance, well past the threshold.
+            assertThat(r1.hits[1].distance).isBetween(7700, 8700);
+
+            // Tenant isolation: globex's vector 250 is only visible to globex.
+            send(c, "haim:queries", packb(dict("type", "query", "tenant", "acme", "query_id", "q2",
+                    "hdv", packed(vectors[250]), "k", 3, "reply_to", "replies:it")));
+            QueryReply r2 = awaitReply(c, "replies:it", "q2");
+            assertThat(r2.hits).extracting(h -> h.memoryId).doesNotContain("m250");
+            assertThat(r2.confidence).isEqualTo("low");
+            assertThat(r2.degraded).isTrue();
+            send(c, "haim:queries", packb(dict("type", "query", "tenant", "globex", "query_id", "q3",
+                    "hdv", packed(vectors[250]), "k", 3, "reply_to", "replies:it")));
+            assertThat(awaitReply(c, "replies:it", "q3").hits[0].memoryId).isEqualTo("m250");
+
+            // A text query, on the main stream this time, finds the text memory.
+            send(c, "haim:subconscious", packb(dict("type", "query", "tenant", "acme", "query_id", "q4",
+                    "text", "a cat sat on the windowsill", "k", 1, "reply_to", "replies:it")));
+            QueryReply r4 = awaitReply(c, "replies:it", "q4");
+            assertThat(r4.hits[0].memoryId).isEqualTo("cat");
+
+            // Hits came back as accesses: m42 was returned once, by q1.
+            await("feedback applied", 60_000, () -> FaultToleranceITCase.drained(c, "haim:subconscious", "consolidation_workers")
+                    && FaultToleranceITCase.entriesRead(c, "haim:subconscious") == 302 + 5 + 3 + 3 + 1);
+            String sp = job.stopWithSavepoint(false, dir.resolve("sp").toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(120, TimeUnit.SECONDS);
+            Map<String, String> state = SavepointInspector.memories(sp);
+            // Every memory's access count is the number of replies that returned it; scanned is not accessed.
+            Map<String, Integer> returned = new java.util.HashMap<>();
+            for (QueryReply r : List.of(r1, r2, awaitReply(c, "replies:it", "q3"), r4)) {
+                for (var h : r.hits) {
+                    returned.merge(r.tenant + "/" + h.memoryId, 1, Integer::sum);
+                }
+            }
+            assertThat(returned.get("acme/m42")).isEqualTo(1);
+            for (Map.Entry<String, String> e : state.entrySet()) {
+                assertThat(e.getValue().split("\\|")[1]).as(e.getKey() + " access count")
+                        .isEqualTo(Integer.toString(returned.getOrDefault(e.getKey(), 0)));
+            }
+            assertThat(returned.size()).isLessThan(state.size());
+            assertThat(c.xlen("haim:dlq")).isZero();
+
+            // Restored job: the HOT index is rebuilt from keyed state at the first query.
+            JobClient restored = JobTestSupport.start(s, 2, sp);
+            send(c, "haim:queries", packb(dict("type", "query", "tenant", "acme", "query_id", "q5",
+                    "hdv", packed(flip(vectors[42], 300, 1)), "k", 5, "reply_to", "replies:it")));
+            QueryReply r5 = awaitReply(c, "replies:it", "q5");
+            assertThat(r5.hits).extracting(h -> h.memoryId).containsExactly(
+                    Arrays.stream(r1.hits).map(h -> h.memoryId).toArray(String[]::new));
+            assertThat(r5.scanned).isEqualTo(201);
+            restored.cancel().get(60, TimeUnit.SECONDS);
+        }
+    }
+}

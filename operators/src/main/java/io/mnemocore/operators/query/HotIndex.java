@@ -1,0 +1,189 @@
+package io.mnemocore.operators.query;
+
+import io.mnemocore.hdv.kernel.HammingKernel;
+import io.mnemocore.hdv.kernel.HammingKernels;
+import io.mnemocore.hdv.kernel.TopK;
+import io.mnemocore.operators.ltp.Tier;
+import io.mnemocore.operators.ltp.Transition;
+import io.mnemocore.operators.ltp.TransitionKind;
+import io.mnemocore.operators.metrics.ScaledHistogram;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The HOT index. Keyed like the consolidator (tenant/memory_id), it follows the consolidator's
+ * tier changes: a memory that becomes HOT (with its vector) is added, one that leaves HOT is
+ * removed, a HOT access refreshes its LTP facts. Each subtask keeps its HOT memories in keyed
+ * state and, in memory, one packed matrix per tenant. Queries arrive broadcast, so every subtask
+ * answers with its own top-k for the query's tenant only; {@link QueryMerger} merges them.
+ *
+ * <p>The in-memory matrices are not checkpointed: after a restore they are rebuilt from keyed
+ * state ({@code applyToKeyedState}) when the first query arrives, without replaying any events.
+ */
+public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transition, Query, PartialResult> {
+    private static final long serialVersionUID = 1L;
+
+    private final int dim;
+    private final String kernelName;
+    private final int threads;
+    private final boolean approximate;
+    private final int sketchBits;
+    private final int oversample;
+    private final int approximateMinRows;
+
+    private transient ValueState<HotMemory> state;
+    private transient Map<String, HotSegment> segments;
+    private transient boolean loaded;
+    private transient HammingKernel kernel;
+    private transient Histogram searchSeconds;
+    private transient Counter queries;
+    private transient long rows;
+
+    /**
+     * @param approximate use the two-stage search for tenants with at least {@code approximateMinRows}
+     *     HOT memories on a subtask; below that the exact scan is as fast
+     */
+    public HotIndex(int dim, String kernelName, int threads, boolean approximate, int sketchBits, int oversample,
+                    int approximateMinRows) {
+        if (sketchBits % 64 != 0 || sketchBits <= 0 || sketchBits > dim) {
+            throw new IllegalArgumentException("sketch bits must be a positive multiple of 64 up to " + dim);
+        }
+        this.dim = dim;
+        this.kernelName = kernelName;
+        this.threads = threads;
+        this.approximate = approximate;
+        this.sketchBits = sketchBits;
+        this.oversample = oversample;
+        this.approximateMinRows = approximateMinRows;
+    }
+
+    public static ValueStateDescriptor<HotMemory> stateDescriptor() {
+        return new ValueStateDescriptor<>("hot-memory", HotMemory.class);
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        state = getRuntimeContext().getState(stateDescriptor());
+        segments = new HashMap<>();
+        kernel = HammingKernels.create(kernelName, threads);
+        var metrics = getRuntimeContext().getMetricGroup();
+        searchSeconds = metrics.addGroup("tier", "hot").histogram("haim_search_latency_seconds", new ScaledHistogram(10_000, 1e-9));
+        queries = metrics.counter("haim_queries_total");
+        metrics.gauge("haim_hot_index_rows", () -> rows);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (kernel != null) {
+            kernel.close();
+        }
+    }
+
+    private static String tenantOf(String key) {
+        return key.substring(0, key.indexOf('/'));
+    }
+
+    private static String idOf(String key) {
+        return key.substring(key.indexOf('/') + 1);
+    }
+
+    @Override
+    public void processElement(Transition t, ReadOnlyContext ctx, Collector<PartialResult> out) throws Exception {
+        String key = ctx.getCurrentKey();
+        HotMemory m = state.value();
+        if (t.kind == TransitionKind.HOT_TOUCH) {
+            if (m != null) {
+                facts(m, t);
+                state.update(m);
+                if (loaded) {
+                    segment(tenantOf(key)).updateFacts(idOf(key), m);
+                }
+            }
+        } else if (t.toTier == Tier.HOT && t.hdv != null) {
+            if (m == null && loaded) {
+                rows++;
+            }
+            m = new HotMemory();
+            m.hdv = t.hdv;
+            m.payload = t.payload;
+            m.contextId = t.contextId;
+            facts(m, t);
+            state.update(m);
+            if (loaded) {
+                segment(tenantOf(key)).upsert(idOf(key), m);
+            }
+        } else if (t.toTier != Tier.HOT && m != null) {
+            state.clear();
+            if (loaded) {
+                segment(tenantOf(key)).remove(idOf(key));
+                rows--;
+            }
+        }
+    }
+
+    private static void facts(HotMemory m, Transition t) {
+        m.strength = t.strength;
+        m.updatedMs = t.atMs;
+        m.halfLifeMs = t.halfLifeMs;
+        m.lastAccessMs = t.lastAccessMs;
+    }
+
+    private HotSegment segment(String tenant) {
+        return segments.computeIfAbsent(tenant, x -> new HotSegment(dim, sketchBits));
+    }
+
+    @Override
+    public void processBroadcastElement(Query q, Context ctx, Collector<PartialResult> out) throws Exception {
+        if (!loaded) {
+            rows = 0;
+            ctx.applyToKeyedState(stateDescriptor(), (key, st) -> {
+                HotMemory m = st.value();
+                if (m != null) {
+                    segment(tenantOf(key)).upsert(idOf(key), m);
+                    rows++;
+                }
+            });
+            loaded = true;
+        }
+        queries.inc();
+        long t0 = System.nanoTime();
+        PartialResult r = new PartialResult();
+        r.query = q;
+        r.subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        r.parts = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+        HotSegment seg = segments.get(q.tenant);
+        if (seg == null || seg.rows() == 0 || q.hdv == null || q.hdv.length != dim / 64) {
+            r.hits = new Hit[0];
+            searchSeconds.update(System.nanoTime() - t0);
+            out.collect(r);
+            return;
+        }
+        r.approximate = approximate && seg.rows() >= approximateMinRows;
+        TopK top = seg.search(kernel, q.hdv, q.k, r.approximate, oversample);
+        r.scanned = seg.rows();
+        r.hits = new Hit[top.size()];
+        for (int i = 0; i < top.size(); i++) {
+            HotMemory f = seg.facts(top.row(i));
+            Hit h = new Hit();
+            h.memoryId = seg.id(top.row(i));
+            h.distance = top.distance(i);
+            h.tier = "hot";
+            h.strength = f.strength;
+            h.updatedMs = f.updatedMs;
+            h.halfLifeMs = f.halfLifeMs;
+            h.lastAccessMs = f.lastAccessMs;
+            h.contextId = f.contextId;
+            h.payload = f.payload;
+            r.hits[i] = h;
+        }
+        searchSeconds.update(System.nanoTime() - t0);
+        out.collect(r);
+    }
+}

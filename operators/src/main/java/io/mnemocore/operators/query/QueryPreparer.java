@@ -1,0 +1,41 @@
+package io.mnemocore.operators.query;
+
+import io.mnemocore.hdv.encode.EncoderSpec;
+import io.mnemocore.hdv.encode.TextEncoder;
+import io.mnemocore.operators.codec.EventType;
+import io.mnemocore.operators.codec.MemoryEvent;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/** Encodes a query's text once, before the query is broadcast to every HOT index subtask. */
+public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
+    private static final long serialVersionUID = 1L;
+    private final EncoderSpec encoderSpec;
+    private transient TextEncoder encoder;
+
+    public QueryPreparer(EncoderSpec encoderSpec) {
+        this.encoderSpec = encoderSpec;
+    }
+
+    @Override
+    public void processElement(MemoryEvent e, Context ctx, Collector<Query> out) {
+        Query q = new Query();
+        q.queryId = e.queryId != null ? e.queryId : e.sourceId;
+        q.tenant = e.tenant;
+        q.kind = e.type.wire();
+        q.k = e.k;
+        q.contextId = e.contextId;
+        q.replyTo = e.replyTo;
+        q.hdv = e.hdv;
+        if (q.hdv == null && e.type == EventType.QUERY) {
+            if (encoder == null) {
+                encoder = encoderSpec.create();
+            }
+            q.hdv = encoder.encode(e.text, e.contextId).words();
+        }
+        Long ts = ctx.timestamp();
+        q.receivedMs = ts != null ? ts : System.currentTimeMillis();
+        q.preparedMs = System.currentTimeMillis();
+        out.collect(q);
+    }
+}

@@ -1,0 +1,22 @@
+package io.mnemocore.operators.query;
+
+/** The answer to a query, written to its reply_to stream and kept queryable by query_id for a while. */
+public class QueryReply {
+    public String queryId;
+    public String tenant;
+    public String kind;
+    public String replyTo;
+    public Hit[] hits;
+    /** The tier the hits came from ("hot"). */
+    public String tier;
+    public long latencyMs;
+    /** "high" when the best hit is within the confidence threshold, else "low". */
+    public String confidence;
+    public boolean degraded;
+    /** Why the reply is degraded (missing partial results, WARM fallback unavailable); null if not. */
+    public String degradedReason;
+    public int scanned;
+    public boolean approximate;
+
+    public QueryReply() {}
+}

@@ -1,0 +1,128 @@
+package io.mnemocore.operators.query;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.Value;
+
+/**
+ * The reply format on a query's {@code reply_to} stream (msgpack map in field {@code data}):
+ * <pre>
+ * {type: "query.result", query_id, tenant, kind,
+ *  hits: [{memory_id, distance, score, tier, ltp_strength, context_id?, payload?}, ...],
+ *  metadata: {tier, latency_ms, confidence, degraded, degraded_reason?, scanned, approximate}}
+ * </pre>
+ * {@code payload} is the memory's payload exactly as it was written (any msgpack value).
+ */
+public final class ReplyCodec {
+    private ReplyCodec() {}
+
+    public static byte[] encode(QueryReply r) {
+        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+            p.packMapHeader(6);
+            p.packString("type").packString("query.result");
+            p.packString("query_id").packString(r.queryId);
+            p.packString("tenant").packString(r.tenant);
+            p.packString("kind").packString(r.kind);
+            p.packString("hits").packArrayHeader(r.hits.length);
+            for (Hit h : r.hits) {
+                int n = 5 + (h.contextId != null ? 1 : 0) + (h.payload != null ? 1 : 0);
+                p.packMapHeader(n);
+                p.packString("memory_id").packString(h.memoryId);
+                p.packString("distance").packInt(h.distance);
+                p.packString("score").packDouble(h.score);
+                p.packString("tier").packString(h.tier);
+                p.packString("ltp_strength").packDouble(h.strength);
+                if (h.contextId != null) {
+                    p.packString("context_id").packString(h.contextId);
+                }
+                if (h.payload != null) {
+                    p.packString("payload");
+                    p.writePayload(h.payload); // already msgpack
+                }
+            }
+            p.packString("metadata").packMapHeader(r.degradedReason != null ? 7 : 6);
+            p.packString("tier").packString(r.tier);
+            p.packString("latency_ms").packLong(r.latencyMs);
+            p.packString("confidence").packString(r.confidence);
+            p.packString("degraded").packBoolean(r.degraded);
+            if (r.degradedReason != null) {
+                p.packString("degraded_reason").packString(r.degradedReason);
+            }
+            p.packString("scanned").packInt(r.scanned);
+            p.packString("approximate").packBoolean(r.approximate);
+            return p.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads a reply back (clients, tests); payloads come back as msgpack bytes. */
+    public static QueryReply decode(byte[] data) throws IOException {
+        QueryReply r = new QueryReply();
+        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(data)) {
+            int n = u.unpackMapHeader();
+            for (int i = 0; i < n; i++) {
+                String k = u.unpackString();
+                switch (k) {
+                    case "query_id" -> r.queryId = u.unpackString();
+                    case "tenant" -> r.tenant = u.unpackString();
+                    case "kind" -> r.kind = u.unpackString();
+                    case "hits" -> {
+                        int m = u.unpackArrayHeader();
+                        List<Hit> hits = new ArrayList<>();
+                        for (int j = 0; j < m; j++) {
+                            hits.add(hit(u));
+                        }
+                        r.hits = hits.toArray(new Hit[0]);
+                    }
+                    case "metadata" -> {
+                        int m = u.unpackMapHeader();
+                        for (int j = 0; j < m; j++) {
+                            switch (u.unpackString()) {
+                                case "tier" -> r.tier = u.unpackString();
+                                case "latency_ms" -> r.latencyMs = u.unpackLong();
+                                case "confidence" -> r.confidence = u.unpackString();
+                                case "degraded" -> r.degraded = u.unpackBoolean();
+                                case "degraded_reason" -> r.degradedReason = u.unpackString();
+                                case "scanned" -> r.scanned = u.unpackInt();
+                                case "approximate" -> r.approximate = u.unpackBoolean();
+                                default -> u.skipValue();
+                            }
+                        }
+                    }
+                    default -> u.skipValue();
+                }
+            }
+        }
+        return r;
+    }
+
+    private static Hit hit(MessageUnpacker u) throws IOException {
+        Hit h = new Hit();
+        int n = u.unpackMapHeader();
+        for (int i = 0; i < n; i++) {
+            switch (u.unpackString()) {
+                case "memory_id" -> h.memoryId = u.unpackString();
+                case "distance" -> h.distance = u.unpackInt();
+                case "score" -> h.score = u.unpackDouble();
+                case "tier" -> h.tier = u.unpackString();
+                case "ltp_strength" -> h.strength = u.unpackDouble();
+                case "context_id" -> h.contextId = u.unpackString();
+                case "payload" -> {
+                    Value v = u.unpackValue();
+                    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+                        p.packValue(v);
+                        h.payload = p.toByteArray();
+                    }
+                }
+                default -> u.skipValue();
+            }
+        }
+        return h;
+    }
+}

@@ -1,0 +1,225 @@
+package io.mnemocore.operators.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.hdv.kernel.HdvMatrix;
+import io.mnemocore.hdv.kernel.ReferenceKernel;
+import io.mnemocore.hdv.kernel.TopK;
+import io.mnemocore.operators.ltp.Tier;
+import io.mnemocore.operators.ltp.Transition;
+import io.mnemocore.operators.ltp.TransitionKind;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class HotIndexTest {
+    static final int D = 1024;
+    static final KeySelector<Transition, String> KEY = t -> t.tenant + "/" + t.memoryId;
+
+    static HotIndex index(boolean approximate) {
+        return new HotIndex(D, "cpu", 1, approximate, 128, 8, 0);
+    }
+
+    static KeyedBroadcastOperatorTestHarness<String, Transition, Query, PartialResult> harness(HotIndex fn,
+            OperatorSubtaskState restore) throws Exception {
+        var h = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(fn, List.of()), KEY, Types.STRING,
+                128, 1, 0);
+        h.setup();
+        if (restore != null) {
+            h.initializeState(restore);
+        }
+        h.open();
+        return h;
+    }
+
+    static Transition hot(String tenant, String id, long[] hdv) {
+        Transition t = new Transition();
+        t.kind = TransitionKind.CREATED;
+        t.tenant = tenant;
+        t.memoryId = id;
+        t.toTier = Tier.HOT;
+        t.hdv = hdv;
+        t.strength = 0.9;
+        t.atMs = 1000;
+        t.halfLifeMs = 86_400_000;
+        t.lastAccessMs = 1000;
+        t.payload = new byte[] {(byte) 0xa1, 0x78}; // msgpack "x"
+        return t;
+    }
+
+    static Transition leave(String tenant, String id, TransitionKind kind) {
+        Transition t = new Transition();
+        t.kind = kind;
+        t.tenant = tenant;
+        t.memoryId = id;
+        t.fromTier = Tier.HOT;
+        t.toTier = kind == TransitionKind.DELETED ? null : Tier.WARM;
+        return t;
+    }
+
+    static Query query(String tenant, long[] hdv, int k) {
+        Query q = new Query();
+        q.queryId = "q" + System.nanoTime();
+        q.tenant = tenant;
+        q.kind = "query";
+        q.hdv = hdv;
+        q.k = k;
+        return q;
+    }
+
+    static PartialResult ask(KeyedBroadcastOperatorTestHarness<String, Transition, Query, PartialResult> h, Query q)
+            throws Exception {
+        int before = h.extractOutputValues().size();
+        h.processBroadcastElement(q, 0);
+        List<PartialResult> out = h.extractOutputValues();
+        assertThat(out).hasSize(before + 1);
+        return out.get(before);
+    }
+
+    static List<String> ids(PartialResult r) {
+        List<String> ids = new ArrayList<>();
+        for (Hit h : r.hits) {
+            ids.add(h.memoryId);
+        }
+        return ids;
+    }
+
+    @Test
+    void answersTheTenantsNearestHotMemoriesOnly() throws Exception {
+        var h = harness(index(false), null);
+        Hdv base = Hdv.random(D, 1);
+        h.processElement(hot("a", "near", flip(base, 10, 2).words()), 0);
+        h.processElement(hot("a", "mid", flip(base, 100, 3).words()), 0);
+        h.processElement(hot("a", "far", Hdv.random(D, 4).words()), 0);
+        h.processElement(hot("b", "other-tenant-exact", base.words()), 0);
+
+        PartialResult r = ask(h, query("a", base.words(), 2));
+        assertThat(ids(r)).containsExactly("near", "mid");
+        assertThat(r.hits[0].distance).isEqualTo(10);
+        assertThat(r.hits[0].payload).containsExactly(0xa1, 0x78);
+        assertThat(r.hits[0].tier).isEqualTo("hot");
+        assertThat(r.parts).isEqualTo(1);
+        assertThat(r.scanned).isEqualTo(3);
+        assertThat(ids(ask(h, query("b", base.words(), 5)))).containsExactly("other-tenant-exact");
+        assertThat(ask(h, query("nobody", base.words(), 5)).hits).isEmpty();
+    }
+
+    @Test
+    void followsMemoriesLeavingAndReenteringHot() throws Exception {
+        var h = harness(index(false), null);
+        Hdv base = Hdv.random(D, 1);
+        for (int i = 0; i < 5; i++) {
+            h.processElement(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()), 0);
+        }
+        h.processElement(leave("a", "m0", TransitionKind.HOT_TO_WARM), 0);
+        h.processElement(leave("a", "m2", TransitionKind.DELETED), 0);
+        assertThat(ids(ask(h, query("a", base.words(), 5)))).containsExactly("m1", "m3", "m4");
+        Transition back = hot("a", "m0", flip(base, 10, 0).words());
+        back.kind = TransitionKind.WARM_TO_HOT;
+        h.processElement(back, 0);
+        Transition touch = new Transition();
+        touch.kind = TransitionKind.HOT_TOUCH;
+        touch.tenant = "a";
+        touch.memoryId = "m1";
+        touch.fromTier = Tier.HOT;
+        touch.toTier = Tier.HOT;
+        touch.strength = 0.99;
+        touch.atMs = 5000;
+        h.processElement(touch, 0);
+        PartialResult r = ask(h, query("a", base.words(), 5));
+        assertThat(ids(r)).containsExactly("m0", "m1", "m3", "m4");
+        assertThat(r.hits[1].strength).isEqualTo(0.99);
+        assertThat(r.hits[1].updatedMs).isEqualTo(5000);
+    }
+
+    /** After a restore the in-memory matrices are empty; the first query rebuilds them from keyed state. */
+    @Test
+    void rebuildsFromKeyedStateAfterRestore() throws Exception {
+        var h = harness(index(false), null);
+        Hdv base = Hdv.random(D, 1);
+        for (int i = 0; i < 50; i++) {
+            h.processElement(hot(i % 2 == 0 ? "a" : "b", "m" + i, flip(base, 5 + i, i).words()), 0);
+        }
+        h.processElement(leave("a", "m0", TransitionKind.HOT_TO_WARM), 0);
+        PartialResult before = ask(h, query("a", base.words(), 10));
+        OperatorSubtaskState snap = h.snapshot(1, 1);
+        h.close();
+
+        var restored = harness(index(false), snap);
+        PartialResult after = ask(restored, query("a", base.words(), 10));
+        assertThat(ids(after)).isEqualTo(ids(before)).doesNotContain("m0").hasSize(10);
+        assertThat(after.scanned).isEqualTo(24);
+        // Changes after the rebuild are applied to the rebuilt matrices.
+        restored.processElement(leave("a", ids(after).get(0), TransitionKind.HOT_TO_WARM), 0);
+        assertThat(ids(ask(restored, query("a", base.words(), 10)))).doesNotContain(ids(after).get(0)).hasSize(10);
+    }
+
+    /**
+     * Clustered data (as real memories are): the approximate search (sketch scan, exact rescoring)
+     * finds the exact top-10, compared with the reference kernel over the same rows.
+     */
+    @Test
+    void approximateSearchMatchesExactOnClusteredData() throws Exception {
+        int dim = 16384;
+        var h = harness(new HotIndex(dim, "cpu", 1, true, 1024, 16, 0), null);
+        Random rnd = new Random(5);
+        HdvMatrix all = new HdvMatrix(dim, 2000);
+        List<String> ids = new ArrayList<>();
+        Hdv[] centers = new Hdv[40];
+        for (int c = 0; c < centers.length; c++) {
+            centers[c] = Hdv.random(dim, 1000 + c);
+        }
+        for (int i = 0; i < 2000; i++) {
+            long[] v = flip(centers[i % centers.length], 500 + rnd.nextInt(2000), 7 * i).words();
+            all.add(v);
+            ids.add("m" + i);
+            h.processElement(hot("a", "m" + i, v), 0);
+        }
+        int found = 0, wanted = 0;
+        try (ReferenceKernel ref = new ReferenceKernel()) {
+            for (int q = 0; q < 40; q++) {
+                long[] query = flip(centers[q], 1000, 99 + q).words();
+                TopK exact = ref.topK(all, query, 10);
+                PartialResult r = ask(h, query("a", query, 10));
+                assertThat(r.approximate).isTrue();
+                List<String> got = ids(r);
+                for (int i = 0; i < exact.size(); i++) {
+                    wanted++;
+                    if (got.contains(ids.get(exact.row(i)))) {
+                        found++;
+                    }
+                }
+                // Whatever it returns carries the exact distance.
+                for (Hit hit : r.hits) {
+                    assertThat(hit.distance).isEqualTo(Hdv.hamming(all.row(ids.indexOf(hit.memoryId)), query));
+                }
+            }
+        }
+        assertThat((double) found / wanted).as("recall@10").isGreaterThanOrEqualTo(0.99);
+    }
+
+    static Hdv flip(Hdv base, int bits, long seed) {
+        long[] w = Arrays.copyOf(base.words(), base.words().length);
+        Random r = new Random(seed);
+        java.util.BitSet done = new java.util.BitSet();
+        int n = 0;
+        int dim = w.length * 64;
+        while (n < bits) {
+            int b = r.nextInt(dim);
+            if (!done.get(b)) {
+                done.set(b);
+                w[b >>> 6] ^= 1L << (b & 63);
+                n++;
+            }
+        }
+        return Hdv.wrap(dim, w);
+    }
+}
