@@ -38,6 +38,12 @@ public final class Cli {
                 case "run":
                     Demo.main(rest, false);
                     break;
+                case "store":
+                case "query":
+                case "inspect":
+                case "forget":
+                    ClientCommands.run(cmd, rest);
+                    break;
                 case "cluster":
                     ClusterCommands.cluster(rest);
                     break;
@@ -62,6 +68,7 @@ public final class Cli {
     private static void usage() {
         System.err.println("usage: mnemocore demo|run [--seconds N] [--fresh] | bench hamming|encode|ingest [options]"
                 + " | config [--config FILE] [--set key=value]... [--markdown]"
+                + " | store|query|inspect|forget [--tenant T] [--id ID] [--text T|--hdv-file F] [--json]"
                 + " | cluster start|stop|status | submit [--savepoint PATH|last] [--parallelism P] | stop [--savepoint]");
     }
 

@@ -24,6 +24,8 @@ public final class EmbeddedRunner implements AutoCloseable {
         this.restoredFrom = restoredFrom;
     }
 
+    public static final int QS_PROXY_PORT = 9069;
+
     public static Path lastSavepointFile(Path work) {
         return work.resolve("last-savepoint");
     }
@@ -46,6 +48,9 @@ public final class EmbeddedRunner implements AutoCloseable {
         int port = s.config.getInt("haim.observability.metrics_port");
         c.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         c.setString("metrics.reporter.prom.port", port + "-" + (port + 10));
+        // Memory state and recent query results answer QueryableStateClient on this proxy port.
+        c.setString("queryable-state.enable", "true");
+        c.setString("queryable-state.proxy.ports", Integer.toString(QS_PROXY_PORT));
         if (savepoint != null) {
             c.setString("execution.savepoint.path", savepoint);
         }
@@ -71,7 +76,10 @@ public final class EmbeddedRunner implements AutoCloseable {
         MnemoCoreJob.configure(env, s);
         env.setParallelism(parallelism);
         MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.redisSinks(s));
-        return new EmbeddedRunner(work, env.executeAsync("mnemocore"), savepoint);
+        JobClient client = env.executeAsync("mnemocore");
+        // Where ./mnemocore inspect finds the job for queryable state.
+        Files.writeString(work.resolve("job-id"), client.getJobID() + "\n");
+        return new EmbeddedRunner(work, client, savepoint);
     }
 
     public JobClient client() {

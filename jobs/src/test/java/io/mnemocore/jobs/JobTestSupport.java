@@ -43,7 +43,11 @@ final class JobTestSupport {
 
     /** With a savepoint: restore from it, failing on state the graph cannot place; on RocksDB. */
     static JobClient start(JobSettings s, int parallelism, String savepoint) throws Exception {
-        org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
+        return start(s, parallelism, savepoint, new org.apache.flink.configuration.Configuration());
+    }
+
+    static JobClient start(JobSettings s, int parallelism, String savepoint, org.apache.flink.configuration.Configuration c)
+            throws Exception {
         if (savepoint != null) {
             c.setString("execution.savepoint.path", savepoint);
             c.setString("execution.savepoint.ignore-unclaimed-state", "false");

@@ -150,4 +150,68 @@ class QueryServingITCase {
             restored.cancel().get(60, TimeUnit.SECONDS);
         }
     }
+
+    /** The Java client against the running job: store, query, inspect (queryable state), forget. */
+    @Test
+    void clientStoresQueriesInspectsAndForgets(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir.resolve("redis"), false)) {
+            JobSettings s = JobTestSupport.settings(redis);
+            int qsPort = RedisServer.freePort();
+            org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
+            conf.setString("queryable-state.enable", "true");
+            conf.setString("queryable-state.proxy.ports", Integer.toString(qsPort));
+            conf.setString("queryable-state.server.ports", Integer.toString(RedisServer.freePort()));
+            JobClient job = JobTestSupport.start(s, 2, null, conf);
+            try (io.mnemocore.client.MnemoClient client = new io.mnemocore.client.MnemoClient(redis.url(),
+                    "haim:subconscious", "haim:queries", D, "127.0.0.1", qsPort); JedisPooled c = redis.client()) {
+                String a = client.store("acme", "note-1", "remember to water the tomatoes on friday", null, "garden", null);
+                client.store("acme", "note-2", "the quarterly report is due next week", null, "work", 0.95);
+                long[] v = Hdv.random(D, 77).words();
+                client.store("acme", "vec-1", null, v, null, null);
+                await("stored", 60_000, () -> createdIds(c).size() == 3);
+
+                QueryReply byText = client.query("acme", "water the tomatoes", null, "garden", 2, java.time.Duration.ofSeconds(30));
+                assertThat(byText.hits[0].memoryId).isEqualTo("note-1");
+                assertThat(byText.hits[0].contextId).isEqualTo("garden");
+                QueryReply byVector = client.query("acme", null, flip(v, 200, 3), null, 1, java.time.Duration.ofSeconds(30));
+                assertThat(byVector.hits[0].memoryId).isEqualTo("vec-1");
+                assertThat(byVector.hits[0].distance).isEqualTo(200);
+                assertThat(byVector.confidence).isEqualTo("high");
+
+                // Queryable state answers from the running job, with the accesses the replies fed back.
+                long vecReturned = java.util.stream.Stream.of(byText, byVector)
+                        .flatMap(r -> Arrays.stream(r.hits)).filter(h -> h.memoryId.equals("vec-1")).count();
+                await("accesses applied", 60_000, () -> {
+                    try {
+                        var st = client.inspect(job.getJobID(), "acme", "vec-1");
+                        return st != null && st.accessCount == vecReturned;
+                    } catch (Exception e) {
+                        return false; // the proxy may still be starting
+                    }
+                });
+                var note2 = client.inspect(job.getJobID(), "acme", "note-2");
+                assertThat(note2.tier).hasToString("HOT");
+                assertThat(note2.strength).isEqualTo(0.95);
+                assertThat(note2.accessCount).isEqualTo(Arrays.stream(byText.hits).filter(h -> h.memoryId.equals("note-2")).count());
+                assertThat(client.inspect(job.getJobID(), "acme", "no-such-memory")).isNull();
+                QueryReply kept = client.recentResult(job.getJobID(), byVector.queryId);
+                assertThat(kept.hits[0].memoryId).isEqualTo("vec-1");
+                assertThat(kept.hits[0].distance).isEqualTo(200);
+                assertThat(client.recentResult(job.getJobID(), "never-asked")).isNull();
+
+                client.forget("acme", "vec-1");
+                await("forgotten", 60_000, () -> {
+                    try {
+                        return client.inspect(job.getJobID(), "acme", "vec-1") == null;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                QueryReply after = client.query("acme", null, v, null, 3, java.time.Duration.ofSeconds(30));
+                assertThat(after.hits).extracting(h -> h.memoryId).doesNotContain("vec-1");
+            } finally {
+                job.cancel().get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
 }

@@ -73,8 +73,11 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         this.codec = codec;
     }
 
+    /** Also queryable (Flink queryable state), under the same name, keyed by "tenant/memory_id". */
     public static ValueStateDescriptor<MemoryState> stateDescriptor() {
-        return new ValueStateDescriptor<>(STATE_NAME, MemoryStateSerializer.INSTANCE);
+        ValueStateDescriptor<MemoryState> d = new ValueStateDescriptor<>(STATE_NAME, MemoryStateSerializer.INSTANCE);
+        d.setQueryable(STATE_NAME);
+        return d;
     }
 
     @Override

@@ -107,7 +107,16 @@ public final class RedisStreams {
         args.add(b("STREAMS"));
         args.add(b(stream));
         args.add(b(id));
-        Object reply = redis.sendBlockingCommand(Protocol.Command.XREADGROUP, args.toArray(new byte[0][]));
+        return entriesOf(redis.sendBlockingCommand(Protocol.Command.XREADGROUP, args.toArray(new byte[0][])));
+    }
+
+    /** XREAD COUNT n BLOCK ms STREAMS key afterId: entries after {@code afterId}, waiting up to ms for one. */
+    public static List<Entry> readAfter(UnifiedJedis redis, String stream, String afterId, int count, long blockMs) {
+        return entriesOf(redis.sendBlockingCommand(Protocol.Command.XREAD, b("COUNT"), b(Integer.toString(count)),
+                b("BLOCK"), b(Long.toString(blockMs)), b("STREAMS"), b(stream), b(afterId)));
+    }
+
+    private static List<Entry> entriesOf(Object reply) {
         List<Entry> out = new ArrayList<>();
         if (reply == null) {
             return out;

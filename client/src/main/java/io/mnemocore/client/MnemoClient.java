@@ -1,0 +1,174 @@
+package io.mnemocore.client;
+
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.operators.codec.CodecLimits;
+import io.mnemocore.operators.codec.EventCodec;
+import io.mnemocore.operators.codec.EventType;
+import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.ltp.MemoryState;
+import io.mnemocore.operators.ltp.MemoryStateSerializer;
+import io.mnemocore.operators.query.QueryReply;
+import io.mnemocore.operators.query.ReplyCodec;
+import io.mnemocore.operators.redis.RedisConnectionConfig;
+import io.mnemocore.operators.redis.RedisStreams;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.api.common.ExecutionConfig;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.queryablestate.client.QueryableStateClient;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * A small client of a running MnemoCore job. {@link #store} and {@link #forget} write events to
+ * the bus, {@link #query} writes to the query stream and waits for the reply on this client's own
+ * reply stream, {@link #inspect} reads a memory's state through Flink queryable state.
+ */
+public final class MnemoClient implements AutoCloseable {
+    private final JedisPooled redis;
+    private final EventCodec codec;
+    private final int dim;
+    private final String eventStream;
+    private final String queryStream;
+    private final String replyStream = "haim:replies:client-" + UUID.randomUUID();
+    private String replyCursor = "0-0";
+    private final String qsHost;
+    private final int qsPort;
+    private QueryableStateClient qs;
+
+    /**
+     * @param dim the job's haim.dimensionality
+     * @param qsHost host of a TaskManager's queryable state proxy (port {@code qsPort}, Flink's default 9069)
+     */
+    public MnemoClient(String redisUrl, String eventStream, String queryStream, int dim, String qsHost, int qsPort) {
+        this.redis = new RedisConnectionConfig(redisUrl, 4, 10_000).createClient();
+        this.codec = new EventCodec(CodecLimits.defaults(dim));
+        this.dim = dim;
+        this.eventStream = eventStream;
+        this.queryStream = queryStream;
+        this.qsHost = qsHost;
+        this.qsPort = qsPort;
+    }
+
+    /** Writes a memory with a text (encoded by the job) or a vector; returns its memory_id. */
+    public String store(String tenant, String memoryId, String text, long[] hdv, String contextId, Double ltpStrength) {
+        MemoryEvent e = new MemoryEvent();
+        e.type = EventType.MEMORY_WRITE;
+        e.tenant = tenant;
+        e.memoryId = memoryId != null ? memoryId : "mem-" + UUID.randomUUID();
+        e.text = text;
+        e.hdv = hdv;
+        e.contextId = contextId;
+        if (ltpStrength != null) {
+            e.ltpStrength = ltpStrength;
+        }
+        send(eventStream, e);
+        return e.memoryId;
+    }
+
+    /** Deletes a memory (HOT, WARM and state; see the README for COLD). */
+    public void forget(String tenant, String memoryId) {
+        MemoryEvent e = new MemoryEvent();
+        e.type = EventType.MEMORY_DELETE;
+        e.tenant = tenant;
+        e.memoryId = memoryId;
+        send(eventStream, e);
+    }
+
+    /** Sends a query and blocks until its reply arrives on this client's reply stream, or the timeout passes. */
+    public QueryReply query(String tenant, String text, long[] hdv, String contextId, int k, Duration timeout)
+            throws IOException, TimeoutException {
+        MemoryEvent e = new MemoryEvent();
+        e.type = EventType.QUERY;
+        e.tenant = tenant;
+        e.queryId = "q-" + UUID.randomUUID();
+        e.text = text;
+        e.hdv = hdv;
+        e.contextId = contextId;
+        e.k = k;
+        e.replyTo = replyStream;
+        send(queryStream, e);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            for (RedisStreams.Entry entry : RedisStreams.readAfter(redis, replyStream, replyCursor, 100, waitMs)) {
+                replyCursor = entry.id;
+                byte[] data = entry.field(RedisStreams.DATA);
+                QueryReply r = ReplyCodec.decode(data);
+                if (e.queryId.equals(r.queryId)) {
+                    return r;
+                }
+            }
+        }
+        throw new TimeoutException("no reply to " + e.queryId + " within " + timeout + " (is the job running?)");
+    }
+
+    /** A memory's state, read from the running job through queryable state; null if it has none. */
+    public MemoryState inspect(JobID job, String tenant, String memoryId) throws IOException, InterruptedException {
+        return queryState(job, new ValueStateDescriptor<>("memory", MemoryStateSerializer.INSTANCE), tenant + "/" + memoryId);
+    }
+
+    /** A recent reply, by query_id, from the job's queryable state (kept for haim.search.result_ttl_s); null if gone. */
+    public QueryReply recentResult(JobID job, String queryId) throws IOException, InterruptedException {
+        return queryState(job, new ValueStateDescriptor<>("query-result", QueryReply.class), queryId);
+    }
+
+    private <V> V queryState(JobID job, ValueStateDescriptor<V> d, String key) throws IOException, InterruptedException {
+        if (qs == null) {
+            qs = new QueryableStateClient(qsHost, qsPort);
+            // Builds the POJO serializers of the replies exactly as the job does (defaults).
+            qs.setExecutionConfig(new ExecutionConfig());
+            qs.setUserClassLoader(MnemoClient.class.getClassLoader());
+        }
+        try {
+            ValueState<V> s = qs.getKvState(job, d.getName(), key, Types.STRING, d).get(30, TimeUnit.SECONDS);
+            return s.value();
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable c = e.getCause() != null ? e.getCause() : e;
+            if (String.valueOf(c.getMessage()).contains("UnknownKeyOrNamespaceException")
+                    || c.getClass().getSimpleName().equals("UnknownKeyOrNamespaceException")) {
+                return null;
+            }
+            throw new IOException("queryable state " + d.getName() + " at " + qsHost + ":" + qsPort + " did not answer for job " + job + ": "
+                    + c.getMessage(), c);
+        }
+    }
+
+    public int dimensionality() {
+        return dim;
+    }
+
+    /** The vector a caller passes as {@code hdv}, from numpy.packbits bytes. */
+    public long[] fromPacked(byte[] packed) {
+        return Hdv.fromPacked(packed, dim).words();
+    }
+
+    private void send(String stream, MemoryEvent e) {
+        redis.xadd(stream.getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
+                Map.of(RedisStreams.DATA, codec.encode(e)));
+    }
+
+    @Override
+    public void close() {
+        redis.del(replyStream);
+        redis.close();
+        if (qs != null) {
+            qs.shutdownAndWait();
+        }
+    }
+
+    /** For callers that need the stream names. */
+    public List<String> streams() {
+        return List.of(eventStream, queryStream, replyStream);
+    }
+}

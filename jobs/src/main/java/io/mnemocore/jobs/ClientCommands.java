@@ -1,0 +1,193 @@
+package io.mnemocore.jobs;
+
+import io.mnemocore.client.MnemoClient;
+import io.mnemocore.jobs.config.MnemoConfig;
+import io.mnemocore.operators.ltp.MemoryState;
+import io.mnemocore.operators.query.Hit;
+import io.mnemocore.operators.query.QueryReply;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ArrayNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** {@code ./mnemocore store|query|inspect|forget}: the {@link MnemoClient} verbs from the shell. */
+final class ClientCommands {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ClientCommands() {}
+
+    static final class Opts {
+        final Cli.ConfigArgs ca;
+        final List<String> rest;
+
+        Opts(String[] args) {
+            ca = Cli.ConfigArgs.parse(args);
+            rest = new ArrayList<>(ca.rest);
+        }
+
+        String opt(String name, String dflt) {
+            int i = rest.indexOf(name);
+            if (i < 0) {
+                return dflt;
+            }
+            if (i + 1 >= rest.size()) {
+                throw new IllegalArgumentException(name + " needs a value");
+            }
+            String v = rest.remove(i + 1);
+            rest.remove(i);
+            return v;
+        }
+
+        boolean flag(String name) {
+            return rest.remove(name);
+        }
+
+        void done() {
+            if (!rest.isEmpty()) {
+                throw new IllegalArgumentException("unexpected arguments " + rest);
+            }
+        }
+    }
+
+    static void run(String verb, String[] args) throws Exception {
+        Opts o = new Opts(args);
+        boolean json = o.flag("--json");
+        String tenant = o.opt("--tenant", "default");
+        String id = o.opt("--id", null);
+        String text = o.opt("--text", null);
+        String hdvFile = o.opt("--hdv-file", null);
+        String context = o.opt("--context", null);
+        String ltp = o.opt("--ltp", null);
+        int k = Integer.parseInt(o.opt("--k", "10"));
+        long timeoutMs = Long.parseLong(o.opt("--timeout-ms", "10000"));
+        String job = o.opt("--job", null);
+        String qsHost = o.opt("--qs-host", "127.0.0.1");
+        int qsPort = Integer.parseInt(o.opt("--qs-port", Integer.toString(EmbeddedRunner.QS_PROXY_PORT)));
+        o.done();
+        MnemoConfig c = o.ca.load();
+        try (MnemoClient client = new MnemoClient(c.getString("haim.redis.url"), c.getString("haim.redis.stream_key"),
+                c.getString("haim.redis.query_stream"), c.dimensionality(), qsHost, qsPort)) {
+            long[] hdv = hdvFile == null ? null : client.fromPacked(Files.readAllBytes(Path.of(hdvFile)));
+            switch (verb) {
+                case "store": {
+                    need(text != null ^ hdv != null, "store needs exactly one of --text and --hdv-file");
+                    String mid = client.store(tenant, id, text, hdv, context, ltp == null ? null : Double.valueOf(ltp));
+                    print(json, JSON.createObjectNode().put("stored", mid).put("tenant", tenant),
+                            "stored " + tenant + "/" + mid + " (the job applies it asynchronously)");
+                    break;
+                }
+                case "query": {
+                    need(text != null ^ hdv != null, "query needs exactly one of --text and --hdv-file");
+                    QueryReply r = client.query(tenant, text, hdv, context, k, Duration.ofMillis(timeoutMs));
+                    print(json, replyJson(r), replyText(r));
+                    break;
+                }
+                case "inspect": {
+                    need(id != null, "inspect needs --id");
+                    JobID jid = JobID.fromHexString(job != null ? job : lastJobId());
+                    MemoryState s = client.inspect(jid, tenant, id);
+                    if (s == null) {
+                        print(json, JSON.createObjectNode().put("tenant", tenant).put("memory_id", id).putNull("state"),
+                                tenant + "/" + id + ": no such memory");
+                        System.exit(3);
+                    }
+                    print(json, stateJson(tenant, id, s), stateText(tenant, id, s));
+                    break;
+                }
+                case "forget": {
+                    need(id != null, "forget needs --id");
+                    client.forget(tenant, id);
+                    print(json, JSON.createObjectNode().put("forgotten", id).put("tenant", tenant),
+                            "deleting " + tenant + "/" + id + " (the job applies it asynchronously)");
+                    break;
+                }
+                default:
+                    throw new IllegalArgumentException("unknown verb " + verb);
+            }
+        }
+    }
+
+    private static void need(boolean ok, String why) {
+        if (!ok) {
+            throw new IllegalArgumentException(why);
+        }
+    }
+
+    /** The job id recorded by the most recent local start (demo, run or cluster submit). */
+    static String lastJobId() throws Exception {
+        Path best = null;
+        for (String d : List.of("demo", "run", "cluster")) {
+            Path p = Path.of(".mnemocore", d, "job-id");
+            if (Files.exists(p) && (best == null || Files.getLastModifiedTime(p).compareTo(Files.getLastModifiedTime(best)) > 0)) {
+                best = p;
+            }
+        }
+        if (best == null) {
+            throw new IllegalArgumentException("no job recorded under .mnemocore/; pass --job ID");
+        }
+        return Files.readString(best).trim();
+    }
+
+    private static void print(boolean json, ObjectNode j, String text) throws Exception {
+        System.out.println(json ? JSON.writeValueAsString(j) : text);
+    }
+
+    static ObjectNode replyJson(QueryReply r) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("query_id", r.queryId).put("tenant", r.tenant);
+        ArrayNode hits = o.putArray("hits");
+        for (Hit h : r.hits) {
+            ObjectNode x = hits.addObject();
+            x.put("memory_id", h.memoryId).put("distance", h.distance).put("score", h.score).put("tier", h.tier)
+                    .put("ltp_strength", h.strength);
+            if (h.contextId != null) {
+                x.put("context_id", h.contextId);
+            }
+        }
+        ObjectNode m = o.putObject("metadata");
+        m.put("tier", r.tier).put("latency_ms", r.latencyMs).put("confidence", r.confidence).put("degraded", r.degraded)
+                .put("scanned", r.scanned).put("approximate", r.approximate);
+        if (r.degradedReason != null) {
+            m.put("degraded_reason", r.degradedReason);
+        }
+        return o;
+    }
+
+    static String replyText(QueryReply r) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%d hits from %s in %d ms (confidence %s%s; %d memories scanned%s)%n",
+                r.hits.length, r.tier, r.latencyMs, r.confidence, r.degraded ? ", degraded: " + r.degradedReason : "",
+                r.scanned, r.approximate ? ", approximate" : ""));
+        for (Hit h : r.hits) {
+            b.append(String.format(Locale.ROOT, "  %-24s distance %5d  score %.4f  ltp %.3f%s%n", h.memoryId, h.distance,
+                    h.score, h.strength, h.contextId != null ? "  context " + h.contextId : ""));
+        }
+        return b.toString().stripTrailing();
+    }
+
+    static ObjectNode stateJson(String tenant, String id, MemoryState s) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("tenant", tenant).put("memory_id", id).put("tier", s.tier.name().toLowerCase(Locale.ROOT))
+                .put("ltp_strength", s.strength).put("updated_ms", s.updatedMs).put("half_life_ms", s.halfLifeMs)
+                .put("access_count", s.accessCount).put("writes", s.writes).put("created_ms", s.createdMs)
+                .put("last_access_ms", s.lastAccessMs).put("has_vector", s.hdv != null);
+        if (s.contextId != null) {
+            o.put("context_id", s.contextId);
+        }
+        if (s.archive != null) {
+            o.put("archive", s.archive);
+        }
+        return o;
+    }
+
+    static String stateText(String tenant, String id, MemoryState s) {
+        return String.format(Locale.ROOT, "%s/%s: %s, LTP %.4f (at %d, half-life %.1f h), %d accesses, %d writes%s",
+                tenant, id, s.tier, s.strength, s.updatedMs, s.halfLifeMs / 3_600_000.0, s.accessCount, s.writes,
+                s.contextId != null ? ", context " + s.contextId : "");
+    }
+}
