@@ -90,8 +90,11 @@ public final class Cli {
             case "state":
                 StateBench.main(rest);
                 break;
+            case "query":
+                QueryBench.main(rest);
+                break;
             default:
-                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest, state");
+                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest, state, query");
         }
     }
 

@@ -107,7 +107,8 @@ public final class MnemoCoreJob {
                 new RedisStreamSink<>(s.redis, new EntrySerializers.TransitionLog(s.config.getString("haim.redis.transitions_stream")), maxLen, batch, 8),
                 // Never trim the input stream: that would delete entries the job has not read yet.
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8),
-                new RedisStreamSink<>(s.redis, new EntrySerializers.Replies(), maxLen, batch, 8));
+                // A reply is written as soon as it exists (batch of 1): a waiting client must not wait for a checkpoint.
+                new RedisStreamSink<>(s.redis, new EntrySerializers.Replies(), maxLen, 1, 8));
     }
 
     /** Checkpointing, parallelism and uid rules shared by every way of running the job. */
@@ -139,7 +140,8 @@ public final class MnemoCoreJob {
         SingleOutputStreamOperator<MemoryEvent> queryStream = env
                 .fromSource(sources.queries, IngestWatermarks.strategy(delay, idle), "redis-queries").uid(UID_QUERY_SOURCE)
                 .process(new EventDecoder(s.codec)).name("decode-queries").uid(UID_QUERY_DECODE)
-                .process(new EventRouter()).name("route-queries").uid(UID_QUERY_ROUTE);
+                .process(new EventRouter()).name("route-queries").uid(UID_QUERY_ROUTE)
+                .setBufferTimeout(0); // see prepare-query
 
         SingleOutputStreamOperator<Transition> transitions = routed.union(queryStream)
                 .keyBy(EventRouter::key)
@@ -178,7 +180,10 @@ public final class MnemoCoreJob {
         int dim = c.dimensionality();
         DataStream<Query> queries = routed.getSideOutput(EventRouter.QUERIES)
                 .union(queryStream.getSideOutput(EventRouter.QUERIES))
-                .process(new QueryPreparer(s.encoder)).name("prepare-query").uid(UID_QUERY_PREPARE);
+                .process(new QueryPreparer(s.encoder)).name("prepare-query").uid(UID_QUERY_PREPARE)
+                // Queries are few and latency-bound: ship each network buffer at once instead of
+                // waiting up to the 100 ms buffer timeout that suits the bulk write path.
+                .setBufferTimeout(0);
         DataStream<Transition> hotChanges = transitions.getSideOutput(LtpConsolidator.TIER_UPDATES)
                 .union(transitions.filter(t -> t.kind == TransitionKind.HOT_TOUCH).name("hot-touch").uid("hot-touch-filter"));
         SingleOutputStreamOperator<PartialResult> partials = hotChanges
@@ -188,7 +193,8 @@ public final class MnemoCoreJob {
                 .process(new HotIndex(dim, c.getString("haim.search.kernel"), c.getInt("haim.search.threads"),
                         c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
                         c.getInt("haim.search.oversample"), c.getInt("haim.search.approximate_min_rows")))
-                .name("hot-index").uid(UID_HOT_INDEX);
+                .name("hot-index").uid(UID_HOT_INDEX)
+                .setBufferTimeout(0);
         Rerank rerank = new Rerank(dim, s.ltp, c.getDouble("haim.search.weight_similarity"), c.getDouble("haim.search.weight_ltp"),
                 c.getDouble("haim.search.weight_recency"), c.getDouble("haim.search.recency_half_life_hours"));
         return partials

@@ -1,0 +1,272 @@
+package io.mnemocore.jobs;
+
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.hdv.SplitMix64;
+import io.mnemocore.hdv.bench.Stats;
+import io.mnemocore.hdv.kernel.FastCpuKernel;
+import io.mnemocore.hdv.kernel.HdvMatrix;
+import io.mnemocore.hdv.kernel.TopK;
+import io.mnemocore.jobs.config.ConfigLoader;
+import io.mnemocore.jobs.config.MnemoConfig;
+import io.mnemocore.operators.codec.EventType;
+import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.query.Hit;
+import io.mnemocore.operators.query.QueryReply;
+import io.mnemocore.operators.query.ReplyCodec;
+import io.mnemocore.operators.redis.RedisStreams;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * {@code ./mnemocore bench query --hot N --qps R --seconds S}: the job on embedded defaults
+ * (MiniCluster, RocksDB, checkpoints) with N HOT memories written through Redis, then queries sent
+ * at R per second on the query stream; latency is measured end to end, from the XADD of a query to
+ * the arrival of its reply on the reply stream. Memories are clustered (a center per 100
+ * memories, each memory 500–2,500 bits from its center), queries lie 1,000 bits from a center, so
+ * the top-10 is meaningful; recall@10 compares sampled replies with an exact scan done here.
+ * The last line is JSON.
+ */
+public final class QueryBench {
+    private QueryBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
+        int hot = 100_000;
+        double qps = 500;
+        int seconds = 20;
+        int parallelism = 2;
+        int k = 10;
+        for (int i = 0; i < ca.rest.size(); i++) {
+            switch (ca.rest.get(i)) {
+                case "--hot": hot = Integer.parseInt(ca.rest.get(++i).replace("_", "")); break;
+                case "--qps": qps = Double.parseDouble(ca.rest.get(++i)); break;
+                case "--seconds": seconds = Integer.parseInt(ca.rest.get(++i)); break;
+                case "--parallelism": parallelism = Integer.parseInt(ca.rest.get(++i)); break;
+                case "--k": k = Integer.parseInt(ca.rest.get(++i)); break;
+                default: throw new IllegalArgumentException("unknown option " + ca.rest.get(i)
+                        + " (known: --hot N, --qps R, --seconds S, --parallelism P, --k K, --config, --set)");
+            }
+        }
+        String prefix = "haim:bench:query:" + System.currentTimeMillis();
+        List<String> sets = new ArrayList<>(List.of("haim.redis.stream_key=" + prefix,
+                "haim.redis.query_stream=" + prefix + ":q", "haim.redis.transitions_stream=" + prefix + ":log",
+                "haim.redis.dlq_stream=" + prefix + ":dlq", "haim.tiers.hot.max_memories=" + Math.max(100, 2 * hot)));
+        sets.addAll(ca.sets);
+        MnemoConfig config = ConfigLoader.load(ca.file, System.getenv(), sets);
+        JobSettings s = new JobSettings(config);
+        int dim = config.dimensionality();
+        Path work = Files.createTempDirectory("mnemocore-bench-query-");
+        String replies = prefix + ":replies";
+
+        // The memories, kept here for the exact reference.
+        int clusters = Math.max(1, hot / 100);
+        Hdv[] centers = new Hdv[clusters];
+        for (int c = 0; c < clusters; c++) {
+            centers[c] = Hdv.random(dim, 1_000_000L + c);
+        }
+        HdvMatrix all = new HdvMatrix(dim, hot);
+        SplitMix64 rnd = new SplitMix64(3);
+        for (int i = 0; i < hot; i++) {
+            all.add(flip(centers[i % clusters].words(), 500 + (int) Long.remainderUnsigned(rnd.nextLong(), 2000), rnd));
+        }
+
+        try (JedisPooled redis = s.redis.createClient()) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
+                    EmbeddedRunner.flinkConfig(s, work, null, parallelism));
+            MnemoCoreJob.configure(env, s);
+            env.setParallelism(parallelism);
+            MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.redisSinks(s));
+            JobClient job = env.executeAsync("mnemocore-bench-query");
+            try {
+                System.err.printf("writing %,d memories (clustered %d-bit HDVs) through Redis...%n", hot, dim);
+                long w0 = System.nanoTime();
+                write(redis, prefix, all, s);
+                String group = config.getString("haim.redis.consumer_group");
+                while (true) {
+                    RedisStreams.GroupInfo g = RedisStreams.groupInfo(redis, prefix, group);
+                    if (g.entriesRead >= hot && g.lag == 0 && g.pending == 0) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                System.err.printf("applied in %.1f s; warming up the HOT index%n", (System.nanoTime() - w0) / 1e9);
+                // The first query builds nothing (the index follows live), but JIT and RocksDB warm up.
+                Run warm = run(redis, s.codec, prefix, replies, centers, k, Math.min(qps, 100), 3, rnd);
+                Run r = run(redis, s.codec, prefix, replies, centers, k, qps, seconds, rnd);
+
+                // Recall@10 on a sample of replies, against an exact scan of the same memories.
+                double recall = recall(all, r, k);
+                double[] lat = r.latenciesMs();
+                double[] inJob = r.inJobMs();
+                double achieved = r.replies.size() / r.sendSeconds;
+                System.err.printf("%d queries sent in %.1f s, %d replies; end to end p50 %.2f ms p95 %.2f p99 %.2f;"
+                                + " in the job (Redis entry time to merged reply, ms resolution) p50 %.1f ms; recall@%d %.4f%n",
+                        r.sent, r.sendSeconds, r.replies.size(), Stats.percentile(lat, 50), Stats.percentile(lat, 95),
+                        Stats.percentile(lat, 99), Stats.percentile(inJob, 50), k, recall);
+                System.out.println("{\"hot\":" + hot + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
+                        + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
+                        + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
+                        + ",\"queries\":" + r.sent + ",\"replies\":" + r.replies.size()
+                        + ",\"warmup_replies\":" + warm.replies.size()
+                        + ",\"p50_ms\":" + Stats.fmt(Stats.percentile(lat, 50))
+                        + ",\"p95_ms\":" + Stats.fmt(Stats.percentile(lat, 95))
+                        + ",\"p99_ms\":" + Stats.fmt(Stats.percentile(lat, 99))
+                        + ",\"in_job_p50_ms\":" + Stats.fmt(Stats.percentile(inJob, 50))
+                        + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
+            } finally {
+                job.cancel();
+                redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", replies);
+                IngestBench.deleteTree(work);
+            }
+        }
+    }
+
+    static long[] flip(long[] words, int bits, SplitMix64 rnd) {
+        long[] w = words.clone();
+        int dim = w.length * 64;
+        Set<Integer> done = new HashSet<>();
+        while (done.size() < bits) {
+            int b = (int) Long.remainderUnsigned(rnd.nextLong(), dim);
+            if (done.add(b)) {
+                w[b >>> 6] ^= 1L << (b & 63);
+            }
+        }
+        return w;
+    }
+
+    private static void write(JedisPooled redis, String stream, HdvMatrix all, JobSettings s) {
+        byte[] key = stream.getBytes(StandardCharsets.UTF_8);
+        for (int from = 0; from < all.rows(); from += 1000) {
+            try (Pipeline p = redis.pipelined()) {
+                for (int i = from; i < Math.min(all.rows(), from + 1000); i++) {
+                    MemoryEvent e = new MemoryEvent();
+                    e.type = EventType.MEMORY_WRITE;
+                    e.memoryId = "m" + i;
+                    e.hdv = all.row(i);
+                    p.xadd(key, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, s.codec.encode(e)));
+                }
+                p.sync();
+            }
+        }
+    }
+
+    static final class Run {
+        int sent;
+        double sendSeconds;
+        final Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        final Map<String, long[]> queries = new ConcurrentHashMap<>();
+        final Map<String, QueryReply> replies = new ConcurrentHashMap<>();
+        final Map<String, Long> latencyNs = new ConcurrentHashMap<>();
+
+        double[] latenciesMs() {
+            return latencyNs.values().stream().mapToDouble(n -> n / 1e6).toArray();
+        }
+
+        double[] inJobMs() {
+            return replies.values().stream().mapToDouble(r -> r.latencyMs).toArray();
+        }
+    }
+
+    /** Sends queries at a fixed rate from one thread, reads replies on another; waits 5 s for stragglers. */
+    private static Run run(JedisPooled redis, io.mnemocore.operators.codec.EventCodec codec, String prefix, String replies,
+                           Hdv[] centers, int k, double qps, int seconds, SplitMix64 rnd) throws Exception {
+        Run r = new Run();
+        AtomicBoolean done = new AtomicBoolean();
+        String[] cursor = {lastId(redis, replies)};
+        Thread reader = new Thread(() -> {
+            while (!done.get()) {
+                for (RedisStreams.Entry e : RedisStreams.readAfter(redis, replies, cursor[0], 1000, 100)) {
+                    long now = System.nanoTime();
+                    cursor[0] = e.id;
+                    try {
+                        QueryReply q = ReplyCodec.decode(e.field(RedisStreams.DATA));
+                        Long at = r.sentAt.get(q.queryId);
+                        if (at != null) {
+                            r.latencyNs.put(q.queryId, now - at);
+                            r.replies.put(q.queryId, q);
+                        }
+                    } catch (java.io.IOException ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                }
+            }
+        }, "bench-replies");
+        reader.start();
+        byte[] key = (prefix + ":q").getBytes(StandardCharsets.UTF_8);
+        long total = Math.round(qps * seconds);
+        long periodNs = Math.round(1e9 / qps);
+        long t0 = System.nanoTime();
+        for (long i = 0; i < total; i++) {
+            long due = t0 + i * periodNs;
+            while (System.nanoTime() < due) {
+                Thread.onSpinWait();
+            }
+            String id = "bq" + System.nanoTime();
+            long[] q = flip(centers[(int) Long.remainderUnsigned(rnd.nextLong(), centers.length)].words(), 1000, rnd);
+            MemoryEvent e = new MemoryEvent();
+            e.type = EventType.QUERY;
+            e.queryId = id;
+            e.hdv = q;
+            e.k = k;
+            e.replyTo = replies;
+            byte[] data = codec.encode(e);
+            r.queries.put(id, q);
+            r.sentAt.put(id, System.nanoTime());
+            redis.xadd(key, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, data));
+            r.sent++;
+        }
+        r.sendSeconds = (System.nanoTime() - t0) / 1e9;
+        long waitUntil = System.nanoTime() + 5_000_000_000L;
+        while (r.replies.size() < r.sent && System.nanoTime() < waitUntil) {
+            Thread.sleep(50);
+        }
+        done.set(true);
+        reader.join();
+        return r;
+    }
+
+    private static String lastId(JedisPooled redis, String stream) {
+        List<?> last = (List<?>) redis.sendCommand(Protocol.Command.XREVRANGE, stream, "+", "-", "COUNT", "1");
+        if (last == null || last.isEmpty()) {
+            return "0-0";
+        }
+        return new String((byte[]) ((List<?>) last.get(0)).get(0), StandardCharsets.UTF_8);
+    }
+
+    private static double recall(HdvMatrix all, Run r, int k) {
+        List<String> ids = new ArrayList<>(r.replies.keySet());
+        int sample = Math.min(200, ids.size());
+        int found = 0, wanted = 0;
+        try (FastCpuKernel exact = new FastCpuKernel(Runtime.getRuntime().availableProcessors())) {
+            for (int i = 0; i < sample; i++) {
+                String id = ids.get(i * ids.size() / sample);
+                TopK t = exact.topK(all, r.queries.get(id), k);
+                Set<String> got = new HashSet<>();
+                for (Hit h : r.replies.get(id).hits) {
+                    got.add(h.memoryId);
+                }
+                for (int j = 0; j < t.size(); j++) {
+                    wanted++;
+                    if (got.contains("m" + t.row(j))) {
+                        found++;
+                    }
+                }
+            }
+        }
+        return wanted == 0 ? Double.NaN : (double) found / wanted;
+    }
+}
