@@ -39,6 +39,8 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     private final int approximateMinRows;
 
     private transient ValueState<HotMemory> state;
+    /** LTP facts apart from the vector, so an access rewrites a few bytes, not 2 KB. */
+    private transient ValueState<HotMemory> facts;
     private transient Map<String, HotSegment> segments;
     private transient boolean loaded;
     private transient HammingKernel kernel;
@@ -68,9 +70,14 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         return new ValueStateDescriptor<>("hot-memory", HotMemory.class);
     }
 
+    static ValueStateDescriptor<HotMemory> factsDescriptor() {
+        return new ValueStateDescriptor<>("hot-facts", HotMemory.class);
+    }
+
     @Override
     public void open(OpenContext ctx) {
         state = getRuntimeContext().getState(stateDescriptor());
+        facts = getRuntimeContext().getState(factsDescriptor());
         segments = new HashMap<>();
         kernel = HammingKernels.create(kernelName, threads);
         var metrics = getRuntimeContext().getMetricGroup();
@@ -97,35 +104,52 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     @Override
     public void processElement(Transition t, ReadOnlyContext ctx, Collector<PartialResult> out) throws Exception {
         String key = ctx.getCurrentKey();
-        HotMemory m = state.value();
+        HotMemory f = facts.value();
         if (t.kind == TransitionKind.HOT_TOUCH) {
-            if (m != null) {
-                facts(m, t);
-                state.update(m);
+            if (f != null) {
+                facts(f, t);
+                facts.update(f);
                 if (loaded) {
-                    segment(tenantOf(key)).updateFacts(idOf(key), m);
+                    segment(tenantOf(key)).updateFacts(idOf(key), f);
                 }
             }
         } else if (t.toTier == Tier.HOT && t.hdv != null) {
-            if (m == null && loaded) {
+            if (f == null && loaded) {
                 rows++;
             }
-            m = new HotMemory();
+            HotMemory m = new HotMemory();
             m.hdv = t.hdv;
             m.payload = t.payload;
             m.contextId = t.contextId;
-            facts(m, t);
             state.update(m);
+            f = new HotMemory();
+            f.payload = t.payload;
+            f.contextId = t.contextId;
+            facts(f, t);
+            facts.update(f);
             if (loaded) {
-                segment(tenantOf(key)).upsert(idOf(key), m);
+                segment(tenantOf(key)).upsert(idOf(key), withVector(f, t.hdv));
             }
-        } else if (t.toTier != Tier.HOT && m != null) {
+        } else if (t.toTier != Tier.HOT && f != null) {
             state.clear();
+            facts.clear();
             if (loaded) {
                 segment(tenantOf(key)).remove(idOf(key));
                 rows--;
             }
         }
+    }
+
+    private static HotMemory withVector(HotMemory f, long[] hdv) {
+        HotMemory m = new HotMemory();
+        m.hdv = hdv;
+        m.payload = f.payload;
+        m.contextId = f.contextId;
+        m.strength = f.strength;
+        m.updatedMs = f.updatedMs;
+        m.halfLifeMs = f.halfLifeMs;
+        m.lastAccessMs = f.lastAccessMs;
+        return m;
     }
 
     private static void facts(HotMemory m, Transition t) {
@@ -143,10 +167,11 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     public void processBroadcastElement(Query q, Context ctx, Collector<PartialResult> out) throws Exception {
         if (!loaded) {
             rows = 0;
-            ctx.applyToKeyedState(stateDescriptor(), (key, st) -> {
-                HotMemory m = st.value();
-                if (m != null) {
-                    segment(tenantOf(key)).upsert(idOf(key), m);
+            ctx.applyToKeyedState(factsDescriptor(), (key, st) -> {
+                HotMemory f = st.value();
+                HotMemory m = state.value(); // the current key is the one being visited
+                if (f != null && m != null) {
+                    segment(tenantOf(key)).upsert(idOf(key), withVector(f, m.hdv));
                     rows++;
                 }
             });
