@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Asks MnemoCore a question with nothing but `redis` and `msgpack`, and waits for the answer.
+
+    python3 examples/querier.py --text "water the tomatoes" --context garden [--tenant acme]
+    python3 examples/querier.py --hdv-file vector.bin        # 2,048 bytes, numpy.packbits order
+
+The query goes to the query stream (haim:queries); the job answers on the query's reply_to
+stream with {query_id, hits: [{memory_id, distance, score, tier, ltp_strength, payload?}],
+metadata: {tier, latency_ms, confidence, degraded, ...}}. Prints the reply as JSON.
+"""
+import argparse
+import json
+import sys
+import uuid
+
+import msgpack
+import redis
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--redis", default="redis://localhost:6379/0")
+    ap.add_argument("--stream", default="haim:queries")
+    ap.add_argument("--tenant", default="default")
+    ap.add_argument("--text")
+    ap.add_argument("--hdv-file")
+    ap.add_argument("--context")
+    ap.add_argument("--k", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=10.0)
+    a = ap.parse_args()
+    if (a.text is None) == (a.hdv_file is None):
+        sys.exit("give exactly one of --text and --hdv-file")
+    r = redis.Redis.from_url(a.redis)
+
+    query_id = "py-" + uuid.uuid4().hex
+    reply_to = "haim:replies:" + query_id
+    query = {"type": "query", "tenant": a.tenant, "query_id": query_id, "k": a.k, "reply_to": reply_to}
+    if a.text is not None:
+        query["text"] = a.text
+    else:
+        with open(a.hdv_file, "rb") as f:
+            query["hdv"] = f.read()
+    if a.context:
+        query["context_id"] = a.context
+    r.xadd(a.stream, {"data": msgpack.packb(query)})
+
+    # This reply stream is ours alone: read it from the start, then delete it.
+    got = r.xread({reply_to: "0-0"}, count=1, block=int(a.timeout * 1000))
+    r.delete(reply_to)
+    if not got:
+        sys.exit(f"no reply within {a.timeout} s - is the job running?")
+    fields = got[0][1][0][1]
+    reply = msgpack.unpackb(fields[b"data"], raw=False)
+    print(json.dumps(reply, indent=2, default=repr))
+
+
+if __name__ == "__main__":
+    main()

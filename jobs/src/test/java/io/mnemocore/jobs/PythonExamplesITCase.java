@@ -1,0 +1,72 @@
+package io.mnemocore.jobs;
+
+import static io.mnemocore.jobs.FaultToleranceITCase.createdIds;
+import static io.mnemocore.jobs.JobTestSupport.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.mnemocore.testing.RedisServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.JedisPooled;
+
+/** examples/producer.py and examples/querier.py (redis + msgpack only) against the running job. */
+class PythonExamplesITCase {
+    static final Path EXAMPLES = Path.of("..", "examples");
+
+    static String python() throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import redis, msgpack").redirectErrorStream(true).start();
+        return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0 ? "/usr/bin/python3" : null;
+    }
+
+    static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", cmd) + "\n" + out).isZero();
+        return out;
+    }
+
+    @Test
+    void producerWritesAndQuerierGetsAnswers(@TempDir Path dir) throws Exception {
+        String py = python();
+        assumeTrue(py != null, "no /usr/bin/python3 with redis and msgpack (./mnemocore test installs python3-redis python3-msgpack)");
+        try (RedisServer redis = RedisServer.start(dir.resolve("redis"), false); JedisPooled c = redis.client()) {
+            JobClient job = JobTestSupport.start(JobTestSupport.settings(redis), 2);
+            try {
+                String vector = dir.resolve("vector.bin").toString();
+                String out = run(py, EXAMPLES.resolve("producer.py").toString(), "--redis", redis.url(), "--tenant", "acme",
+                        "--vector-out", vector);
+                assertThat(out).contains("wrote acme/py-garden", "wrote acme/py-vector");
+                await("written", 60_000, () -> createdIds(c).size() == 4);
+
+                ObjectMapper json = new ObjectMapper();
+                List<String> ask = new ArrayList<>(List.of(py, EXAMPLES.resolve("querier.py").toString(), "--redis", redis.url(),
+                        "--tenant", "acme", "--k", "2"));
+                List<String> byText = new ArrayList<>(ask);
+                byText.addAll(List.of("--text", "water the tomatoes on friday", "--context", "garden"));
+                JsonNode r = json.readTree(run(byText.toArray(new String[0])));
+                assertThat(r.path("hits").get(0).path("memory_id").asText()).isEqualTo("py-garden");
+                assertThat(r.path("hits").get(0).path("payload").path("source").asText()).isEqualTo("producer.py");
+                assertThat(r.path("metadata").path("tier").asText()).isEqualTo("hot");
+
+                List<String> byVector = new ArrayList<>(ask);
+                byVector.addAll(List.of("--hdv-file", vector));
+                JsonNode v = json.readTree(run(byVector.toArray(new String[0])));
+                assertThat(v.path("hits").get(0).path("memory_id").asText()).isEqualTo("py-vector");
+                assertThat(v.path("hits").get(0).path("distance").asInt()).isZero();
+                assertThat(v.path("metadata").path("confidence").asText()).isEqualTo("high");
+            } finally {
+                job.cancel().get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
