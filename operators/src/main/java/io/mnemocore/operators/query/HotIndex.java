@@ -14,6 +14,9 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -27,7 +30,8 @@ import org.apache.flink.util.Collector;
  * <p>The in-memory matrices are not checkpointed: after a restore they are rebuilt from keyed
  * state ({@code applyToKeyedState}) when the first query arrives, without replaying any events.
  */
-public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transition, Query, PartialResult> {
+public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transition, Query, PartialResult>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     private final int dim;
@@ -75,10 +79,23 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     }
 
     @Override
+    public void initializeState(FunctionInitializationContext ctx) {
+        // A fresh start has nothing to rebuild: the matrices follow the transitions from the first one.
+        loaded = !ctx.isRestored();
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext ctx) {
+        // Keyed state is the index's durable form; the matrices are derived from it.
+    }
+
+    @Override
     public void open(OpenContext ctx) {
         state = getRuntimeContext().getState(stateDescriptor());
         facts = getRuntimeContext().getState(factsDescriptor());
-        segments = new HashMap<>();
+        if (segments == null) {
+            segments = new HashMap<>();
+        }
         kernel = HammingKernels.create(kernelName, threads);
         var metrics = getRuntimeContext().getMetricGroup();
         searchSeconds = metrics.addGroup("tier", "hot").histogram("haim_search_latency_seconds", new ScaledHistogram(10_000, 1e-9));

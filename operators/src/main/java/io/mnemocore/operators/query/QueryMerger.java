@@ -147,7 +147,8 @@ public final class QueryMerger extends KeyedProcessFunction<String, PartialResul
         }
         r.latencyMs = Math.max(0, System.currentTimeMillis() - q.receivedMs);
         out.collect(r);
-        for (Hit h : hits) {
+        // A prediction is not a use: only the hits of real queries count as accesses.
+        for (Hit h : "query".equals(q.kind) ? hits : new Hit[0]) {
             MemoryEvent access = new MemoryEvent();
             access.type = EventType.MEMORY_ACCESS;
             access.tenant = q.tenant;

@@ -79,6 +79,16 @@ class QueryMergerTest {
     }
 
     @Test
+    void predictionsAreNotCountedAsAccesses() throws Exception {
+        var h = harness(new Rerank(D, LTP, 1.0, 0.0, 0.0, 24));
+        Query q = query("p1", 2);
+        q.kind = "inference.predict";
+        h.processElement(part(q, 0, 1, hit("a", 10, 0.9), hit("b", 20, 0.9)), 0);
+        assertThat(h.extractOutputValues().get(0).hits).hasSize(2);
+        assertThat(h.getSideOutput(QueryMerger.FEEDBACK)).isNullOrEmpty();
+    }
+
+    @Test
     void rerankWeighsLtpStrengthAgainstSimilarity() throws Exception {
         // With a heavy LTP weight, a slightly farther but much stronger memory comes first.
         var h = harness(new Rerank(D, LTP, 1.0, 1.0, 0.0, 24));
