@@ -143,6 +143,7 @@ class ClusterUpgradeITCase {
             JobTestSupport.send(c, "haim:queries", packb(dict("type", "query", "tenant", "probe", "query_id", "probe-1",
                     "hdv", Hdv.random(256, 1).toPacked(), "reply_to", "up:replies")));
             await("probe reply", 60_000, () -> c.xlen("up:replies") == 1);
+            await("probe acknowledged", 60_000, () -> drained(c, "haim:queries", "consolidation_workers"));
             checkMetricsOfTheRunningJob();
             String sp1 = rest.stopWithSavepoint(job1, sp, Duration.ofMinutes(3));
             Map<String, String> afterPhase1 = SavepointInspector.memories(sp1);
