@@ -63,6 +63,7 @@ public final class MnemoCoreJob {
     public static final String UID_HOT_INDEX = "hot-index";
     public static final String UID_QUERY_MERGER = "query-merger";
     public static final String UID_REPLY_SINK = "reply-sink";
+    public static final String UID_QUERY_FEEDBACK_SINK = "query-feedback-sink";
     public static final String UID_DLQ_SINK = "dlq-sink";
     public static final String UID_LOG_SINK = "transition-log-sink";
     public static final String UID_FEEDBACK_SINK = "feedback-sink";
@@ -156,6 +157,10 @@ public final class MnemoCoreJob {
 
         SingleOutputStreamOperator<QueryReply> replies = serveQueries(s, routed, queryStream, transitions);
         replies.sinkTo(sinks.replies).name("replies").uid(UID_REPLY_SINK);
+        // Hits go back to the bus from a writer chained to each merger subtask: no shuffle, and the
+        // ledger's single writer (parallelism 1) stays out of the query path.
+        replies.getSideOutput(QueryMerger.FEEDBACK)
+                .sinkTo(sinks.feedback).name("query-feedback").uid(UID_QUERY_FEEDBACK_SINK);
 
         transitions
                 .process(new TierLedger(s.config.getInt("haim.tiers.hot.max_memories"), s.config.getInt("haim.codec.max_memory_ids")))
@@ -164,8 +169,6 @@ public final class MnemoCoreJob {
                 // parallelism 1) the ledger's state would be saved with 128 and then fail to map
                 // to its own max parallelism of 1 when the job is rescaled from that savepoint.
                 .startNewChain()
-                .union(replies.getSideOutput(QueryMerger.FEEDBACK))
-                // Max parallelism 1 as when it was chained to the ledger: savepoints hold its state so.
                 .sinkTo(sinks.feedback).name("feedback").uid(UID_FEEDBACK_SINK).setParallelism(1).setMaxParallelism(1);
     }
 
