@@ -24,6 +24,7 @@ public final class EmbeddedRunner implements AutoCloseable {
         this.restoredFrom = restoredFrom;
     }
 
+    /** Flink's default queryable-state proxy port; the next free one up to +10 if it is taken. */
     public static final int QS_PROXY_PORT = 9069;
 
     public static Path lastSavepointFile(Path work) {
@@ -50,7 +51,8 @@ public final class EmbeddedRunner implements AutoCloseable {
         c.setString("metrics.reporter.prom.port", port + "-" + (port + 10));
         // Memory state and recent query results answer QueryableStateClient on this proxy port.
         c.setString("queryable-state.enable", "true");
-        c.setString("queryable-state.proxy.ports", Integer.toString(QS_PROXY_PORT));
+        c.setString("queryable-state.proxy.ports", QS_PROXY_PORT + "-" + (QS_PROXY_PORT + 10));
+        c.setString("queryable-state.server.ports", "9080-9089");
         if (savepoint != null) {
             c.setString("execution.savepoint.path", savepoint);
         }
