@@ -54,7 +54,7 @@ public final class EmbeddedRunner implements AutoCloseable {
         c.setString("queryable-state.proxy.ports", QS_PROXY_PORT + "-" + (QS_PROXY_PORT + 10));
         c.setString("queryable-state.server.ports", "9080-9089");
         if (savepoint != null) {
-            c.setString("execution.savepoint.path", savepoint);
+            c.setString("execution.state-recovery.path", savepoint);
         }
         // Any Flink option can be given as -Dflink.<key>=<value> (MNEMOCORE_JAVA_OPTS).
         for (String k : System.getProperties().stringPropertyNames()) {

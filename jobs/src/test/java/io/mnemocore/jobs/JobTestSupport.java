@@ -49,8 +49,8 @@ final class JobTestSupport {
     static JobClient start(JobSettings s, int parallelism, String savepoint, org.apache.flink.configuration.Configuration c)
             throws Exception {
         if (savepoint != null) {
-            c.setString("execution.savepoint.path", savepoint);
-            c.setString("execution.savepoint.ignore-unclaimed-state", "false");
+            c.setString("execution.state-recovery.path", savepoint);
+            c.setString("execution.state-recovery.ignore-unclaimed-state", "false");
             c.setString("state.backend.type", "rocksdb");
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(c);
