@@ -193,7 +193,9 @@ public final class MnemoCoreJob {
                 .keyBy(t -> t.tenant + "/" + t.memoryId)
                 // No broadcast state: the index lives in keyed state, the broadcast only fans queries out.
                 .connect(queries.broadcast(new MapStateDescriptor<?, ?>[0]))
-                .process(new HotIndex(dim, c.getString("haim.search.kernel"), c.getInt("haim.search.threads"),
+                .process(new HotIndex(dim, c.getBool("haim.gpu.enabled") ? "cuda" : c.getString("haim.search.kernel"),
+                        c.getInt("haim.search.threads"), Integer.parseInt(c.getString("haim.gpu.device").substring(5)),
+                        c.getBool("haim.gpu.fallback_to_cpu"),
                         c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
                         c.getInt("haim.search.oversample"), c.getInt("haim.search.approximate_min_rows")))
                 .name("hot-index").uid(UID_HOT_INDEX)

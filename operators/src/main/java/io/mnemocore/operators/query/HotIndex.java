@@ -37,6 +37,8 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     private final int dim;
     private final String kernelName;
     private final int threads;
+    private final int cudaDevice;
+    private final boolean fallbackToCpu;
     private final boolean approximate;
     private final int sketchBits;
     private final int oversample;
@@ -51,6 +53,8 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     private transient Histogram searchSeconds;
     private transient Counter queries;
     private transient long rows;
+    private transient int gpuFallback;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HotIndex.class);
 
     /**
      * @param approximate use the two-stage search for tenants with at least {@code approximateMinRows}
@@ -58,11 +62,23 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
      */
     public HotIndex(int dim, String kernelName, int threads, boolean approximate, int sketchBits, int oversample,
                     int approximateMinRows) {
+        this(dim, kernelName, threads, 0, true, approximate, sketchBits, oversample, approximateMinRows);
+    }
+
+    /**
+     * @param kernelName "cuda" uses the GPU kernel on {@code cudaDevice}; without a usable GPU it falls
+     *     back to the CPU kernel when {@code fallbackToCpu}, logging one line and setting
+     *     {@code haim_gpu_fallback}, and fails otherwise
+     */
+    public HotIndex(int dim, String kernelName, int threads, int cudaDevice, boolean fallbackToCpu, boolean approximate,
+                    int sketchBits, int oversample, int approximateMinRows) {
         if (sketchBits % 64 != 0 || sketchBits <= 0 || sketchBits > dim) {
             throw new IllegalArgumentException("sketch bits must be a positive multiple of 64 up to " + dim);
         }
         this.dim = dim;
         this.kernelName = kernelName;
+        this.cudaDevice = cudaDevice;
+        this.fallbackToCpu = fallbackToCpu;
         this.threads = threads;
         this.approximate = approximate;
         this.sketchBits = sketchBits;
@@ -96,8 +112,12 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         if (segments == null) {
             segments = new HashMap<>();
         }
-        kernel = HammingKernels.create(kernelName, threads);
+        kernel = HammingKernels.create(kernelName, threads, cudaDevice, fallbackToCpu, why -> {
+            LOG.warn("haim.gpu.enabled but no GPU can be used ({}); the HOT index searches on the CPU", why);
+            gpuFallback = 1;
+        });
         var metrics = getRuntimeContext().getMetricGroup();
+        metrics.gauge("haim_gpu_fallback", () -> gpuFallback);
         searchSeconds = metrics.addGroup("tier", "hot").histogram("haim_search_latency_seconds", new ScaledHistogram(10_000, 1e-9));
         queries = metrics.counter("haim_queries_total");
         metrics.gauge("haim_hot_index_rows", () -> rows);

@@ -162,6 +162,19 @@ class HotIndexTest {
         assertThat(ids(ask(restored, query("a", base.words(), 10)))).doesNotContain(ids(after).get(0)).hasSize(10);
     }
 
+    /** haim.gpu.enabled without a usable GPU: with fallback the index answers on the CPU, without it fails clearly. */
+    @Test
+    void gpuSettingFallsBackToTheCpuOrFailsWithTheReason() throws Exception {
+        String why = io.mnemocore.hdv.kernel.CudaKernel.unavailableReason();
+        org.junit.jupiter.api.Assumptions.assumeTrue(why != null, "a GPU is present here");
+        var h = harness(new HotIndex(D, "cuda", 1, 0, true, false, 128, 8, 0), null);
+        Hdv base = Hdv.random(D, 1);
+        h.processElement(hot("a", "m", base.words()), 0);
+        assertThat(ids(ask(h, query("a", base.words(), 1)))).containsExactly("m");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> harness(new HotIndex(D, "cuda", 1, 0, false, false, 128, 8, 0), null))
+                .hasStackTraceContaining(why);
+    }
+
     /**
      * Clustered data (as real memories are): the approximate search (sketch scan, exact rescoring)
      * finds the exact top-10, compared with the reference kernel over the same rows.

@@ -14,6 +14,9 @@ public final class HdvMatrix {
     private final int words;
     private long[] data;
     private int rows;
+    /** Rows changed since a device copy last synced (GPU kernels upload only these). */
+    private int dirtyFrom = Integer.MAX_VALUE;
+    private int dirtyTo = -1;
 
     public HdvMatrix(int dim, int initialCapacity) {
         Hdv.checkDim(dim);
@@ -30,6 +33,7 @@ public final class HdvMatrix {
         }
         m.data = data;
         m.rows = rows;
+        m.dirty(0, rows - 1);
         return m;
     }
 
@@ -37,6 +41,7 @@ public final class HdvMatrix {
         checkRow(row);
         ensureCapacity(rows + 1);
         System.arraycopy(row, 0, data, rows * words, words);
+        dirty(rows, rows);
         return rows++;
     }
 
@@ -48,6 +53,7 @@ public final class HdvMatrix {
         checkIndex(r);
         checkRow(row);
         System.arraycopy(row, 0, data, r * words, words);
+        dirty(r, r);
     }
 
     /**
@@ -60,9 +66,30 @@ public final class HdvMatrix {
         int last = rows - 1;
         if (r != last) {
             System.arraycopy(data, last * words, data, r * words, words);
+            dirty(r, r);
         }
         rows--;
         return r == last ? -1 : last;
+    }
+
+    private void dirty(int from, int to) {
+        dirtyFrom = Math.min(dirtyFrom, from);
+        dirtyTo = Math.max(dirtyTo, to);
+    }
+
+    /** First row changed since {@link #markSynced()}, or Integer.MAX_VALUE if none. */
+    public int dirtyFrom() {
+        return dirtyFrom;
+    }
+
+    /** Last row changed since {@link #markSynced()}, or -1 if none (may lie beyond rows()). */
+    public int dirtyTo() {
+        return dirtyTo;
+    }
+
+    public void markSynced() {
+        dirtyFrom = Integer.MAX_VALUE;
+        dirtyTo = -1;
     }
 
     public long[] row(int r) {

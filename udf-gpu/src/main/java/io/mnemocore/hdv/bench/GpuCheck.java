@@ -1,0 +1,89 @@
+package io.mnemocore.hdv.bench;
+
+import io.mnemocore.hdv.Bundler;
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.hdv.kernel.CudaKernel;
+import io.mnemocore.hdv.kernel.HdvMatrix;
+import io.mnemocore.hdv.kernel.ReferenceKernel;
+import io.mnemocore.hdv.kernel.TopK;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The CUDA kernel's correctness checks against the reference kernel, as a program: the unit
+ * tests call it, and the GPU bundle runs it on hosts without a JDK or Maven. Random rows,
+ * near-duplicates, exact ties, N not a multiple of the block sizes, batches, incremental
+ * updates of the resident matrix, majority bundling. Prints each failure; exit code 1 if any.
+ */
+public final class GpuCheck {
+    private GpuCheck() {}
+
+    public static void main(String[] args) {
+        String why = CudaKernel.unavailableReason();
+        if (why != null) {
+            System.out.println("SKIP: " + why);
+            System.exit(2);
+        }
+        List<String> failures = run(0);
+        failures.forEach(f -> System.out.println("FAIL: " + f));
+        System.out.println(failures.isEmpty() ? "PASS: CUDA results equal the reference kernel" : failures.size() + " failures");
+        System.exit(failures.isEmpty() ? 0 : 1);
+    }
+
+    /** Every mismatch found on the given device; empty when all agree. */
+    public static List<String> run(int device) {
+        List<String> fail = new ArrayList<>();
+        try (CudaKernel gpu = CudaKernel.open(device); ReferenceKernel ref = new ReferenceKernel()) {
+            for (int n : new int[] {1, 7, 1023, 1025, 5000, 100_003}) {
+                HdvMatrix m = HammingBench.generate(n, 16384, n);
+                long[] q = m.row(n / 2).clone();
+                q[0] ^= 0xFFL; // a near-duplicate of one row
+                for (int k : new int[] {1, 10, 100}) {
+                    expect(fail, "topK n=" + n + " k=" + k, gpu.topK(m, q, k), ref.topK(m, q, k));
+                }
+                long[][] batch = new long[17][];
+                for (int i = 0; i < batch.length; i++) {
+                    batch[i] = m.row((i * 31) % n);
+                }
+                TopK[] got = gpu.topKBatch(m, batch, 10);
+                for (int i = 0; i < batch.length; i++) {
+                    expect(fail, "topKBatch n=" + n + " query " + i, got[i], ref.topK(m, batch[i], 10));
+                }
+            }
+            HdvMatrix m = new HdvMatrix(1024, 8);
+            Hdv a = Hdv.random(1024, 1);
+            for (int i = 0; i < 3000; i++) {
+                m.add(i % 3 == 0 ? a.words() : Hdv.random(1024, 100 + i).words()); // 1,000 exact ties
+            }
+            expect(fail, "ties", gpu.topK(m, a.words(), 50), ref.topK(m, a.words(), 50));
+            m.set(5, a.words());
+            m.removeSwapLast(0);
+            m.add(Hdv.random(1024, 9).words());
+            expect(fail, "after set/remove/add", gpu.topK(m, a.words(), 50), ref.topK(m, a.words(), 50));
+            int[] d = new int[m.rows()];
+            int[] e = new int[m.rows()];
+            gpu.distances(m, a.words(), d);
+            ref.distances(m, a.words(), e);
+            expect(fail, "distances", java.util.Arrays.toString(d), java.util.Arrays.toString(e));
+            Random r = new Random(3);
+            for (int n : new int[] {1, 2, 7, 64, 1000}) {
+                long[][] vs = new long[n][];
+                Bundler b = new Bundler(16384);
+                for (int i = 0; i < n; i++) {
+                    vs[i] = Hdv.random(16384, r.nextLong()).words();
+                    b.addWords(vs[i]);
+                }
+                expect(fail, "bundle n=" + n, gpu.bundle(16384, vs), b.majority());
+            }
+        }
+        return fail;
+    }
+
+    private static void expect(List<String> fail, String what, Object got, Object want) {
+        if (!got.equals(want)) {
+            String g = got.toString(), w = want.toString();
+            fail.add(what + ": got " + g.substring(0, Math.min(200, g.length())) + " want " + w.substring(0, Math.min(200, w.length())));
+        }
+    }
+}

@@ -1,0 +1,311 @@
+package io.mnemocore.hdv.kernel;
+
+import io.mnemocore.hdv.Hdv;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.WeakHashMap;
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * The Hamming kernels on an NVIDIA GPU, through the CUDA driver API (JCuda; needs only
+ * {@code libcuda.so}). The PTX of {@code src/main/cuda/hamming.cu} is loaded from the classpath and
+ * JIT-compiled by the driver. Each matrix has a resident device copy; only rows changed since the
+ * last call (HdvMatrix's dirty span) are uploaded. Top-k selection runs on the device, so a query
+ * copies back k keys, not N distances. Results equal the CPU kernels, ties to the lower row.
+ *
+ * <p>Not verified on hardware where no GPU was available (see the README): without one,
+ * {@link #unavailableReason()} says why and callers fall back to the CPU kernel.
+ */
+public final class CudaKernel implements HammingKernel {
+    private static final int THREADS = 256;
+    private static final int SORT_N = 1024;
+    private static final int MAX_WORDS_BATCH = 32 * 16;
+    private static String unavailable;
+    private static boolean probed;
+
+    private final CUcontext ctx;
+    private final CUfunction keys;
+    private final CUfunction keysBatch;
+    private final CUfunction topk;
+    private final CUfunction bundle;
+    private final Map<HdvMatrix, Mirror> mirrors = new WeakHashMap<>();
+
+    private static final class Mirror {
+        CUdeviceptr ptr;
+        long capWords;
+    }
+
+    /** Null when a CUDA device can be used; otherwise why not (no driver, no device, load error). */
+    public static synchronized String unavailableReason() {
+        if (!probed) {
+            probed = true;
+            try {
+                JCudaDriver.setExceptionsEnabled(true);
+                JCudaDriver.cuInit(0);
+                int[] n = new int[1];
+                JCudaDriver.cuDeviceGetCount(n);
+                if (n[0] == 0) {
+                    unavailable = "the CUDA driver reports no device";
+                }
+            } catch (Throwable t) { // UnsatisfiedLinkError without libcuda.so, CudaException without a device
+                String msg = String.valueOf(t.getMessage());
+                unavailable = msg.contains("libcuda.so") ? "no CUDA driver here (libcuda.so.1 not found)"
+                        : "CUDA is not usable here: " + t.getClass().getSimpleName() + ": " + msg.lines().findFirst().orElse("");
+            }
+        }
+        return unavailable;
+    }
+
+    public static CudaKernel open(int device) {
+        String why = unavailableReason();
+        if (why != null) {
+            throw new UnsupportedOperationException(why);
+        }
+        return new CudaKernel(device);
+    }
+
+    private CudaKernel(int device) {
+        CUdevice dev = new CUdevice();
+        JCudaDriver.cuDeviceGet(dev, device);
+        ctx = new CUcontext();
+        JCudaDriver.cuCtxCreate(ctx, 0, dev);
+        CUmodule module = new CUmodule();
+        JCudaDriver.cuModuleLoadData(module, ptx());
+        keys = function(module, "hamming_keys");
+        keysBatch = function(module, "hamming_keys_batch");
+        topk = function(module, "topk_reduce");
+        bundle = function(module, "bundle_majority");
+    }
+
+    static byte[] ptx() {
+        try (InputStream in = CudaKernel.class.getResourceAsStream("hamming.ptx")) {
+            if (in == null) {
+                throw new IllegalStateException("hamming.ptx is missing from the classpath");
+            }
+            byte[] b = in.readAllBytes();
+            byte[] z = Arrays.copyOf(b, b.length + 1); // the driver wants a NUL-terminated image
+            return z;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static CUfunction function(CUmodule m, String name) {
+        CUfunction f = new CUfunction();
+        JCudaDriver.cuModuleGetFunction(f, m, name);
+        return f;
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    /** Uploads what changed since the last call: the whole matrix once, then only dirty rows. */
+    private CUdeviceptr sync(HdvMatrix m) {
+        JCudaDriver.cuCtxSetCurrent(ctx);
+        int w = m.wordsPerRow();
+        long need = Math.max(1, (long) m.rows() * w);
+        Mirror mi = mirrors.get(m);
+        int from, to;
+        if (mi == null || mi.capWords < need) {
+            if (mi != null) {
+                JCudaDriver.cuMemFree(mi.ptr);
+            } else {
+                mi = new Mirror();
+                mirrors.put(m, mi);
+            }
+            mi.capWords = Math.max(need, (long) (need * 1.5));
+            mi.ptr = new CUdeviceptr();
+            JCudaDriver.cuMemAlloc(mi.ptr, mi.capWords * Sizeof.LONG);
+            from = 0;
+            to = m.rows() - 1;
+        } else {
+            from = m.dirtyFrom();
+            to = Math.min(m.dirtyTo(), m.rows() - 1);
+        }
+        if (from <= to) {
+            JCudaDriver.cuMemcpyHtoD(mi.ptr.withByteOffset((long) from * w * Sizeof.LONG),
+                    Pointer.to(m.data()).withByteOffset((long) from * w * Sizeof.LONG), (long) (to - from + 1) * w * Sizeof.LONG);
+        }
+        m.markSynced();
+        return mi.ptr;
+    }
+
+    private static CUdeviceptr alloc(long bytes) {
+        CUdeviceptr p = new CUdeviceptr();
+        JCudaDriver.cuMemAlloc(p, Math.max(8, bytes));
+        return p;
+    }
+
+    private static CUdeviceptr upload(long[] words) {
+        CUdeviceptr p = alloc((long) words.length * Sizeof.LONG);
+        JCudaDriver.cuMemcpyHtoD(p, Pointer.to(words), (long) words.length * Sizeof.LONG);
+        return p;
+    }
+
+    private void launch(CUfunction f, int gridX, int gridY, int block, Pointer params) {
+        JCudaDriver.cuLaunchKernel(f, gridX, gridY, 1, block, 1, 1, 0, null, params, null);
+    }
+
+    /** Reduces {@code segments} segments of n keys each to their k smallest, on the device; returns them. */
+    private long[] selectTopK(CUdeviceptr keysIn, long n, int segments, int k) {
+        CUdeviceptr src = keysIn;
+        CUdeviceptr tmp = null;
+        long count = n;
+        while (true) {
+            int blocks = (int) ((count + SORT_N - 1) / SORT_N);
+            CUdeviceptr out = alloc((long) segments * blocks * k * Sizeof.LONG);
+            launch(topk, blocks, segments, SORT_N / 2, Pointer.to(Pointer.to(src), Pointer.to(new int[] {(int) count}),
+                    Pointer.to(new int[] {k}), Pointer.to(out)));
+            JCudaDriver.cuCtxSynchronize();
+            if (tmp != null) {
+                JCudaDriver.cuMemFree(tmp);
+            }
+            tmp = out;
+            src = out;
+            count = (long) blocks * k;
+            if (blocks == 1) {
+                break;
+            }
+        }
+        long[] result = new long[segments * k];
+        JCudaDriver.cuMemcpyDtoH(Pointer.to(result), src, (long) result.length * Sizeof.LONG);
+        JCudaDriver.cuMemFree(src);
+        return result;
+    }
+
+    private static TopK toTopK(long[] keys, int offset, int k) {
+        int n = 0;
+        while (n < k && keys[offset + n] != -1L) {
+            n++;
+        }
+        int[] rows = new int[n];
+        int[] dist = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = (int) keys[offset + i];
+            dist[i] = (int) (keys[offset + i] >>> 32);
+        }
+        return new TopK(rows, dist);
+    }
+
+    private CUdeviceptr keysFor(HdvMatrix m, long[] query) {
+        CUdeviceptr mat = sync(m);
+        CUdeviceptr q = upload(query);
+        CUdeviceptr out = alloc((long) m.rows() * Sizeof.LONG);
+        int blocks = (int) (((long) m.rows() * 32 + THREADS - 1) / THREADS);
+        launch(keys, Math.max(1, blocks), 1, THREADS, Pointer.to(Pointer.to(mat), Pointer.to(q),
+                Pointer.to(new int[] {m.rows()}), Pointer.to(new int[] {m.wordsPerRow()}), Pointer.to(out)));
+        JCudaDriver.cuCtxSynchronize();
+        JCudaDriver.cuMemFree(q);
+        return out;
+    }
+
+    @Override
+    public void distances(HdvMatrix m, long[] query, int[] out) {
+        HammingKernel.checkQuery(m, query);
+        CUdeviceptr k = keysFor(m, query);
+        long[] all = new long[m.rows()];
+        JCudaDriver.cuMemcpyDtoH(Pointer.to(all), k, (long) all.length * Sizeof.LONG);
+        JCudaDriver.cuMemFree(k);
+        for (int i = 0; i < all.length; i++) {
+            out[i] = (int) (all[i] >>> 32);
+        }
+    }
+
+    @Override
+    public TopK topK(HdvMatrix m, long[] query, int k) {
+        HammingKernel.checkK(k);
+        HammingKernel.checkQuery(m, query);
+        if (m.rows() == 0) {
+            return new TopK(new int[0], new int[0]);
+        }
+        if (k > SORT_N) { // beyond one block's sort: select on the host from all N keys (slower)
+            int[] d = new int[m.rows()];
+            distances(m, query, d);
+            TopKCollector c = new TopKCollector(k);
+            for (int i = 0; i < d.length; i++) {
+                c.offer(d[i], i);
+            }
+            return c.result();
+        }
+        CUdeviceptr keysDev = keysFor(m, query);
+        long[] top = selectTopK(keysDev, m.rows(), 1, k);
+        JCudaDriver.cuMemFree(keysDev);
+        return toTopK(top, 0, k);
+    }
+
+    @Override
+    public TopK[] topKBatch(HdvMatrix m, long[][] queries, int k) {
+        HammingKernel.checkK(k);
+        int w = m.wordsPerRow();
+        if (w > MAX_WORDS_BATCH || k > SORT_N || m.rows() == 0) {
+            TopK[] out = new TopK[queries.length];
+            for (int i = 0; i < queries.length; i++) {
+                out[i] = topK(m, queries[i], k);
+            }
+            return out;
+        }
+        long[] qs = new long[queries.length * w];
+        for (int i = 0; i < queries.length; i++) {
+            HammingKernel.checkQuery(m, queries[i]);
+            System.arraycopy(queries[i], 0, qs, i * w, w);
+        }
+        CUdeviceptr mat = sync(m);
+        CUdeviceptr q = upload(qs);
+        CUdeviceptr out = alloc((long) queries.length * m.rows() * Sizeof.LONG);
+        int blocks = (int) (((long) m.rows() * 32 + THREADS - 1) / THREADS);
+        launch(keysBatch, blocks, 1, THREADS, Pointer.to(Pointer.to(mat), Pointer.to(q), Pointer.to(new int[] {m.rows()}),
+                Pointer.to(new int[] {w}), Pointer.to(new int[] {queries.length}), Pointer.to(out)));
+        JCudaDriver.cuCtxSynchronize();
+        JCudaDriver.cuMemFree(q);
+        long[] top = selectTopK(out, m.rows(), queries.length, k);
+        JCudaDriver.cuMemFree(out);
+        TopK[] result = new TopK[queries.length];
+        for (int i = 0; i < queries.length; i++) {
+            result[i] = toTopK(top, i * k, k);
+        }
+        return result;
+    }
+
+    /** Majority bundle of the vectors on the device; ties as {@link io.mnemocore.hdv.Bundler} breaks them. */
+    public Hdv bundle(int dim, long[][] vectors) {
+        JCudaDriver.cuCtxSetCurrent(ctx);
+        int w = dim / 64;
+        long[] all = new long[vectors.length * w];
+        for (int i = 0; i < vectors.length; i++) {
+            System.arraycopy(vectors[i], 0, all, i * w, w);
+        }
+        CUdeviceptr vs = upload(all);
+        CUdeviceptr tie = upload(Hdv.random(dim, Hdv.TIE_BREAK_SEED).words());
+        CUdeviceptr out = upload(new long[w]);
+        launch(bundle, (dim + THREADS - 1) / THREADS, 1, THREADS, Pointer.to(Pointer.to(vs), Pointer.to(new int[] {vectors.length}),
+                Pointer.to(new int[] {w}), Pointer.to(tie), Pointer.to(out)));
+        JCudaDriver.cuCtxSynchronize();
+        long[] result = new long[w];
+        JCudaDriver.cuMemcpyDtoH(Pointer.to(result), out, (long) w * Sizeof.LONG);
+        JCudaDriver.cuMemFree(vs);
+        JCudaDriver.cuMemFree(tie);
+        JCudaDriver.cuMemFree(out);
+        return Hdv.wrap(dim, result);
+    }
+
+    @Override
+    public void close() {
+        JCudaDriver.cuCtxSetCurrent(ctx);
+        for (Mirror mi : mirrors.values()) {
+            JCudaDriver.cuMemFree(mi.ptr);
+        }
+        mirrors.clear();
+        JCudaDriver.cuCtxDestroy(ctx);
+    }
+}
