@@ -236,6 +236,7 @@ public final class LocalCluster {
         c.put("state.backend.type", "rocksdb");
         c.put("state.backend.rocksdb.use-bloom-filter", "true");
         c.put("state.backend.rocksdb.compression.per.level", "NO_COMPRESSION");
+        c.put("execution.checkpointing.incremental", "true");
         c.put("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
         c.put("execution.checkpointing.savepoint-dir", dir.resolve("savepoints").toUri().toString());
         c.put("execution.checkpointing.num-retained", "2");
