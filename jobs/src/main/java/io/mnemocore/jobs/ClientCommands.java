@@ -175,7 +175,7 @@ final class ClientCommands {
         o.put("tenant", tenant).put("memory_id", id).put("tier", s.tier.name().toLowerCase(Locale.ROOT))
                 .put("ltp_strength", s.strength).put("updated_ms", s.updatedMs).put("half_life_ms", s.halfLifeMs)
                 .put("access_count", s.accessCount).put("writes", s.writes).put("created_ms", s.createdMs)
-                .put("last_access_ms", s.lastAccessMs).put("has_vector", s.hdv != null);
+                .put("last_access_ms", s.lastAccessMs);
         if (s.contextId != null) {
             o.put("context_id", s.contextId);
         }

@@ -72,6 +72,7 @@ public final class SavepointInspector {
     static final class Reader extends KeyedStateReaderFunction<String, String> {
         private final boolean full;
         private transient ValueState<MemoryState> state;
+        private transient ValueState<io.mnemocore.operators.ltp.MemoryContent> content;
 
         Reader(boolean full) {
             this.full = full;
@@ -80,11 +81,17 @@ public final class SavepointInspector {
         @Override
         public void open(OpenContext ctx) {
             state = getRuntimeContext().getState(LtpConsolidator.stateDescriptor());
+            content = getRuntimeContext().getState(LtpConsolidator.contentDescriptor());
         }
 
         @Override
         public void readKey(String key, Context ctx, Collector<String> out) throws Exception {
             MemoryState s = state.value();
+            var c = content.value();
+            if (s.hdv == null && c != null) { // content apart from the facts (written since savepoint v2)
+                s.hdv = c.hdv;
+                s.payload = c.payload;
+            }
             out.collect(key + "\t" + (full ? describeFully(s) : describe(s)));
         }
     }

@@ -46,6 +46,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     private final EventCodec codec;
     private transient TextEncoder encoder;
     private transient ValueState<MemoryState> state;
+    private transient ValueState<MemoryContent> content;
     private transient Map<Tier, Counter> writes;
     private transient Map<TransitionKind, Counter> transitions;
     private transient Histogram strengths;
@@ -74,6 +75,10 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     }
 
     /** Also queryable (Flink queryable state), under the same name, keyed by "tenant/memory_id". */
+    public static ValueStateDescriptor<MemoryContent> contentDescriptor() {
+        return new ValueStateDescriptor<>("memory-content", MemoryContent.class);
+    }
+
     public static ValueStateDescriptor<MemoryState> stateDescriptor() {
         ValueStateDescriptor<MemoryState> d = new ValueStateDescriptor<>(STATE_NAME, MemoryStateSerializer.INSTANCE);
         d.setQueryable(STATE_NAME);
@@ -83,6 +88,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     @Override
     public void open(OpenContext ctx) {
         state = getRuntimeContext().getState(stateDescriptor());
+        content = getRuntimeContext().getState(contentDescriptor());
         var metrics = getRuntimeContext().getMetricGroup();
         writes = new EnumMap<>(Tier.class);
         for (Tier t : Tier.values()) {
@@ -128,7 +134,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     @Override
     public void processElement(MemoryEvent e, Context ctx, Collector<Transition> out) throws Exception {
         opStartNanos = System.nanoTime();
-        MemoryState s = state.value();
+        MemoryState s = separateContent(state.value());
         long now = s == null ? e.timestamp : Math.max(e.timestamp, s.updatedMs);
         if (s != null) {
             // Apply what the timer would have done by now, so the result does not depend on
@@ -161,6 +167,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
                         ctx.timerService().deleteEventTimeTimer(s.timerMs);
                     }
                     state.clear();
+                    content.clear();
                 }
                 return;
             case CONSOLIDATION_TRIGGER:
@@ -188,8 +195,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
             s.strength = Double.isNaN(e.ltpStrength) ? model.params().initialStrength : e.ltpStrength;
             s.tier = model.tierOnWrite(s.strength);
             s.contextId = e.contextId;
-            s.hdv = e.hdv;
-            s.payload = e.payload;
+            setContent(new MemoryContent(e.hdv, e.payload));
             s.writes = 1;
             writes.get(s.tier).inc();
             createdTotal.add(1);
@@ -205,8 +211,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         s.lastAccessMs = now;
         s.writes++;
         s.contextId = e.contextId;
-        s.hdv = e.hdv;
-        s.payload = e.payload;
+        setContent(new MemoryContent(e.hdv, e.payload));
         Tier from = s.tier;
         if (from == Tier.WARM && model.promotes(s.strength)) {
             s.tier = Tier.HOT;
@@ -278,14 +283,13 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         s.tier = Tier.COLD;
         emit(out, ctx, s, TransitionKind.WARM_TO_COLD, Tier.WARM, Tier.COLD, now, reason, true);
         // From here on the archive holds the vector and payload; state keeps only the facts.
-        s.hdv = null;
-        s.payload = null;
+        content.clear();
     }
 
     @Override
     public void onTimer(long t, OnTimerContext ctx, Collector<Transition> out) throws Exception {
         opStartNanos = System.nanoTime();
-        MemoryState s = state.value();
+        MemoryState s = separateContent(state.value());
         if (s == null || t != s.timerMs) {
             return; // superseded by a later reschedule, or already applied by catch-up
         }
@@ -351,10 +355,43 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         out.collect(t);
         if (withContent || kind == TransitionKind.DELETED || kind == TransitionKind.COLD_REACTIVATION) {
             Transition full = t.copy();
-            full.hdv = s.hdv;
-            full.payload = s.payload;
+            MemoryContent c = contentOrNull();
+            if (c != null) {
+                full.hdv = c.hdv;
+                full.payload = c.payload;
+            }
             ctx.output(TIER_UPDATES, full);
         }
+    }
+
+    private void setContent(MemoryContent c) {
+        try {
+            content.update(c);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private MemoryContent contentOrNull() {
+        try {
+            return content.value();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * State written before content had its own state (savepoint v1) keeps the vector and payload
+     * inside the facts; they move to the content state the first time the memory is touched.
+     */
+    private MemoryState separateContent(MemoryState s) throws java.io.IOException {
+        if (s != null && (s.hdv != null || s.payload != null)) {
+            content.update(new MemoryContent(s.hdv, s.payload));
+            s.hdv = null;
+            s.payload = null;
+            state.update(s);
+        }
+        return s;
     }
 
     private void reject(MemoryEvent e, Context ctx, String detail) {

@@ -100,6 +100,7 @@ class LtpConsolidatorTest {
         MemoryState s = state(h, "t/m1");
         assertThat(s.tier).isEqualTo(Tier.COLD);
         assertThat(s.hdv).as("COLD keeps no vector in state").isNull();
+        assertThat(content(h, "t/m1")).as("nor content").isNull();
 
         // An access to a COLD memory asks for rehydration.
         h.processElement(event(EventType.MEMORY_ACCESS, "m1", 11 * H), 11 * H);
@@ -236,6 +237,48 @@ class LtpConsolidatorTest {
             }
         }
         return out;
+    }
+
+    static MemoryContent content(KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> h, String key) throws Exception {
+        h.getOperator().getKeyedStateBackend().setCurrentKey(key);
+        return h.getOperator().getKeyedStateBackend()
+                .getPartitionedState(org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
+                        org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE, LtpConsolidator.contentDescriptor())
+                .value();
+    }
+
+    /** An access rewrites the facts only; the vector sits in its own state, written once per write. */
+    @Test
+    void contentLivesApartFromFactsAndOldStateMovesOnFirstTouch() throws Exception {
+        var h = harness();
+        h.processElement(write("m1", 0, 0.9), 0);
+        assertThat(state(h, "t/m1").hdv).isNull();
+        assertThat(content(h, "t/m1").hdv).isEqualTo(Hdv.random(D, "m1".hashCode()).words());
+
+        // State as savepoint v1 wrote it: vector and payload inside the facts.
+        MemoryState legacy = new MemoryState();
+        legacy.tier = Tier.HOT;
+        legacy.strength = 0.95;
+        legacy.updatedMs = 0;
+        legacy.halfLifeMs = MODEL.params().halfLifeMs;
+        long[] vector = Hdv.random(D, 5).words();
+        byte[] payload = {(byte) 0xa1, 0x78};
+        legacy.hdv = vector.clone(); // the heap backend in the harness keeps this very object
+        legacy.payload = payload.clone();
+        legacy.writes = 1;
+        h.getOperator().getKeyedStateBackend().setCurrentKey("t/old");
+        h.getOperator().getKeyedStateBackend().getPartitionedState(org.apache.flink.runtime.state.VoidNamespace.INSTANCE,
+                org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE, LtpConsolidator.stateDescriptor()).update(legacy);
+        h.processElement(event(EventType.MEMORY_ACCESS, "old", 1), 1);
+        assertThat(state(h, "t/old").hdv).isNull();
+        assertThat(state(h, "t/old").accessCount).isEqualTo(1);
+        assertThat(content(h, "t/old").hdv).isEqualTo(vector);
+        assertThat(content(h, "t/old").payload).isEqualTo(payload);
+        MemoryEvent trig = event(EventType.CONSOLIDATION_TRIGGER, "old", 2);
+        trig.tier = "hot_to_warm";
+        h.processElement(trig, 2);
+        assertThat(tierUpdates(h)).filteredOn(u -> u.memoryId.equals("old")).singleElement()
+                .satisfies(u -> assertThat(u.hdv).isEqualTo(vector));
     }
 
     static MemoryState state(KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> h, String key) throws Exception {
