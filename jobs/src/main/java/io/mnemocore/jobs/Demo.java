@@ -12,7 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.mnemocore.operators.query.Hit;
+import io.mnemocore.operators.query.QueryReply;
+import io.mnemocore.operators.query.ReplyCodec;
+import io.mnemocore.operators.redis.RedisStreams;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.params.XAddParams;
 
 /**
@@ -28,11 +33,13 @@ public final class Demo {
             "haim.redis.stream_key=haim:demo:subconscious",
             "haim.redis.transitions_stream=haim:demo:transitions",
             "haim.redis.dlq_stream=haim:demo:dlq",
+            "haim.redis.query_stream=haim:demo:queries",
             "haim.ltp.time_scale=57600",
             "haim.ltp.half_life_hours=240",
             "haim.tiers.hot.max_memories=40",
             "haim.job.checkpoint_interval_ms=2000");
     static final String TENANT = "demo";
+    static final String REPLIES = "haim:demo:replies";
     static final String[] CONTEXTS = {"home", "work", "travel", "health"};
 
     private Demo() {}
@@ -80,7 +87,7 @@ public final class Demo {
             if (withWorkload && !java.nio.file.Files.exists(EmbeddedRunner.lastSavepointFile(work))) {
                 // A demo without a savepoint starts over: its streams would describe a state it no longer has.
                 redis.del(s.streamKey(), config.getString("haim.redis.transitions_stream"),
-                        config.getString("haim.redis.dlq_stream"));
+                        config.getString("haim.redis.dlq_stream"), config.getString("haim.redis.query_stream"), REPLIES);
             }
             EmbeddedRunner runner = EmbeddedRunner.start(s, work, true, parallelism);
             System.out.println(runner.restoredFrom() == null
@@ -189,6 +196,7 @@ public final class Demo {
             long t0 = System.currentTimeMillis();
             int written = resumed ? texts.size() : 0;
             boolean badSent = resumed, deleted = resumed, recalled = false, recalledCold = false;
+            long asked = 0;
             while (running.get()) {
                 long el = System.currentTimeMillis() - t0;
                 while (written < texts.size() && written < el * 15 / 1000 + 1) {
@@ -231,6 +239,12 @@ public final class Demo {
                     }
                     deleted = true;
                 }
+                if (el > 8_000 && el / 10_000 > asked && written > 10) {
+                    asked = el / 10_000;
+                    // One of the memories the workload keeps using (so they stay HOT): on the fast
+                    // clock the others leave HOT within seconds, and there is no WARM tier to ask yet.
+                    ask(redis, s, texts, (int) (asked % 5));
+                }
                 if (!recalledCold && el > 60_000) {
                     for (int i = 60; i < 70; i++) {
                         send(redis, s, s.codec.encode(access("demo-" + i)));
@@ -244,6 +258,54 @@ public final class Demo {
         } catch (Exception e) {
             System.err.println("demo producer stopped: " + e);
         }
+    }
+
+    /**
+     * Every 10 s the demo asks the job about one of its memories, with the first words of its text
+     * and its context, on the query stream, and prints what came back on the reply stream.
+     */
+    private static void ask(JedisPooled redis, JobSettings s, List<String> texts, int j) {
+        String[] words = texts.get(j).split(" ");
+        String question = String.join(" ", java.util.Arrays.copyOf(words, Math.min(6, words.length)));
+        MemoryEvent q = new MemoryEvent();
+        q.type = EventType.QUERY;
+        q.tenant = TENANT;
+        q.queryId = "demo-q-" + System.nanoTime();
+        q.text = question;
+        q.contextId = CONTEXTS[j % CONTEXTS.length];
+        q.k = 3;
+        q.replyTo = REPLIES;
+        String after = lastId(redis);
+        long t0 = System.nanoTime();
+        redis.xadd(s.config.getString("haim.redis.query_stream").getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
+                Map.of(RedisStreams.DATA, s.codec.encode(q)));
+        long deadline = System.currentTimeMillis() + 3000;
+        while (System.currentTimeMillis() < deadline) {
+            for (var e : RedisStreams.readAfter(redis, REPLIES, after, 10, 500)) {
+                after = e.id;
+                try {
+                    QueryReply r = ReplyCodec.decode(e.field(RedisStreams.DATA));
+                    if (q.queryId.equals(r.queryId)) {
+                        StringBuilder b = new StringBuilder();
+                        for (Hit h : r.hits) {
+                            b.append(b.length() == 0 ? "" : ", ").append(h.memoryId).append(" (").append(h.distance).append(" bits)");
+                        }
+                        System.out.printf("query \"%s\" [%s] -> %s; %.1f ms end to end, confidence %s%n", question, q.contextId,
+                                b.length() == 0 ? "no HOT memory" : b, (System.nanoTime() - t0) / 1e6, r.confidence);
+                        return;
+                    }
+                } catch (java.io.IOException ex) {
+                    return;
+                }
+            }
+        }
+        System.out.println("query \"" + question + "\": no reply within 3 s");
+    }
+
+    /** The reply stream's newest entry id, so only replies after it are read ("0-0" when empty). */
+    private static String lastId(JedisPooled redis) {
+        List<?> last = (List<?>) redis.sendCommand(Protocol.Command.XREVRANGE, REPLIES, "+", "-", "COUNT", "1");
+        return last == null || last.isEmpty() ? "0-0" : new String((byte[]) ((List<?>) last.get(0)).get(0), StandardCharsets.UTF_8);
     }
 
     private static byte[] wrongLengthHdv() {
