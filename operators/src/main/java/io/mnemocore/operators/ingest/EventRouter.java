@@ -19,6 +19,14 @@ public final class EventRouter extends ProcessFunction<MemoryEvent, MemoryEvent>
         return e.tenant + "/" + e.memoryId;
     }
 
+    public static String tenantOf(String key) {
+        return key.substring(0, key.indexOf('/'));
+    }
+
+    public static String memoryIdOf(String key) {
+        return key.substring(key.indexOf('/') + 1);
+    }
+
     @Override
     public void processElement(MemoryEvent e, Context ctx, Collector<MemoryEvent> out) {
         if (e.type == EventType.QUERY || e.type == EventType.INFERENCE_PREDICT) {

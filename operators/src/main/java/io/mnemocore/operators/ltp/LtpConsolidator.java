@@ -6,6 +6,7 @@ import io.mnemocore.operators.codec.EventCodec;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.ingest.DlqRecord;
+import io.mnemocore.operators.ingest.EventRouter;
 import io.mnemocore.operators.metrics.ScaledHistogram;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -47,6 +48,9 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     private transient TextEncoder encoder;
     private transient ValueState<MemoryState> state;
     private transient ValueState<MemoryContent> content;
+    /** The current key's content once read or written during this event/timer: emit must not re-read it. */
+    private transient MemoryContent contentNow;
+    private transient boolean contentKnown;
     private transient Map<Tier, Counter> writes;
     private transient Map<TransitionKind, Counter> transitions;
     private transient Histogram strengths;
@@ -123,17 +127,11 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         getRuntimeContext().addAccumulator(ACC_REWRITTEN, rewrittenTotal);
     }
 
-    private static String tenantOf(String key) {
-        return key.substring(0, key.indexOf('/'));
-    }
-
-    private static String memoryIdOf(String key) {
-        return key.substring(key.indexOf('/') + 1);
-    }
 
     @Override
     public void processElement(MemoryEvent e, Context ctx, Collector<Transition> out) throws Exception {
         opStartNanos = System.nanoTime();
+        contentKnown = false;
         MemoryState s = separateContent(state.value());
         long now = s == null ? e.timestamp : Math.max(e.timestamp, s.updatedMs);
         if (s != null) {
@@ -167,7 +165,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
                         ctx.timerService().deleteEventTimeTimer(s.timerMs);
                     }
                     state.clear();
-                    content.clear();
+                    clearContent();
                 }
                 return;
             case CONSOLIDATION_TRIGGER:
@@ -283,12 +281,13 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         s.tier = Tier.COLD;
         emit(out, ctx, s, TransitionKind.WARM_TO_COLD, Tier.WARM, Tier.COLD, now, reason, true);
         // From here on the archive holds the vector and payload; state keeps only the facts.
-        content.clear();
+        clearContent();
     }
 
     @Override
     public void onTimer(long t, OnTimerContext ctx, Collector<Transition> out) throws Exception {
         opStartNanos = System.nanoTime();
+        contentKnown = false;
         MemoryState s = separateContent(state.value());
         if (s == null || t != s.timerMs) {
             return; // superseded by a later reschedule, or already applied by catch-up
@@ -336,8 +335,8 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         String key = ctx.getCurrentKey();
         Transition t = new Transition();
         t.kind = kind;
-        t.tenant = tenantOf(key);
-        t.memoryId = memoryIdOf(key);
+        t.tenant = EventRouter.tenantOf(key);
+        t.memoryId = EventRouter.memoryIdOf(key);
         t.contextId = s.contextId;
         t.fromTier = from;
         t.toTier = to;
@@ -353,9 +352,11 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
             consolidationSeconds.get(from + ">" + to).update(System.nanoTime() - opStartNanos);
         }
         out.collect(t);
+        // Deletes and reactivations reach the tier stores too, as facts: they need the id and the
+        // archive location, not the vector.
         if (withContent || kind == TransitionKind.DELETED || kind == TransitionKind.COLD_REACTIVATION) {
             Transition full = t.copy();
-            MemoryContent c = contentOrNull();
+            MemoryContent c = withContent ? contentOrNull() : null;
             if (c != null) {
                 full.hdv = c.hdv;
                 full.payload = c.payload;
@@ -370,14 +371,26 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+        contentNow = c;
+        contentKnown = true;
+    }
+
+    private void clearContent() {
+        content.clear();
+        contentNow = null;
+        contentKnown = true;
     }
 
     private MemoryContent contentOrNull() {
-        try {
-            return content.value();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        if (!contentKnown) {
+            try {
+                contentNow = content.value();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            contentKnown = true;
         }
+        return contentNow;
     }
 
     /**
@@ -386,7 +399,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
      */
     private MemoryState separateContent(MemoryState s) throws java.io.IOException {
         if (s != null && (s.hdv != null || s.payload != null)) {
-            content.update(new MemoryContent(s.hdv, s.payload));
+            setContent(new MemoryContent(s.hdv, s.payload));
             s.hdv = null;
             s.payload = null;
             state.update(s);
