@@ -3,6 +3,7 @@ package io.mnemocore.operators.query;
 import io.mnemocore.hdv.kernel.HammingKernel;
 import io.mnemocore.hdv.kernel.HammingKernels;
 import io.mnemocore.hdv.kernel.TopK;
+import io.mnemocore.operators.ingest.EventRouter;
 import io.mnemocore.operators.ltp.Tier;
 import io.mnemocore.operators.ltp.Transition;
 import io.mnemocore.operators.ltp.TransitionKind;
@@ -46,7 +47,7 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
 
     private transient ValueState<HotMemory> state;
     /** LTP facts apart from the vector, so an access rewrites a few bytes, not 2 KB. */
-    private transient ValueState<HotMemory> facts;
+    private transient ValueState<HotFacts> facts;
     private transient Map<String, HotSegment> segments;
     private transient boolean loaded;
     private transient HammingKernel kernel;
@@ -90,8 +91,8 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         return new ValueStateDescriptor<>("hot-memory", HotMemory.class);
     }
 
-    static ValueStateDescriptor<HotMemory> factsDescriptor() {
-        return new ValueStateDescriptor<>("hot-facts", HotMemory.class);
+    static ValueStateDescriptor<HotFacts> factsDescriptor() {
+        return new ValueStateDescriptor<>("hot-facts", HotFacts.class);
     }
 
     @Override
@@ -130,70 +131,37 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         }
     }
 
-    private static String tenantOf(String key) {
-        return key.substring(0, key.indexOf('/'));
-    }
-
-    private static String idOf(String key) {
-        return key.substring(key.indexOf('/') + 1);
-    }
-
     @Override
     public void processElement(Transition t, ReadOnlyContext ctx, Collector<PartialResult> out) throws Exception {
         String key = ctx.getCurrentKey();
-        HotMemory f = facts.value();
         if (t.kind == TransitionKind.HOT_TOUCH) {
-            if (f != null) {
-                facts(f, t);
+            // Read first: a touch can overtake the removal it follows (they travel different edges),
+            // and must not leave facts behind for a memory that has left HOT.
+            if (facts.value() != null) {
+                HotFacts f = HotFacts.of(t);
                 facts.update(f);
                 if (loaded) {
-                    segment(tenantOf(key)).updateFacts(idOf(key), f);
+                    segment(EventRouter.tenantOf(key)).updateFacts(EventRouter.memoryIdOf(key), f);
                 }
             }
         } else if (t.toTier == Tier.HOT && t.hdv != null) {
-            if (f == null && loaded) {
-                rows++;
-            }
             HotMemory m = new HotMemory();
             m.hdv = t.hdv;
             m.payload = t.payload;
             m.contextId = t.contextId;
+            HotFacts f = HotFacts.of(t);
             state.update(m);
-            f = new HotMemory();
-            f.payload = t.payload;
-            f.contextId = t.contextId;
-            facts(f, t);
             facts.update(f);
-            if (loaded) {
-                segment(tenantOf(key)).upsert(idOf(key), withVector(f, t.hdv));
+            if (loaded && segment(EventRouter.tenantOf(key)).upsert(EventRouter.memoryIdOf(key), m, f)) {
+                rows++;
             }
-        } else if (t.toTier != Tier.HOT && f != null) {
+        } else if (t.fromTier == Tier.HOT && t.toTier != Tier.HOT) {
             state.clear();
             facts.clear();
-            if (loaded) {
-                segment(tenantOf(key)).remove(idOf(key));
+            if (loaded && segment(EventRouter.tenantOf(key)).remove(EventRouter.memoryIdOf(key))) {
                 rows--;
             }
         }
-    }
-
-    private static HotMemory withVector(HotMemory f, long[] hdv) {
-        HotMemory m = new HotMemory();
-        m.hdv = hdv;
-        m.payload = f.payload;
-        m.contextId = f.contextId;
-        m.strength = f.strength;
-        m.updatedMs = f.updatedMs;
-        m.halfLifeMs = f.halfLifeMs;
-        m.lastAccessMs = f.lastAccessMs;
-        return m;
-    }
-
-    private static void facts(HotMemory m, Transition t) {
-        m.strength = t.strength;
-        m.updatedMs = t.atMs;
-        m.halfLifeMs = t.halfLifeMs;
-        m.lastAccessMs = t.lastAccessMs;
     }
 
     private HotSegment segment(String tenant) {
@@ -205,10 +173,10 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         if (!loaded) {
             rows = 0;
             ctx.applyToKeyedState(factsDescriptor(), (key, st) -> {
-                HotMemory f = st.value();
+                HotFacts f = st.value();
                 HotMemory m = state.value(); // the current key is the one being visited
                 if (f != null && m != null) {
-                    segment(tenantOf(key)).upsert(idOf(key), withVector(f, m.hdv));
+                    segment(EventRouter.tenantOf(key)).upsert(EventRouter.memoryIdOf(key), m, f);
                     rows++;
                 }
             });
@@ -232,7 +200,8 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         r.scanned = seg.rows();
         r.hits = new Hit[top.size()];
         for (int i = 0; i < top.size(); i++) {
-            HotMemory f = seg.facts(top.row(i));
+            HotFacts f = seg.facts(top.row(i));
+            HotMemory c = seg.content(top.row(i));
             Hit h = new Hit();
             h.memoryId = seg.id(top.row(i));
             h.distance = top.distance(i);
@@ -241,8 +210,8 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
             h.updatedMs = f.updatedMs;
             h.halfLifeMs = f.halfLifeMs;
             h.lastAccessMs = f.lastAccessMs;
-            h.contextId = f.contextId;
-            h.payload = f.payload;
+            h.contextId = c.contextId;
+            h.payload = c.payload;
             r.hits[i] = h;
         }
         searchSeconds.update(System.nanoTime() - t0);

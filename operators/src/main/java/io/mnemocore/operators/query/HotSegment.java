@@ -21,8 +21,9 @@ final class HotSegment {
     private final HdvMatrix sketch;
     private final int sketchWords;
     private final List<String> ids = new ArrayList<>();
-    /** Facts per row, without the vector (the matrix holds it). */
-    private final List<HotMemory> facts = new ArrayList<>();
+    private final List<HotFacts> facts = new ArrayList<>();
+    /** Payload and context per row; the vector lives in the matrices. */
+    private final List<HotMemory> content = new ArrayList<>();
     private final Map<String, Integer> rowOf = new HashMap<>();
 
     HotSegment(int dim, int sketchBits) {
@@ -35,34 +36,41 @@ final class HotSegment {
         return full.rows();
     }
 
-    void upsert(String id, HotMemory m) {
-        HotMemory f = withoutVector(m);
+    /** Adds or replaces a memory; true when it is new here. */
+    boolean upsert(String id, HotMemory m, HotFacts f) {
+        HotMemory rest = new HotMemory();
+        rest.payload = m.payload;
+        rest.contextId = m.contextId;
         Integer r = rowOf.get(id);
         if (r == null) {
             full.add(m.hdv);
             sketch.add(Arrays.copyOf(m.hdv, sketchWords));
             ids.add(id);
             facts.add(f);
+            content.add(rest);
             rowOf.put(id, full.rows() - 1);
-        } else {
-            full.set(r, m.hdv);
-            sketch.set(r, Arrays.copyOf(m.hdv, sketchWords));
+            return true;
+        }
+        full.set(r, m.hdv);
+        sketch.set(r, Arrays.copyOf(m.hdv, sketchWords));
+        facts.set(r, f);
+        content.set(r, rest);
+        return false;
+    }
+
+    /** New LTP facts for a memory already in the segment (an access that kept it HOT). */
+    void updateFacts(String id, HotFacts f) {
+        Integer r = rowOf.get(id);
+        if (r != null) {
             facts.set(r, f);
         }
     }
 
-    /** New LTP facts for a memory already in the segment (an access that kept it HOT). */
-    void updateFacts(String id, HotMemory m) {
-        Integer r = rowOf.get(id);
-        if (r != null) {
-            facts.set(r, withoutVector(m));
-        }
-    }
-
-    void remove(String id) {
+    /** Removes a memory; true when it was here. */
+    boolean remove(String id) {
         Integer r = rowOf.remove(id);
         if (r == null) {
-            return;
+            return false;
         }
         int moved = full.removeSwapLast(r);
         sketch.removeSwapLast(r);
@@ -70,21 +78,13 @@ final class HotSegment {
         if (moved >= 0) {
             ids.set(r, ids.get(moved));
             facts.set(r, facts.get(moved));
+            content.set(r, content.get(moved));
             rowOf.put(ids.get(r), r);
         }
         ids.remove(last);
         facts.remove(last);
-    }
-
-    private static HotMemory withoutVector(HotMemory m) {
-        HotMemory f = new HotMemory();
-        f.payload = m.payload;
-        f.contextId = m.contextId;
-        f.strength = m.strength;
-        f.updatedMs = m.updatedMs;
-        f.halfLifeMs = m.halfLifeMs;
-        f.lastAccessMs = m.lastAccessMs;
-        return f;
+        content.remove(last);
+        return true;
     }
 
     /**
@@ -120,7 +120,11 @@ final class HotSegment {
         return ids.get(row);
     }
 
-    HotMemory facts(int row) {
+    HotFacts facts(int row) {
         return facts.get(row);
+    }
+
+    HotMemory content(int row) {
+        return content.get(row);
     }
 }
