@@ -1,6 +1,7 @@
 package io.mnemocore.jobs;
 
 import io.mnemocore.client.MnemoClient;
+import io.mnemocore.jobs.cluster.ClusterCommands;
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.ltp.MemoryState;
 import io.mnemocore.operators.query.Hit;
@@ -8,7 +9,6 @@ import io.mnemocore.operators.query.QueryReply;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.flink.api.common.JobID;
@@ -22,55 +22,22 @@ final class ClientCommands {
 
     private ClientCommands() {}
 
-    static final class Opts {
-        final Cli.ConfigArgs ca;
-        final List<String> rest;
-
-        Opts(String[] args) {
-            ca = Cli.ConfigArgs.parse(args);
-            rest = new ArrayList<>(ca.rest);
-        }
-
-        String opt(String name, String dflt) {
-            int i = rest.indexOf(name);
-            if (i < 0) {
-                return dflt;
-            }
-            if (i + 1 >= rest.size()) {
-                throw new IllegalArgumentException(name + " needs a value");
-            }
-            String v = rest.remove(i + 1);
-            rest.remove(i);
-            return v;
-        }
-
-        boolean flag(String name) {
-            return rest.remove(name);
-        }
-
-        void done() {
-            if (!rest.isEmpty()) {
-                throw new IllegalArgumentException("unexpected arguments " + rest);
-            }
-        }
-    }
-
     static void run(String verb, String[] args) throws Exception {
-        Opts o = new Opts(args);
+        ClusterCommands.Parsed o = ClusterCommands.Parsed.of(args, 0);
         boolean json = o.flag("--json");
-        String tenant = o.opt("--tenant", "default");
-        String id = o.opt("--id", null);
-        String text = o.opt("--text", null);
-        String hdvFile = o.opt("--hdv-file", null);
-        String context = o.opt("--context", null);
-        String ltp = o.opt("--ltp", null);
-        int k = Integer.parseInt(o.opt("--k", "10"));
-        long timeoutMs = Long.parseLong(o.opt("--timeout-ms", "10000"));
-        String job = o.opt("--job", null);
-        String qsHost = o.opt("--qs-host", "127.0.0.1");
-        int qsPort = Integer.parseInt(o.opt("--qs-port", Integer.toString(EmbeddedRunner.QS_PROXY_PORT)));
+        String tenant = or(o.opt("--tenant"), "default");
+        String id = o.opt("--id");
+        String text = o.opt("--text");
+        String hdvFile = o.opt("--hdv-file");
+        String context = o.opt("--context");
+        String ltp = o.opt("--ltp");
+        int k = o.intOpt("--k", 10);
+        long timeoutMs = o.intOpt("--timeout-ms", 10_000);
+        String job = o.opt("--job");
+        String qsHost = or(o.opt("--qs-host"), "127.0.0.1");
+        int qsPort = o.intOpt("--qs-port", EmbeddedRunner.QS_PROXY_PORT);
+        MnemoConfig c = o.config();
         o.done();
-        MnemoConfig c = o.ca.load();
         try (MnemoClient client = new MnemoClient(c.getString("haim.redis.url"), c.getString("haim.redis.stream_key"),
                 c.getString("haim.redis.query_stream"), c.dimensionality(), qsHost, qsPort)) {
             long[] hdv = hdvFile == null ? null : client.fromPacked(Files.readAllBytes(Path.of(hdvFile)));
@@ -111,6 +78,10 @@ final class ClientCommands {
                     throw new IllegalArgumentException("unknown verb " + verb);
             }
         }
+    }
+
+    private static String or(String v, String dflt) {
+        return v != null ? v : dflt;
     }
 
     private static void need(boolean ok, String why) {

@@ -33,29 +33,13 @@ public final class EmbeddedRunner implements AutoCloseable {
 
     public static Configuration flinkConfig(JobSettings s, Path work, String savepoint, int parallelism) {
         Configuration c = new Configuration();
-        c.setString("state.backend.type", "rocksdb");
-        // New memories are RocksDB misses; bloom filters keep a miss from touching every SST file
-        // (measured: 4x ingest throughput). The memory is for block cache and write buffers.
-        c.setString("state.backend.rocksdb.use-bloom-filter", "true");
-        // Random 16,384-bit vectors do not compress; compressing them only costs CPU.
-        c.setString("state.backend.rocksdb.compression.per.level", "NO_COMPRESSION");
+        stateSettings(work).forEach(c::setString);
         c.setString("taskmanager.memory.managed.size", "1g");
-        // Upload only new SST files per checkpoint: a full copy of every HOT vector each interval
-        // stalled queries for seconds (bench query at 100,000 HOT).
-        c.setString("execution.checkpointing.incremental", "true");
-        c.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
-        c.setString("execution.checkpointing.savepoint-dir", work.resolve("savepoints").toUri().toString());
-        c.setString("execution.checkpointing.num-retained", "2");
         c.setString("io.tmp.dirs", work.resolve("tmp").toString());
         c.setString("taskmanager.numberOfTaskSlots", Integer.toString(parallelism));
         c.setString("parallelism.default", Integer.toString(parallelism));
         int port = s.config.getInt("haim.observability.metrics_port");
-        c.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
-        c.setString("metrics.reporter.prom.port", port + "-" + (port + 10));
-        // Memory state and recent query results answer QueryableStateClient on this proxy port.
-        c.setString("queryable-state.enable", "true");
-        c.setString("queryable-state.proxy.ports", QS_PROXY_PORT + "-" + (QS_PROXY_PORT + 10));
-        c.setString("queryable-state.server.ports", "9080-9089");
+        serviceSettings(port + "-" + (port + 10), QS_PROXY_PORT + "-" + (QS_PROXY_PORT + 10), "9080-9089").forEach(c::setString);
         if (savepoint != null) {
             c.setString("execution.state-recovery.path", savepoint);
         }
@@ -65,6 +49,35 @@ public final class EmbeddedRunner implements AutoCloseable {
                 c.setString(k.substring("flink.".length()), System.getProperty(k));
             }
         }
+        return c;
+    }
+
+    /** State backend and checkpoint settings of every way this project runs Flink (embedded, local cluster). */
+    public static java.util.Map<String, String> stateSettings(Path dir) {
+        java.util.Map<String, String> c = new java.util.LinkedHashMap<>();
+        c.put("state.backend.type", "rocksdb");
+        // New memories are RocksDB misses; bloom filters keep a miss from touching every SST file
+        // (measured: 4x ingest throughput).
+        c.put("state.backend.rocksdb.use-bloom-filter", "true");
+        // Random 16,384-bit vectors do not compress; compressing them only costs CPU.
+        c.put("state.backend.rocksdb.compression.per.level", "NO_COMPRESSION");
+        // Upload only new SST files per checkpoint: a full copy of every HOT vector each interval
+        // stalled queries for seconds (bench query at 100,000 HOT).
+        c.put("execution.checkpointing.incremental", "true");
+        c.put("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
+        c.put("execution.checkpointing.savepoint-dir", dir.resolve("savepoints").toUri().toString());
+        c.put("execution.checkpointing.num-retained", "2");
+        return c;
+    }
+
+    /** Prometheus reporter and queryable state (memory state, recent replies), on the given ports or ranges. */
+    public static java.util.Map<String, String> serviceSettings(String metricsPorts, String qsProxyPorts, String qsServerPorts) {
+        java.util.Map<String, String> c = new java.util.LinkedHashMap<>();
+        c.put("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        c.put("metrics.reporter.prom.port", metricsPorts);
+        c.put("queryable-state.enable", "true");
+        c.put("queryable-state.proxy.ports", qsProxyPorts);
+        c.put("queryable-state.server.ports", qsServerPorts);
         return c;
     }
 

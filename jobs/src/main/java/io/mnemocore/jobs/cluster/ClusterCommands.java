@@ -139,14 +139,14 @@ public final class ClusterCommands {
         throw new IllegalStateException("no job jar in " + target + "; build first (./mnemocore build)");
     }
 
-    /** Options of these commands; --config/--set are also forwarded to the job as its arguments. */
-    static final class Parsed {
+    /** Options of the launcher's commands; --config/--set are kept apart (and forwarded to a submitted job). */
+    public static final class Parsed {
         final List<String> rest = new ArrayList<>();
         final List<String> jobArgs = new ArrayList<>();
         private Path config;
         private final List<String> sets = new ArrayList<>();
 
-        static Parsed of(String[] args, int from) {
+        public static Parsed of(String[] args, int from) {
             Parsed p = new Parsed();
             for (int i = from; i < args.length; i++) {
                 if ((args[i].equals("--config") || args[i].equals("--set")) && i + 1 < args.length) {
@@ -166,11 +166,11 @@ public final class ClusterCommands {
             return p;
         }
 
-        MnemoConfig config() {
+        public MnemoConfig config() {
             return ConfigLoader.load(config, System.getenv(), sets);
         }
 
-        String opt(String name) {
+        public String opt(String name) {
             int i = rest.indexOf(name);
             if (i < 0) {
                 return null;
@@ -183,16 +183,16 @@ public final class ClusterCommands {
             return v;
         }
 
-        int intOpt(String name, int dflt) {
+        public int intOpt(String name, int dflt) {
             String v = opt(name);
             return v == null ? dflt : Integer.parseInt(v);
         }
 
-        boolean flag(String name) {
+        public boolean flag(String name) {
             return rest.remove(name);
         }
 
-        void done() {
+        public void done() {
             if (!rest.isEmpty()) {
                 throw new IllegalArgumentException("unexpected arguments " + rest);
             }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import io.mnemocore.jobs.EmbeddedRunner;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -233,21 +234,12 @@ public final class LocalCluster {
         c.put("taskmanager.memory.jvm-metaspace.size", "256m");
         c.put("taskmanager.memory.jvm-overhead.min", "192m");
         c.put("taskmanager.memory.jvm-overhead.max", "192m");
-        c.put("state.backend.type", "rocksdb");
-        c.put("state.backend.rocksdb.use-bloom-filter", "true");
-        c.put("state.backend.rocksdb.compression.per.level", "NO_COMPRESSION");
-        c.put("execution.checkpointing.incremental", "true");
-        c.put("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
-        c.put("execution.checkpointing.savepoint-dir", dir.resolve("savepoints").toUri().toString());
-        c.put("execution.checkpointing.num-retained", "2");
+        c.putAll(EmbeddedRunner.stateSettings(dir));
         c.put("restart-strategy.type", "fixed-delay");
         c.put("restart-strategy.fixed-delay.attempts", "1000");
         c.put("restart-strategy.fixed-delay.delay", "2 s");
-        c.put("queryable-state.enable", "true");
-        c.put("queryable-state.proxy.ports", Integer.toString(o.queryableStateProxyPort));
-        c.put("queryable-state.server.ports", Integer.toString(o.queryableStateServerPort));
-        c.put("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
-        c.put("metrics.reporter.prom.port", o.metricsPorts);
+        c.putAll(EmbeddedRunner.serviceSettings(o.metricsPorts, Integer.toString(o.queryableStateProxyPort),
+                Integer.toString(o.queryableStateServerPort)));
         c.put("io.tmp.dirs", dir.resolve("tmp").toString());
         c.put("web.upload.dir", dir.resolve("web-upload").toString());
         return c;
