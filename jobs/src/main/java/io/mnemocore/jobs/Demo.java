@@ -1,5 +1,6 @@
 package io.mnemocore.jobs;
 
+import io.mnemocore.client.MnemoClient;
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
@@ -14,10 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import io.mnemocore.operators.query.Hit;
 import io.mnemocore.operators.query.QueryReply;
-import io.mnemocore.operators.query.ReplyCodec;
-import io.mnemocore.operators.redis.RedisStreams;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.params.XAddParams;
 
 /**
@@ -39,7 +37,6 @@ public final class Demo {
             "haim.tiers.hot.max_memories=40",
             "haim.job.checkpoint_interval_ms=2000");
     static final String TENANT = "demo";
-    static final String REPLIES = "haim:demo:replies";
     static final String[] CONTEXTS = {"home", "work", "travel", "health"};
 
     private Demo() {}
@@ -87,7 +84,7 @@ public final class Demo {
             if (withWorkload && !java.nio.file.Files.exists(EmbeddedRunner.lastSavepointFile(work))) {
                 // A demo without a savepoint starts over: its streams would describe a state it no longer has.
                 redis.del(s.streamKey(), config.getString("haim.redis.transitions_stream"),
-                        config.getString("haim.redis.dlq_stream"), config.getString("haim.redis.query_stream"), REPLIES);
+                        config.getString("haim.redis.dlq_stream"), config.getString("haim.redis.query_stream"));
             }
             EmbeddedRunner runner = EmbeddedRunner.start(s, work, true, parallelism);
             System.out.println(runner.restoredFrom() == null
@@ -191,7 +188,10 @@ public final class Demo {
      * reactivation requests), two forgotten, and three bad events for the DLQ.
      */
     static void playWorkload(JobSettings s, AtomicBoolean running, boolean resumed) {
-        try (JedisPooled redis = s.redis.createClient()) {
+        try (JedisPooled redis = s.redis.createClient();
+             MnemoClient client = new MnemoClient(s.config.getString("haim.redis.url"), s.streamKey(),
+                     s.config.getString("haim.redis.query_stream"), s.config.dimensionality(), "127.0.0.1",
+                     EmbeddedRunner.QS_PROXY_PORT)) {
             List<String> texts = sampleTexts();
             long t0 = System.currentTimeMillis();
             int written = resumed ? texts.size() : 0;
@@ -243,7 +243,7 @@ public final class Demo {
                     asked = el / 10_000;
                     // One of the memories the workload keeps using (so they stay HOT): on the fast
                     // clock the others leave HOT within seconds, and there is no WARM tier to ask yet.
-                    ask(redis, s, texts, (int) (asked % 5));
+                    ask(client, texts, (int) (asked % 5));
                 }
                 if (!recalledCold && el > 60_000) {
                     for (int i = 60; i < 70; i++) {
@@ -262,50 +262,24 @@ public final class Demo {
 
     /**
      * Every 10 s the demo asks the job about one of its memories, with the first words of its text
-     * and its context, on the query stream, and prints what came back on the reply stream.
+     * and its context, through the Java client, and prints the reply.
      */
-    private static void ask(JedisPooled redis, JobSettings s, List<String> texts, int j) {
+    private static void ask(MnemoClient client, List<String> texts, int j) {
         String[] words = texts.get(j).split(" ");
         String question = String.join(" ", java.util.Arrays.copyOf(words, Math.min(6, words.length)));
-        MemoryEvent q = new MemoryEvent();
-        q.type = EventType.QUERY;
-        q.tenant = TENANT;
-        q.queryId = "demo-q-" + System.nanoTime();
-        q.text = question;
-        q.contextId = CONTEXTS[j % CONTEXTS.length];
-        q.k = 3;
-        q.replyTo = REPLIES;
-        String after = lastId(redis);
+        String context = CONTEXTS[j % CONTEXTS.length];
         long t0 = System.nanoTime();
-        redis.xadd(s.config.getString("haim.redis.query_stream").getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
-                Map.of(RedisStreams.DATA, s.codec.encode(q)));
-        long deadline = System.currentTimeMillis() + 3000;
-        while (System.currentTimeMillis() < deadline) {
-            for (var e : RedisStreams.readAfter(redis, REPLIES, after, 10, 500)) {
-                after = e.id;
-                try {
-                    QueryReply r = ReplyCodec.decode(e.field(RedisStreams.DATA));
-                    if (q.queryId.equals(r.queryId)) {
-                        StringBuilder b = new StringBuilder();
-                        for (Hit h : r.hits) {
-                            b.append(b.length() == 0 ? "" : ", ").append(h.memoryId).append(" (").append(h.distance).append(" bits)");
-                        }
-                        System.out.printf("query \"%s\" [%s] -> %s; %.1f ms end to end, confidence %s%n", question, q.contextId,
-                                b.length() == 0 ? "no HOT memory" : b, (System.nanoTime() - t0) / 1e6, r.confidence);
-                        return;
-                    }
-                } catch (java.io.IOException ex) {
-                    return;
-                }
+        try {
+            QueryReply r = client.query(TENANT, question, null, context, 3, java.time.Duration.ofSeconds(3));
+            StringBuilder b = new StringBuilder();
+            for (Hit h : r.hits) {
+                b.append(b.length() == 0 ? "" : ", ").append(h.memoryId).append(" (").append(h.distance).append(" bits)");
             }
+            System.out.printf("query \"%s\" [%s] -> %s; %.1f ms end to end, confidence %s%n", question, context,
+                    b.length() == 0 ? "no HOT memory" : b, (System.nanoTime() - t0) / 1e6, r.confidence);
+        } catch (java.io.IOException | java.util.concurrent.TimeoutException e) {
+            System.out.println("query \"" + question + "\": " + e.getMessage());
         }
-        System.out.println("query \"" + question + "\": no reply within 3 s");
-    }
-
-    /** The reply stream's newest entry id, so only replies after it are read ("0-0" when empty). */
-    private static String lastId(JedisPooled redis) {
-        List<?> last = (List<?>) redis.sendCommand(Protocol.Command.XREVRANGE, REPLIES, "+", "-", "COUNT", "1");
-        return last == null || last.isEmpty() ? "0-0" : new String((byte[]) ((List<?>) last.get(0)).get(0), StandardCharsets.UTF_8);
     }
 
     private static byte[] wrongLengthHdv() {
