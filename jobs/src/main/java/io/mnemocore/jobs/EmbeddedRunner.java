@@ -93,7 +93,7 @@ public final class EmbeddedRunner implements AutoCloseable {
                 flinkConfig(s, work, savepoint, parallelism));
         MnemoCoreJob.configure(env, s);
         env.setParallelism(parallelism);
-        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.redisSinks(s));
+        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
         JobClient client = env.executeAsync("mnemocore");
         // Where ./mnemocore inspect finds the job for queryable state.
         Files.writeString(work.resolve("job-id"), client.getJobID() + "\n");

@@ -74,7 +74,7 @@ public final class IngestBench {
                 // The query stream is empty here; bounded at 0-0, its source ends at once.
                 MnemoCoreJob.defineWorkflow(env, s, new MnemoCoreJob.Sources(new RedisStreamSource(bounded),
                                 new RedisStreamSource(s.queryOptions().withBounds(-1, "0-0"))),
-                        MnemoCoreJob.redisSinks(s));
+                        MnemoCoreJob.productionSinks(s));
             } else {
                 DataStream<RedisStreamEntry> entries = env.fromSource(new RedisStreamSource(bounded),
                         org.apache.flink.api.common.eventtime.WatermarkStrategy.noWatermarks(), "redis").uid("bench-source");

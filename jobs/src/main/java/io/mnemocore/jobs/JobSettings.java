@@ -35,6 +35,42 @@ public final class JobSettings implements Serializable {
                 (int) Math.round(c.getDouble("haim.redis.socket_timeout") * 1000));
     }
 
+    /** The WARM store: Qdrant when haim.qdrant.url is set, else the embedded store (path made absolute here). */
+    public io.mnemocore.operators.tier.WarmTierSpec warmSpec() {
+        MnemoConfig c = config;
+        return new io.mnemocore.operators.tier.WarmTierSpec(c.dimensionality(),
+                java.nio.file.Path.of(c.getString("haim.tiers.warm.path")).toAbsolutePath().normalize().toString(),
+                c.getString("haim.qdrant.url"), c.getString("haim.qdrant.api_key"), c.getString("haim.qdrant.collection_warm"),
+                c.getInt("haim.qdrant.hnsw_m"), c.getInt("haim.qdrant.hnsw_ef_construct"), c.getBool("haim.qdrant.binary_quantization"),
+                c.getBool("haim.qdrant.always_ram"), c.getLong("haim.qdrant.timeout_ms"), c.getInt("haim.qdrant.retries"),
+                c.getInt("haim.qdrant.breaker_failures"), Math.round(c.getDouble("haim.qdrant.breaker_reset_s") * 1000));
+    }
+
+    /** The archive root as a URI Flink's file systems understand (a plain directory becomes file:///abs/dir). */
+    public String coldBase() {
+        String p = config.getString("haim.tiers.cold.path");
+        boolean s3 = config.getString("haim.tiers.cold.storage_backend").equals("s3");
+        if (s3 != p.startsWith("s3a://") && s3 != p.startsWith("s3://")) {
+            throw new io.mnemocore.jobs.config.ConfigException("haim.tiers.cold.path is '" + p + "' but haim.tiers.cold.storage_backend is '"
+                    + config.getString("haim.tiers.cold.storage_backend") + "': s3 needs an s3a:// URI, filesystem a directory");
+        }
+        return p.contains("://") ? p : java.nio.file.Path.of(p).toAbsolutePath().normalize().toUri().toString();
+    }
+
+    /** Flink s3.* options from haim.tiers.cold.s3_*, for processes this project starts (embedded runs, CLI). */
+    public java.util.Map<String, String> s3Options() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        if (!config.getString("haim.tiers.cold.s3_endpoint").isEmpty()) {
+            m.put("s3.endpoint", config.getString("haim.tiers.cold.s3_endpoint"));
+        }
+        if (!config.getString("haim.tiers.cold.s3_access_key").isEmpty()) {
+            m.put("s3.access-key", config.getString("haim.tiers.cold.s3_access_key"));
+            m.put("s3.secret-key", config.getString("haim.tiers.cold.s3_secret_key"));
+        }
+        m.put("s3.path.style.access", Boolean.toString(config.getBool("haim.tiers.cold.s3_path_style_access")));
+        return m;
+    }
+
     public String streamKey() {
         return config.getString("haim.redis.stream_key");
     }

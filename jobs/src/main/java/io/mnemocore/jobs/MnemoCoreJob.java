@@ -21,7 +21,16 @@ import io.mnemocore.operators.redis.RedisStreamEntry;
 import io.mnemocore.operators.redis.sink.EntrySerializers;
 import io.mnemocore.operators.redis.sink.RedisStreamSink;
 import io.mnemocore.operators.redis.source.RedisStreamSource;
+import io.mnemocore.operators.tier.ColdArchive;
+import io.mnemocore.operators.tier.Rehydration;
+import io.mnemocore.operators.tier.Rehydrator;
 import io.mnemocore.operators.tier.TierLedger;
+import io.mnemocore.operators.tier.WarmTierSink;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -67,6 +76,11 @@ public final class MnemoCoreJob {
     public static final String UID_DLQ_SINK = "dlq-sink";
     public static final String UID_LOG_SINK = "transition-log-sink";
     public static final String UID_FEEDBACK_SINK = "feedback-sink";
+    public static final String UID_WARM_SINK = "warm-tier-sink";
+    public static final String UID_COLD_VECTORS_SINK = "cold-archive-vectors";
+    public static final String UID_COLD_SIDECAR_SINK = "cold-archive-sidecar";
+    public static final String UID_REHYDRATOR = "rehydrator";
+    public static final String UID_REHYDRATE_FEEDBACK_SINK = "rehydrate-feedback-sink";
 
     private MnemoCoreJob() {}
 
@@ -87,12 +101,20 @@ public final class MnemoCoreJob {
         public final Sink<Transition> transitions;
         public final Sink<MemoryEvent> feedback;
         public final Sink<QueryReply> replies;
+        /** Tier stores: WARM (Qdrant or embedded), and the COLD archive's vectors and sidecars. */
+        public final Sink<Transition> warm;
+        public final Sink<Transition> coldVectors;
+        public final Sink<Transition> coldSidecars;
 
-        public Sinks(Sink<DlqRecord> dlq, Sink<Transition> transitions, Sink<MemoryEvent> feedback, Sink<QueryReply> replies) {
+        public Sinks(Sink<DlqRecord> dlq, Sink<Transition> transitions, Sink<MemoryEvent> feedback, Sink<QueryReply> replies,
+                     Sink<Transition> warm, Sink<Transition> coldVectors, Sink<Transition> coldSidecars) {
             this.dlq = dlq;
             this.transitions = transitions;
             this.feedback = feedback;
             this.replies = replies;
+            this.warm = warm;
+            this.coldVectors = coldVectors;
+            this.coldSidecars = coldSidecars;
         }
     }
 
@@ -100,7 +122,8 @@ public final class MnemoCoreJob {
         return new Sources(new RedisStreamSource(s.sourceOptions()), new RedisStreamSource(s.queryOptions()));
     }
 
-    public static Sinks redisSinks(JobSettings s) {
+    /** Redis streams for the bus, DLQ, log and replies; the configured WARM store and COLD archive for the tiers. */
+    public static Sinks productionSinks(JobSettings s) {
         long maxLen = s.config.getLong("haim.redis.output_maxlen");
         int batch = s.config.getInt("haim.redis.batch_size");
         return new Sinks(
@@ -109,7 +132,10 @@ public final class MnemoCoreJob {
                 // Never trim the input stream: that would delete entries the job has not read yet.
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8),
                 // A reply is written as soon as it exists (batch of 1): a waiting client must not wait for a checkpoint.
-                new RedisStreamSink<>(s.redis, new EntrySerializers.Replies(), maxLen, 1, 8));
+                new RedisStreamSink<>(s.redis, new EntrySerializers.Replies(), maxLen, 1, 8),
+                new WarmTierSink(s.warmSpec(), s.config.getInt("haim.tiers.warm.batch_size")),
+                ColdArchive.vectorSink(s.coldBase(), s.config.dimensionality()),
+                ColdArchive.sidecarSink(s.coldBase(), s.config.dimensionality()));
     }
 
     /** Checkpointing, parallelism and uid rules shared by every way of running the job. */
@@ -146,10 +172,14 @@ public final class MnemoCoreJob {
 
         SingleOutputStreamOperator<Transition> transitions = routed.union(queryStream)
                 .keyBy(EventRouter::key)
-                .process(new LtpConsolidator(s.ltp, s.encoder, s.codec)).name("ltp-consolidator").uid(UID_CONSOLIDATOR);
+                .process(new LtpConsolidator(s.ltp, s.encoder, s.codec, s.config.getInt("haim.tiers.cold.rows_per_file")))
+                .name("ltp-consolidator").uid(UID_CONSOLIDATOR);
+
+        SingleOutputStreamOperator<MemoryEvent> restores = tiers(s, transitions.getSideOutput(LtpConsolidator.TIER_UPDATES), sinks);
 
         decoded.getSideOutput(EventDecoder.DLQ)
-                .union(queryStream.getSideOutput(EventDecoder.DLQ), transitions.getSideOutput(LtpConsolidator.REJECTED))
+                .union(queryStream.getSideOutput(EventDecoder.DLQ), transitions.getSideOutput(LtpConsolidator.REJECTED),
+                        restores.getSideOutput(REHYDRATION_ERRORS))
                 .sinkTo(sinks.dlq).name("dlq").uid(UID_DLQ_SINK);
 
         transitions.filter(t -> t.kind != TransitionKind.HOT_TOUCH).name("audit-filter").uid("audit-filter")
@@ -170,6 +200,41 @@ public final class MnemoCoreJob {
                 // to its own max parallelism of 1 when the job is rescaled from that savepoint.
                 .startNewChain()
                 .sinkTo(sinks.feedback).name("feedback").uid(UID_FEEDBACK_SINK).setParallelism(1).setMaxParallelism(1);
+    }
+
+    private static final OutputTag<DlqRecord> REHYDRATION_ERRORS = new OutputTag<>("rehydration-errors") {};
+
+    /**
+     * The tier stores. Each sink is chained to the consolidator (forward, same parallelism), so one
+     * memory's updates arrive in order and the archive rows in the order their locations were given.
+     * Reactivated COLD memories are read back asynchronously and return to the consolidator as
+     * memory.restore events on the bus; unreadable archives go to the DLQ.
+     */
+    private static SingleOutputStreamOperator<MemoryEvent> tiers(JobSettings s, DataStream<Transition> updates, Sinks sinks) {
+        updates.sinkTo(sinks.warm).name("warm-tier").uid(UID_WARM_SINK);
+        updates.filter(ColdArchive::isArchive).name("cold-rows").uid("cold-rows-filter")
+                .sinkTo(sinks.coldVectors).name("cold-archive-vectors").uid(UID_COLD_VECTORS_SINK);
+        updates.filter(t -> ColdArchive.isArchive(t) || ColdArchive.isTombstone(t)).name("cold-rows-and-tombstones").uid("cold-sidecar-filter")
+                .sinkTo(sinks.coldSidecars).name("cold-archive-sidecars").uid(UID_COLD_SIDECAR_SINK);
+        long grace = s.config.getLong("haim.tiers.cold.rehydrate_grace_ms");
+        SingleOutputStreamOperator<MemoryEvent> restores = AsyncDataStream.unorderedWait(
+                        updates.filter(t -> t.kind == TransitionKind.COLD_REACTIVATION && t.archive != null).name("reactivations").uid("reactivation-filter"),
+                        new Rehydrator(s.coldBase(), s.config.dimensionality(), grace, s.config.getInt("haim.tiers.cold.rehydrate_threads")),
+                        // Past this the store is taken as down: the job fails and restarts from its checkpoint.
+                        grace + 120_000, TimeUnit.MILLISECONDS, 100)
+                .name("rehydrator").uid(UID_REHYDRATOR)
+                .process(new ProcessFunction<Rehydration, MemoryEvent>() {
+                    @Override
+                    public void processElement(Rehydration r, Context ctx, Collector<MemoryEvent> out) {
+                        if (r.restore != null) {
+                            out.collect(r.restore);
+                        } else {
+                            ctx.output(REHYDRATION_ERRORS, r.error);
+                        }
+                    }
+                }).name("rehydrated").uid("rehydration-split");
+        restores.sinkTo(sinks.feedback).name("rehydrate-feedback").uid(UID_REHYDRATE_FEEDBACK_SINK);
+        return restores;
     }
 
     /**
@@ -225,7 +290,7 @@ public final class MnemoCoreJob {
         JobSettings s = new JobSettings(ConfigLoader.load(file, System.getenv(), sets));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, s);
-        defineWorkflow(env, s, redisSources(s), redisSinks(s));
+        defineWorkflow(env, s, redisSources(s), productionSinks(s));
         env.execute("mnemocore");
     }
 

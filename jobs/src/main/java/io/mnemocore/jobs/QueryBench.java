@@ -89,7 +89,7 @@ public final class QueryBench {
                     EmbeddedRunner.flinkConfig(s, work, null, parallelism));
             MnemoCoreJob.configure(env, s);
             env.setParallelism(parallelism);
-            MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.redisSinks(s));
+            MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
             JobClient job = env.executeAsync("mnemocore-bench-query");
             try {
                 System.err.printf("writing %,d memories (clustered %d-bit HDVs) through Redis...%n", hot, dim);

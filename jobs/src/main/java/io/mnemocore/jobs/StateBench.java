@@ -48,7 +48,7 @@ public final class StateBench {
                     EmbeddedRunner.flinkConfig(s, work, null, 2));
             MnemoCoreJob.configure(env, s);
             env.setParallelism(2);
-            MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.redisSinks(s));
+            MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
             JobClient job = env.executeAsync("mnemocore-bench-state");
             StatusBoard board = new StatusBoard(redis, s);
             long deadline = System.currentTimeMillis() + 600_000;

@@ -56,7 +56,7 @@ final class JobTestSupport {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(c);
         MnemoCoreJob.configure(env, s);
         env.setParallelism(parallelism);
-        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.redisSinks(s));
+        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
         return env.executeAsync("mnemocore-test");
     }
 

@@ -87,9 +87,19 @@ public final class ConfigSchema {
         num("haim.tiers.warm.max_memories", Type.LONG, 1, Long.MAX_VALUE);
         num("haim.tiers.warm.ltp_threshold_min", Type.DOUBLE, 0, 1);
         num("haim.tiers.warm.consolidation_interval_hours", Type.INT, 0, 24 * 365);
+        str("haim.tiers.warm.path", ".{1,4096}", "a directory");
+        num("haim.tiers.warm.batch_size", Type.INT, 1, 100_000);
         oneOf("haim.tiers.cold.storage_backend", "filesystem", "s3");
-        oneOf("haim.tiers.cold.compression", "gzip", "none");
+        oneOf("haim.tiers.cold.compression", "none");
         num("haim.tiers.cold.archive_threshold_days", Type.DOUBLE, 1e-9, 36500);
+        str("haim.tiers.cold.path", ".{1,4096}", "a directory or an s3a:// URI");
+        num("haim.tiers.cold.rows_per_file", Type.INT, 1, 1 << 20);
+        num("haim.tiers.cold.rehydrate_grace_ms", Type.LONG, 0, 86_400_000);
+        num("haim.tiers.cold.rehydrate_threads", Type.INT, 1, 256);
+        str("haim.tiers.cold.s3_endpoint", "|https?://.+", "empty or an http(s):// URL");
+        str("haim.tiers.cold.s3_access_key", ".{0,1024}", "a key");
+        str("haim.tiers.cold.s3_secret_key", ".{0,1024}", "a key");
+        bool("haim.tiers.cold.s3_path_style_access");
 
         str("haim.qdrant.url", "|https?://.+", "empty or an http(s):// URL");
         str("haim.qdrant.collection_hot", "[A-Za-z0-9_-]{1,255}", "a collection name");
@@ -98,6 +108,11 @@ public final class ConfigSchema {
         bool("haim.qdrant.always_ram");
         num("haim.qdrant.hnsw_m", Type.INT, 2, 128);
         num("haim.qdrant.hnsw_ef_construct", Type.INT, 4, 4096);
+        str("haim.qdrant.api_key", ".{0,4096}", "a key");
+        num("haim.qdrant.timeout_ms", Type.LONG, 1, 3_600_000);
+        num("haim.qdrant.retries", Type.INT, 0, 100);
+        num("haim.qdrant.breaker_failures", Type.INT, 1, 1000);
+        num("haim.qdrant.breaker_reset_s", Type.DOUBLE, 0.001, 86_400);
 
         str("haim.redis.url", "rediss?://.+", "a redis:// or rediss:// URL");
         str("haim.redis.stream_key", ".{1,256}", "a non-empty stream key");

@@ -36,6 +36,7 @@ public final class EventCodec implements Serializable {
     /** Tenants appear in stream keys and file paths, so they are kept to a safe alphabet. */
     private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
     public static final List<String> TRIGGER_TIERS = List.of("hot_to_warm", "warm_to_cold", "rehydrate");
+    public static final List<String> RESTORE_ORIGINS = List.of("access", "batch");
     public static final String DEFAULT_REPLY_STREAM = "haim:replies";
     public static final int DEFAULT_K = 10;
 
@@ -190,6 +191,27 @@ public final class EventCodec implements Serializable {
                 hdvOrText(fields, e);
                 e.k = (int) integer(fields, "k", DEFAULT_K, 1, limits.maxK);
                 e.replyTo = replyTo(fields);
+                break;
+            case MEMORY_RESTORE:
+                e.memoryId = id(fields, "memory_id", true);
+                e.contextId = id(fields, "context_id", false);
+                e.hdv = hdv(fields, "hdv", true);
+                e.ltpStrength = strength(fields, "ltp_strength");
+                if (Double.isNaN(e.ltpStrength)) {
+                    throw new Reject(MISSING_FIELD, "memory.restore needs 'ltp_strength'");
+                }
+                e.updatedMs = timestamp(fields, "updated_ms");
+                e.halfLifeMs = integer(fields, "half_life_ms", -1, 1, Long.MAX_VALUE);
+                if (e.halfLifeMs < 0) {
+                    throw new Reject(MISSING_FIELD, "memory.restore needs 'half_life_ms'");
+                }
+                e.accessCount = (int) integer(fields, "access_count", 0, 0, Integer.MAX_VALUE);
+                e.lastAccess = timestamp(fields, "last_access");
+                e.archive = string(fields, "archive", true, 256);
+                e.origin = string(fields, "origin", true, 16);
+                if (!RESTORE_ORIGINS.contains(e.origin)) {
+                    throw new Reject(BAD_VALUE, "origin must be one of " + RESTORE_ORIGINS + ", got '" + truncate(e.origin, 16) + "'");
+                }
                 break;
             default:
                 throw new Reject(UNKNOWN_TYPE, "unhandled type " + e.type);
@@ -554,6 +576,18 @@ public final class EventCodec implements Serializable {
                     if (e.hdv != null) m.put("hdv", packed(e.hdv));
                     if (e.k > 0) m.put("k", (long) e.k);
                     putIf(m, "reply_to", e.replyTo);
+                    break;
+                case MEMORY_RESTORE:
+                    m.put("memory_id", e.memoryId);
+                    putIf(m, "context_id", e.contextId);
+                    m.put("hdv", packed(e.hdv));
+                    m.put("ltp_strength", e.ltpStrength);
+                    m.put("updated_ms", e.updatedMs);
+                    m.put("half_life_ms", (long) Math.max(1, Math.round(e.halfLifeMs)));
+                    m.put("access_count", (long) e.accessCount);
+                    if (e.lastAccess != 0) m.put("last_access", e.lastAccess);
+                    m.put("archive", e.archive);
+                    m.put("origin", e.origin);
                     break;
                 default:
                     throw new IllegalArgumentException("cannot encode " + e.type);

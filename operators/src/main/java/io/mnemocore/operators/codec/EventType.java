@@ -7,7 +7,12 @@ public enum EventType {
     MEMORY_DELETE("memory.delete"),
     CONSOLIDATION_TRIGGER("consolidation.trigger"),
     INFERENCE_PREDICT("inference.predict"),
-    QUERY("query");
+    QUERY("query"),
+    /**
+     * Internal: an archived memory read back from COLD (by the job's rehydrator after an access, or by
+     * {@code ./mnemocore rehydrate}), carrying its vector, payload, LTP facts and archive location.
+     */
+    MEMORY_RESTORE("memory.restore");
 
     private final String wire;
 

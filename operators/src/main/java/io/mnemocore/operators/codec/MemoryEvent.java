@@ -37,6 +37,13 @@ public class MemoryEvent {
     public String replyTo;
     /** An opaque msgpack value, kept byte for byte; null when absent. */
     public byte[] payload;
+    /** memory.restore: the archive location it was read from (see {@code ColdArchive.Location}). */
+    public String archive;
+    /** memory.restore: "access" (the job's rehydrator: applies only to a memory still COLD at that location) or "batch". */
+    public String origin;
+    /** memory.restore: the LTP facts as archived (strength is {@link #ltpStrength} at this time). */
+    public long updatedMs;
+    public double halfLifeMs;
 
     public MemoryEvent() {}
 
@@ -53,7 +60,9 @@ public class MemoryEvent {
                 && accessCount == e.accessCount && lastAccess == e.lastAccess && Objects.equals(tier, e.tier)
                 && Arrays.equals(memoryIds, e.memoryIds) && predictionWindowS == e.predictionWindowS
                 && Objects.equals(queryId, e.queryId) && k == e.k && Objects.equals(replyTo, e.replyTo)
-                && Arrays.equals(payload, e.payload);
+                && Arrays.equals(payload, e.payload) && Objects.equals(archive, e.archive)
+                && Objects.equals(origin, e.origin) && updatedMs == e.updatedMs
+                && Double.compare(halfLifeMs, e.halfLifeMs) == 0;
     }
 
     @Override

@@ -17,6 +17,9 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -31,7 +34,7 @@ import org.apache.flink.util.OutputTag;
  * <p>State and timers are checkpointed together, so after a restore every transition happens once:
  * a timer that already fired is gone from the restored state, one that had not is still there.
  */
-public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEvent, Transition> {
+public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEvent, Transition> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     public static final OutputTag<DlqRecord> REJECTED = new OutputTag<>("rejected") {};
     /**
@@ -45,6 +48,14 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     private final LtpModel model;
     private final EncoderSpec encoderSpec;
     private final EventCodec codec;
+    private final int rowsPerArchive;
+    /**
+     * The open archive batch per tenant of this subtask (see {@code ColdArchive}): dropped at every
+     * checkpoint, so a batch's rows all reach the archive sinks before one barrier.
+     */
+    private transient Map<String, ArchiveBatch> batches;
+    private transient java.util.SplittableRandom batchIds;
+    private transient Map<String, Counter> restores;
     private transient TextEncoder encoder;
     private transient ValueState<MemoryState> state;
     private transient ValueState<MemoryContent> content;
@@ -73,9 +84,36 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
      * @param codec re-encodes rejected events, so the DLQ keeps their content
      */
     public LtpConsolidator(LtpModel model, EncoderSpec encoderSpec, EventCodec codec) {
+        this(model, encoderSpec, codec, 4096);
+    }
+
+    /** @param rowsPerArchive most rows per archive batch (one .npy file); bounds the archive writer's buffer */
+    public LtpConsolidator(LtpModel model, EncoderSpec encoderSpec, EventCodec codec, int rowsPerArchive) {
         this.model = model;
         this.encoderSpec = encoderSpec;
         this.codec = codec;
+        this.rowsPerArchive = rowsPerArchive;
+    }
+
+    private static final class ArchiveBatch {
+        final String date;
+        final String id;
+        int rows;
+
+        ArchiveBatch(String date, String id) {
+            this.date = date;
+            this.id = id;
+        }
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) {
+        batches = new HashMap<>();
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) {
+        batches.clear();
     }
 
     /** Also queryable (Flink queryable state), under the same name, keyed by "tenant/memory_id". */
@@ -120,6 +158,14 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
             }
         }
         rewrites = metrics.counter("haim_memory_rewrites_total");
+        restores = new HashMap<>();
+        for (String outcome : new String[] {"restored", "stale", "unknown"}) {
+            restores.put(outcome, metrics.addGroup("outcome", outcome).counter("haim_rehydrations_total"));
+        }
+        batchIds = new java.util.SplittableRandom(System.nanoTime() ^ ((long) getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() << 48));
+        if (batches == null) {
+            batches = new HashMap<>(); // harness tests without state initialization
+        }
         rejected = metrics.counter("haim_dlq_total");
         createdTotal = new LongCounter();
         rewrittenTotal = new LongCounter();
@@ -168,6 +214,12 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
                     clearContent();
                 }
                 return;
+            case MEMORY_RESTORE:
+                s = restore(e, s, now, ctx, out);
+                if (s == null) {
+                    return;
+                }
+                break;
             case CONSOLIDATION_TRIGGER:
                 if (s == null) {
                     reject(e, ctx, "consolidation.trigger names a memory that does not exist (or was deleted)");
@@ -219,6 +271,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
                 s.tier = model.tierOnWrite(s.strength);
                 s.archive = null;
             }
+            // (A COLD memory's archive row stays; the rewrite's later updated_ms wins in a batch rehydration.)
             emit(out, ctx, s, TransitionKind.UPDATED, from, s.tier, now, "write", true);
         }
         writes.get(s.tier).inc();
@@ -277,7 +330,63 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         }
     }
 
+    /**
+     * A memory read back from its archive. The job's rehydrator (origin "access") restores only a
+     * memory still COLD at that very location: deleted, rewritten or already restored ones stay as
+     * they are. A batch restore also brings back memories this state no longer knows (lost state,
+     * a new deployment) and counts as one access.
+     */
+    private MemoryState restore(MemoryEvent e, MemoryState s, long now, Context ctx, Collector<Transition> out) {
+        boolean batch = "batch".equals(e.origin);
+        if (s == null) {
+            if (!batch) {
+                restores.get("unknown").inc();
+                return null;
+            }
+            s = new MemoryState();
+            s.createdMs = e.updatedMs;
+            s.updatedMs = e.updatedMs;
+            s.strength = e.ltpStrength;
+            s.halfLifeMs = e.halfLifeMs;
+            s.lastAccessMs = e.lastAccess;
+            s.accessCount = e.accessCount;
+            s.contextId = e.contextId;
+            s.tier = Tier.COLD;
+            s.archive = e.archive;
+            createdTotal.add(1);
+        } else if (s.tier != Tier.COLD || !e.archive.equals(s.archive)) {
+            restores.get("stale").inc();
+            return s;
+        }
+        double current = model.strengthAt(s.strength, s.updatedMs, s.halfLifeMs, now);
+        if (batch) {
+            current = model.reinforce(current, 1);
+            s.halfLifeMs = model.grownHalfLife(s.halfLifeMs);
+            s.accessCount++;
+            s.lastAccessMs = now;
+        }
+        s.strength = current;
+        s.updatedMs = now;
+        // Being brought back is a use: a memory rehydrated by a trigger must not be archived again at once.
+        s.lastAccessMs = Math.max(s.lastAccessMs, now);
+        s.archive = null;
+        s.tier = model.tierOnWrite(current);
+        setContent(new MemoryContent(e.hdv, e.payload));
+        restores.get("restored").inc();
+        emit(out, ctx, s, s.tier == Tier.HOT ? TransitionKind.COLD_TO_HOT : TransitionKind.COLD_TO_WARM, Tier.COLD, s.tier, now,
+                batch ? "rehydrate" : "access", true);
+        return s;
+    }
+
     private void archive(MemoryState s, long now, String reason, Context ctx, Collector<Transition> out) {
+        String tenant = EventRouter.tenantOf(ctx.getCurrentKey());
+        String date = io.mnemocore.operators.tier.ColdArchive.date(now);
+        ArchiveBatch b = batches.get(tenant);
+        if (b == null || !b.date.equals(date) || b.rows >= rowsPerArchive) {
+            b = new ArchiveBatch(date, String.format("%016x", batchIds.nextLong()));
+            batches.put(tenant, b);
+        }
+        s.archive = b.date + "/" + b.id + "/" + b.rows++;
         s.tier = Tier.COLD;
         emit(out, ctx, s, TransitionKind.WARM_TO_COLD, Tier.WARM, Tier.COLD, now, reason, true);
         // From here on the archive holds the vector and payload; state keeps only the facts.

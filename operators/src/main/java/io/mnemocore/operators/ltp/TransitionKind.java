@@ -9,6 +9,9 @@ public enum TransitionKind {
     WARM_TO_COLD(Tier.COLD),
     /** A COLD memory was used: its vector must be rehydrated from the archive. */
     COLD_REACTIVATION(null),
+    /** An archived memory came back from its archive (after an access, or a batch rehydration). */
+    COLD_TO_WARM(Tier.WARM),
+    COLD_TO_HOT(Tier.HOT),
     /** An access kept a HOT memory HOT (feeds the LRU of the HOT capacity). */
     HOT_TOUCH(Tier.HOT),
     DELETED(null);

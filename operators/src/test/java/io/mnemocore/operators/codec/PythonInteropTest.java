@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code tobytes()} in both layouts) must decode to the exact bits numpy had. {@code ./mnemocore
  * test} installs Debian's python3-msgpack and python3-numpy; without them this test is skipped.
  */
-class PythonInteropTest {
+public class PythonInteropTest {
     static final String SCRIPT = String.join("\n",
             "import sys, struct, time, msgpack, numpy as np",
             "D = 16384",
@@ -36,7 +36,7 @@ class PythonInteropTest {
             "out.write(struct.pack('>I', len(q)) + q)",
             "");
 
-    static String python() {
+    public static String python() {
         for (String py : new String[] {"/usr/bin/python3", "python3"}) {
             try {
                 Process p = new ProcessBuilder(py, "-c", "import msgpack, numpy").redirectErrorStream(true).start();

@@ -1,0 +1,108 @@
+package io.mnemocore.operators.tier;
+
+import io.mnemocore.operators.ltp.Tier;
+import io.mnemocore.operators.ltp.Transition;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import io.mnemocore.operators.metrics.ScaledHistogram;
+
+/**
+ * Applies the consolidator's tier updates to the WARM store: a memory entering WARM is upserted
+ * (vector, payload, LTP facts), one leaving it (to HOT, COLD or deleted) is deleted. Chained to the
+ * consolidator, so each memory's updates arrive in order.
+ *
+ * <p>Updates are buffered (the last one per point wins) and written in batches, and always before a
+ * checkpoint barrier passes ({@code flush}): a checkpoint completes only once the store holds
+ * everything before it. A write that fails after the store's own retries fails the checkpoint and
+ * the job restarts from the last one; upserts and deletes are idempotent, so the replay is safe.
+ */
+public final class WarmTierSink implements Sink<Transition> {
+    private static final long serialVersionUID = 1L;
+
+    private final WarmTierSpec spec;
+    private final int batchSize;
+
+    public WarmTierSink(WarmTierSpec spec, int batchSize) {
+        this.spec = spec;
+        this.batchSize = batchSize;
+    }
+
+    /** The store operation a transition implies, or null when WARM is not involved. */
+    static WarmTier.Op opFor(Transition t) {
+        if (t.toTier == Tier.WARM && t.hdv != null) {
+            return WarmTier.Op.upsert(WarmPoint.of(t));
+        }
+        if (t.fromTier == Tier.WARM && t.toTier != Tier.WARM) {
+            return WarmTier.Op.delete(t.tenant, t.memoryId);
+        }
+        return null;
+    }
+
+    @Override
+    public SinkWriter<Transition> createWriter(WriterInitContext context) throws IOException {
+        var g = context.metricGroup();
+        return new Writer(spec.open(), batchSize, g.addGroup("op", "upsert").counter("haim_warm_writes_total"),
+                g.addGroup("op", "delete").counter("haim_warm_writes_total"),
+                g.histogram("haim_warm_flush_seconds", new ScaledHistogram(1_000, 1e-9)));
+    }
+
+    static final class Writer implements SinkWriter<Transition> {
+        private final WarmTier store;
+        private final int batchSize;
+        private final Map<UUID, WarmTier.Op> pending = new LinkedHashMap<>();
+        private final Counter upserts;
+        private final Counter deletes;
+        private final Histogram flushSeconds;
+
+        Writer(WarmTier store, int batchSize, Counter upserts, Counter deletes, Histogram flushSeconds) {
+            this.store = store;
+            this.batchSize = batchSize;
+            this.upserts = upserts;
+            this.deletes = deletes;
+            this.flushSeconds = flushSeconds;
+        }
+
+        @Override
+        public void write(Transition t, Context context) throws IOException {
+            WarmTier.Op op = opFor(t);
+            if (op == null) {
+                return;
+            }
+            UUID id = op.id();
+            pending.remove(id); // re-inserted at the end: its position is that of its last update
+            pending.put(id, op);
+            if (pending.size() >= batchSize) {
+                flush(false);
+            }
+        }
+
+        @Override
+        public void flush(boolean endOfInput) throws IOException {
+            if (pending.isEmpty()) {
+                return;
+            }
+            List<WarmTier.Op> ops = new ArrayList<>(pending.values());
+            long t0 = System.nanoTime();
+            store.apply(ops);
+            flushSeconds.update(System.nanoTime() - t0);
+            for (WarmTier.Op op : ops) {
+                (op.point == null ? deletes : upserts).inc();
+            }
+            pending.clear();
+        }
+
+        @Override
+        public void close() throws Exception {
+            store.close();
+        }
+    }
+}
