@@ -44,6 +44,9 @@ public final class Cli {
                 case "forget":
                     ClientCommands.run(cmd, rest);
                     break;
+                case "rehydrate":
+                    Rehydrate.main(rest);
+                    break;
                 case "cluster":
                     ClusterCommands.cluster(rest);
                     break;
@@ -69,6 +72,7 @@ public final class Cli {
         System.err.println("usage: mnemocore demo|run [--seconds N] [--fresh] | bench hamming|encode|ingest [options]"
                 + " | config [--config FILE] [--set key=value]... [--markdown]"
                 + " | store|query|inspect|forget [--tenant T] [--id ID] [--text T|--hdv-file F] [--json]"
+                + " | rehydrate [--tenant T] [--from DATE] [--to DATE] [--dry-run]"
                 + " | cluster start|stop|status | submit [--savepoint PATH|last] [--parallelism P] | stop [--savepoint]");
     }
 

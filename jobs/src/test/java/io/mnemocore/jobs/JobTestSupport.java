@@ -27,7 +27,16 @@ final class JobTestSupport {
 
     /** The key=value settings of {@link #settings}: short checkpoints and timeouts for tests. */
     static List<String> sets(String redisUrl, String... extra) {
+        // Each job gets its own WARM store and archive (a later --set in extra wins).
+        java.nio.file.Path tiers;
+        try {
+            tiers = java.nio.file.Files.createTempDirectory("mnemocore-tiers");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         List<String> sets = new ArrayList<>(List.of(
+                "haim.tiers.warm.path=" + tiers.resolve("warm"),
+                "haim.tiers.cold.path=" + tiers.resolve("archive"),
                 "haim.redis.url=" + redisUrl,
                 "haim.job.checkpoint_interval_ms=300",
                 "haim.redis.block_ms=50",

@@ -288,4 +288,81 @@ class LtpConsolidatorTest {
                         org.apache.flink.runtime.state.VoidNamespaceSerializer.INSTANCE, LtpConsolidator.stateDescriptor())
                 .value();
     }
+
+    static MemoryEvent restore(String id, long ts, String archive, String origin) {
+        MemoryEvent e = event(EventType.MEMORY_RESTORE, id, ts);
+        e.hdv = Hdv.random(D, id.hashCode()).words();
+        e.payload = new byte[] {(byte) 0xc0};
+        e.ltpStrength = 0.2;
+        e.updatedMs = ts - H;
+        e.halfLifeMs = H;
+        e.lastAccess = ts - H;
+        e.archive = archive;
+        e.origin = origin;
+        return e;
+    }
+
+    @Test
+    void archiveRowsAreNumberedPerBatchAndRestoresApplyOnlyToThatRow() throws Exception {
+        var h = harness();
+        for (String id : List.of("m1", "m2", "m3")) {
+            h.processElement(write(id, 0, 0.5), 0); // WARM from the start
+        }
+        h.processWatermark(10 * H + 1); // idle for the archive age: all COLD
+        List<Transition> cold = tierUpdates(h).stream().filter(u -> u.kind == TransitionKind.WARM_TO_COLD).toList();
+        assertThat(cold).hasSize(3).allSatisfy(u -> assertThat(u.hdv).isNotNull());
+        String batch = cold.get(0).archive.split("/")[1];
+        // Rows in the order the timers fired (the order the archive sinks receive them).
+        assertThat(cold).extracting(u -> u.archive)
+                .containsExactly("1970-01-01/" + batch + "/0", "1970-01-01/" + batch + "/1", "1970-01-01/" + batch + "/2");
+        java.util.Map<String, String> at = new java.util.HashMap<>();
+        cold.forEach(u -> at.put(u.memoryId, u.archive));
+        drain(h);
+        // A checkpoint closes the batch: later archives start a new one at row 0.
+        h.snapshot(1, 10 * H + 2);
+        h.processElement(write("m4", 11 * H, 0.5), 11 * H);
+        h.processWatermark(22 * H);
+        Transition m4 = tierUpdates(h).stream().filter(u -> u.kind == TransitionKind.WARM_TO_COLD).findFirst().orElseThrow();
+        assertThat(m4.archive).endsWith("/0").doesNotContain(batch);
+        drain(h);
+
+        // An access asks for the vector back, naming the archive row.
+        h.processElement(event(EventType.MEMORY_ACCESS, "m1", 22 * H + 5), 22 * H + 5);
+        assertThat(tierUpdates(h)).singleElement().satisfies(u -> {
+            assertThat(u.kind).isEqualTo(TransitionKind.COLD_REACTIVATION);
+            assertThat(u.archive).isEqualTo(at.get("m1"));
+        });
+        drain(h);
+        // A restore naming another row (an older archive) changes nothing.
+        h.processElement(restore("m1", 22 * H + 6, at.get("m2"), "access"), 22 * H + 6);
+        assertThat(drain(h)).isEmpty();
+        h.processElement(restore("m1", 22 * H + 7, at.get("m1"), "access"), 22 * H + 7);
+        assertThat(tierUpdates(h)).singleElement().satisfies(u -> {
+            assertThat(u.kind).isIn(TransitionKind.COLD_TO_WARM, TransitionKind.COLD_TO_HOT);
+            assertThat(u.hdv).isEqualTo(Hdv.random(D, "m1".hashCode()).words());
+            assertThat(u.payload).containsExactly(0xc0);
+        });
+        drain(h);
+        h.processElement(restore("m1", 22 * H + 8, at.get("m1"), "access"), 22 * H + 8);
+        assertThat(drain(h)).as("already restored").isEmpty();
+
+        // Deleting a COLD memory records a tombstone for its archive row.
+        h.processElement(event(EventType.MEMORY_DELETE, "m2", 22 * H + 9), 22 * H + 9);
+        assertThat(tierUpdates(h)).singleElement().satisfies(u -> {
+            assertThat(u.kind).isEqualTo(TransitionKind.DELETED);
+            assertThat(u.fromTier).isEqualTo(Tier.COLD);
+            assertThat(u.archive).isEqualTo(at.get("m2"));
+            assertThat(io.mnemocore.operators.tier.ColdArchive.isTombstone(u)).isTrue();
+        });
+        drain(h);
+        // The job's own rehydration never resurrects it; a batch rehydration (state lost) brings it back.
+        h.processElement(restore("m2", 22 * H + 10, at.get("m2"), "access"), 22 * H + 10);
+        assertThat(drain(h)).isEmpty();
+        h.processElement(restore("m2", 22 * H + 11, at.get("m2"), "batch"), 22 * H + 11);
+        assertThat(drain(h)).singleElement().satisfies(u -> {
+            assertThat(u.kind).isEqualTo(TransitionKind.COLD_TO_WARM);
+            assertThat(u.reason).isEqualTo("rehydrate");
+        });
+        h.close();
+    }
 }

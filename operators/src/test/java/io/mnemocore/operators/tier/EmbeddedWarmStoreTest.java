@@ -1,0 +1,94 @@
+package io.mnemocore.operators.tier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mnemocore.hdv.Hdv;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedWarmStoreTest {
+    static final int D = 16384;
+
+    static WarmPoint point(String tenant, String id, long[] hdv) {
+        return new WarmPoint(tenant, id, "ctx", hdv, new byte[] {1, 2, (byte) id.length()}, 0.5, 1000, 3.6e6, 900, 2);
+    }
+
+    @Test
+    void upsertAndDeleteAreIdempotentAndSearchIsExactPerTenant(@TempDir Path dir) throws Exception {
+        try (EmbeddedWarmStore s = EmbeddedWarmStore.open(dir, D)) {
+            List<WarmPoint> a = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                a.add(point("a", "m" + i, Hdv.random(D, i).words()));
+            }
+            List<WarmTier.Op> ops = new ArrayList<>();
+            a.forEach(p -> ops.add(WarmTier.Op.upsert(p)));
+            s.apply(ops);
+            s.apply(ops); // a replay after a restart: same points, no duplicates
+            s.apply(List.of(WarmTier.Op.upsert(point("b", "m1", Hdv.random(D, 1).words()))));
+            s.apply(List.of(WarmTier.Op.delete("a", "m7"), WarmTier.Op.delete("a", "m7"), WarmTier.Op.delete("a", "nope")));
+            assertThat(s.count("a")).isEqualTo(299);
+            assertThat(s.count("b")).isEqualTo(1);
+            assertThat(s.get("a", "m7")).isNull();
+            assertThat(s.get("a", "m8").hdv).isEqualTo(a.get(8).hdv);
+            assertThat(s.get("a", "m8").payload).containsExactly(1, 2, 2);
+
+            long[] q = Hdv.random(D, 8).words();
+            q[3] ^= 0xFFL; // near m8
+            List<WarmHit> hits = s.search("a", q, 10);
+            List<WarmPoint> expected = new ArrayList<>(a);
+            expected.removeIf(p -> p.memoryId.equals("m7"));
+            expected.sort(Comparator.<WarmPoint>comparingInt(p -> Hdv.hamming(p.hdv, q)).thenComparing(p -> p.memoryId));
+            assertThat(hits).extracting(h -> h.point.memoryId)
+                    .containsExactlyElementsOf(expected.subList(0, 10).stream().map(p -> p.memoryId).toList());
+            assertThat(hits.get(0).distance).isEqualTo(8);
+            // Tenant b's m1 has the same vector as a's m1, yet never shows up for a, nor a's for b.
+            assertThat(s.search("b", Hdv.random(D, 1).words(), 5)).extracting(h -> h.point.tenant).containsExactly("b");
+            assertThat(s.search("c", q, 5)).isEmpty();
+        }
+    }
+
+    @Test
+    void survivesARestartAndCutsATornTail(@TempDir Path dir) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(3);
+        try (EmbeddedWarmStore s = EmbeddedWarmStore.open(dir, D)) {
+            for (int i = 0; i < 50; i++) {
+                s.apply(List.of(WarmTier.Op.upsert(point("t", "m" + i, Hdv.random(D, rnd.nextLong()).words()))));
+            }
+            s.apply(List.of(WarmTier.Op.delete("t", "m0"), WarmTier.Op.upsert(point("t", "m1", Hdv.random(D, 42).words()))));
+        }
+        // A crash mid-append leaves half a record behind.
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("warm.log").toFile(), "rw")) {
+            f.seek(f.length());
+            f.writeInt(4000);
+            f.writeInt(123);
+            f.write(new byte[100]);
+        }
+        try (EmbeddedWarmStore s = EmbeddedWarmStore.open(dir, D)) {
+            assertThat(s.count("t")).isEqualTo(49);
+            assertThat(s.get("t", "m0")).isNull();
+            assertThat(s.get("t", "m1").hdv).isEqualTo(Hdv.random(D, 42).words());
+            s.apply(List.of(WarmTier.Op.upsert(point("t", "m0", Hdv.random(D, 7).words()))));
+        }
+        try (EmbeddedWarmStore s = EmbeddedWarmStore.open(dir, D)) {
+            assertThat(s.count("t")).isEqualTo(50);
+            assertThat(s.get("t", "m0").hdv).isEqualTo(Hdv.random(D, 7).words());
+        }
+    }
+
+    @Test
+    void oneJvmSharesTheStoreAndAWrongDimensionIsRefused(@TempDir Path dir) throws Exception {
+        try (EmbeddedWarmStore a = EmbeddedWarmStore.open(dir, D); EmbeddedWarmStore b = EmbeddedWarmStore.open(dir, D)) {
+            assertThat(a).isSameAs(b);
+            a.apply(List.of(WarmTier.Op.upsert(point("t", "x", Hdv.random(D, 1).words()))));
+            assertThat(b.count("t")).isEqualTo(1);
+            assertThatThrownBy(() -> EmbeddedWarmStore.open(dir, 1024)).hasMessageContaining("D=16384");
+        }
+    }
+}
