@@ -204,7 +204,8 @@ public final class QdrantWarmTier implements WarmTier {
     public List<WarmHit> search(String tenant, long[] hdv, int k) throws IOException {
         ensureCollection();
         Points.SearchPoints.Builder req = Points.SearchPoints.newBuilder().setCollectionName(spec.collection)
-                .setFilter(tenantFilter(tenant)).setLimit(k)
+                // A few more than k, so that ties at the k-th distance are ordered by memory_id as in the embedded store.
+                .setFilter(tenantFilter(tenant)).setLimit(k + 16L)
                 .setWithPayload(Points.WithPayloadSelector.newBuilder().setEnable(true))
                 .setWithVectors(Points.WithVectorsSelector.newBuilder().setEnable(true));
         for (float f : toValues(hdv)) {
@@ -217,7 +218,7 @@ public final class QdrantWarmTier implements WarmTier {
             out.add(new WarmHit(p, Hdv.hamming(p.hdv, hdv)));
         }
         out.sort((a, b) -> a.distance != b.distance ? Integer.compare(a.distance, b.distance) : a.point.memoryId.compareTo(b.point.memoryId));
-        return out;
+        return new ArrayList<>(out.subList(0, Math.min(k, out.size())));
     }
 
     @Override
