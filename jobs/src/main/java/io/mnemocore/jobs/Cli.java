@@ -97,8 +97,11 @@ public final class Cli {
             case "query":
                 QueryBench.main(rest);
                 break;
+            case "tiers":
+                TierBench.main(rest);
+                break;
             default:
-                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest, state, query");
+                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest, state, query, tiers");
         }
     }
 

@@ -52,6 +52,7 @@ public final class IngestBench {
         String stream = "haim:bench:" + System.currentTimeMillis();
         List<String> sets = new ArrayList<>(List.of("haim.redis.stream_key=" + stream,
                 "haim.redis.transitions_stream=" + stream + ":log", "haim.redis.dlq_stream=" + stream + ":dlq"));
+        sets.addAll(TierBench.scratchTiers());
         sets.addAll(ca.sets);
         MnemoConfig config = io.mnemocore.jobs.config.ConfigLoader.load(ca.file, System.getenv(), sets);
         JobSettings s = new JobSettings(config);

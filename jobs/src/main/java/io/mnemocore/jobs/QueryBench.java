@@ -65,6 +65,7 @@ public final class QueryBench {
         List<String> sets = new ArrayList<>(List.of("haim.redis.stream_key=" + prefix,
                 "haim.redis.query_stream=" + prefix + ":q", "haim.redis.transitions_stream=" + prefix + ":log",
                 "haim.redis.dlq_stream=" + prefix + ":dlq", "haim.tiers.hot.max_memories=" + Math.max(100, 2 * hot)));
+        sets.addAll(TierBench.scratchTiers());
         sets.addAll(ca.sets);
         MnemoConfig config = ConfigLoader.load(ca.file, System.getenv(), sets);
         JobSettings s = new JobSettings(config);

@@ -38,6 +38,7 @@ public final class StateBench {
                 "haim.redis.transitions_stream=" + stream + ":log", "haim.redis.dlq_stream=" + stream + ":dlq",
                 // 30 LTP days pass in 2.6 ms: every memory is COLD moments after it is written.
                 "haim.ltp.time_scale=1000000000"));
+        sets.addAll(TierBench.scratchTiers());
         sets.addAll(ca.sets);
         MnemoConfig config = ConfigLoader.load(ca.file, System.getenv(), sets);
         JobSettings s = new JobSettings(config);

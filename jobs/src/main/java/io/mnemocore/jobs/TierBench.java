@@ -1,0 +1,176 @@
+package io.mnemocore.jobs;
+
+import io.mnemocore.hdv.bench.Stats;
+import io.mnemocore.jobs.config.ConfigLoader;
+import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.redis.RedisStreams;
+import io.mnemocore.operators.tier.ArchiveReader;
+import io.mnemocore.operators.tier.ArchivedMemory;
+import io.mnemocore.operators.tier.EmbeddedWarmStore;
+import io.mnemocore.operators.tier.Rehydrator;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * {@code ./mnemocore bench tiers --memories N}: the tier stores on embedded defaults (embedded
+ * WARM store, archive in a local directory). N memories are written HOT into Redis, then the job
+ * starts on a fast LTP clock (a day every 0.25 s): each decays to WARM within ~0.1 s of LTP time
+ * and is archived 7.5 s after its write. It prints the HOT→WARM and WARM→COLD transition rates
+ * (from the transition log, first to last), the bytes per memory in the WARM store and in the
+ * archive, the archive read rate (read + verify every row), and the end-to-end rehydration rate
+ * (restore events through Redis until all N are WARM again). Last line: JSON.
+ */
+public final class TierBench {
+    private TierBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
+        int n = 20_000;
+        for (int i = 0; i < ca.rest.size(); i++) {
+            if (ca.rest.get(i).equals("--memories")) {
+                n = Integer.parseInt(ca.rest.get(++i).replace("_", ""));
+            } else {
+                throw new IllegalArgumentException("unknown option " + ca.rest.get(i) + " (known: --memories N)");
+            }
+        }
+        Path work = Files.createTempDirectory("mnemocore-tierbench-");
+        String stream = "haim:tierbench:" + System.currentTimeMillis();
+        List<String> sets = new ArrayList<>(List.of("haim.redis.stream_key=" + stream,
+                "haim.redis.transitions_stream=" + stream + ":log", "haim.redis.dlq_stream=" + stream + ":dlq",
+                "haim.redis.output_maxlen=10000000", "haim.tiers.hot.max_memories=10000000",
+                "haim.tiers.warm.path=" + work.resolve("warm"), "haim.tiers.cold.path=" + work.resolve("archive"),
+                "haim.ltp.time_scale=345600"));
+        sets.addAll(ca.sets);
+        JobSettings s = new JobSettings(ConfigLoader.load(ca.file, System.getenv(), sets));
+        int dim = s.config.dimensionality();
+        try (JedisPooled redis = s.redis.createClient();
+             EmbeddedWarmStore warm = EmbeddedWarmStore.open(work.resolve("warm"), dim)) {
+            IngestBench.fill(redis, s, stream, n);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(EmbeddedRunner.flinkConfig(s, work, null, 2));
+            MnemoCoreJob.configure(env, s);
+            env.setParallelism(2);
+            MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
+            JobClient job = env.executeAsync("mnemocore-bench-tiers");
+            StatusBoard board = new StatusBoard(redis, s);
+            final int total = n;
+            try {
+                long peakWarmBytes = 0;
+                long warmCount = 0;
+                Rate toWarm = new Rate();
+                Rate toCold = new Rate();
+                long deadline = System.currentTimeMillis() + 900_000;
+                while (board.count("warm_to_cold") < total) {
+                    board.poll();
+                    toWarm.observe(board.count("hot_to_warm"));
+                    toCold.observe(board.count("warm_to_cold"));
+                    long c = warm.count("bench");
+                    if (c >= warmCount) {
+                        warmCount = c;
+                        peakWarmBytes = warm.logBytes();
+                    }
+                    check(deadline, "archiving", board);
+                    Thread.sleep(50);
+                }
+                ArchiveReader reader = new ArchiveReader(s.coldBase(), dim);
+                List<ArchivedMemory> archived = List.of();
+                while (archived.size() < total) { // committed at the next checkpoint
+                    archived = reader.scan("bench", null, null, e -> { });
+                    check(deadline, "archive commit", board);
+                    Thread.sleep(200);
+                }
+                long archiveBytes;
+                try (Stream<Path> files = Files.walk(work.resolve("archive"))) {
+                    archiveBytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+                }
+                // Archive read rate: read and verify every row again (scan does both).
+                long r0 = System.nanoTime();
+                List<String> errors = new ArrayList<>();
+                archived = reader.scan("bench", null, null, errors::add);
+                double readPerS = archived.size() / ((System.nanoTime() - r0) / 1e9);
+
+                // Rehydration end to end: restore events through Redis until all are WARM again.
+                long before = board.count("cold_to_warm") + board.count("cold_to_hot");
+                long t0 = System.nanoTime();
+                byte[] key = stream.getBytes(StandardCharsets.UTF_8);
+                for (int i = 0; i < archived.size(); i += 1000) {
+                    Pipeline p = redis.pipelined();
+                    for (ArchivedMemory m : archived.subList(i, Math.min(archived.size(), i + 1000))) {
+                        MemoryEvent e = Rehydrator.restoreEvent(m, "batch", System.currentTimeMillis());
+                        p.xadd(key, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, s.codec.encode(e)));
+                    }
+                    p.sync();
+                }
+                LongSupplier restored = () -> board.count("cold_to_warm") + board.count("cold_to_hot") - before;
+                while (restored.getAsLong() < total) {
+                    board.poll();
+                    check(deadline, "rehydration", board);
+                    Thread.sleep(20);
+                }
+                double restorePerS = total / ((System.nanoTime() - t0) / 1e9);
+                System.out.println("hot->warm " + Stats.fmt(toWarm.perSecond()) + "/s, warm->cold " + Stats.fmt(toCold.perSecond())
+                        + "/s; WARM store " + Stats.fmt((double) peakWarmBytes / Math.max(1, warmCount)) + " B/memory (log, "
+                        + warmCount + " held at peak); archive " + Stats.fmt((double) archiveBytes / total) + " B/memory; archive read+verify "
+                        + Stats.fmt(readPerS) + "/s; rehydration through the job " + Stats.fmt(restorePerS) + "/s; dlq " + board.dlq());
+                System.out.println("{\"memories\":" + total + ",\"hot_to_warm_per_s\":" + Stats.fmt(toWarm.perSecond())
+                        + ",\"warm_to_cold_per_s\":" + Stats.fmt(toCold.perSecond())
+                        + ",\"warm_bytes_per_memory\":" + Stats.fmt((double) peakWarmBytes / Math.max(1, warmCount))
+                        + ",\"cold_bytes_per_memory\":" + Stats.fmt((double) archiveBytes / total)
+                        + ",\"archive_read_per_s\":" + Stats.fmt(readPerS)
+                        + ",\"rehydrate_per_s\":" + Stats.fmt(restorePerS)
+                        + ",\"archive_errors\":" + errors.size() + "}");
+            } finally {
+                job.cancel();
+                redis.del(stream, stream + ":log", stream + ":dlq");
+            }
+        } finally {
+            IngestBench.deleteTree(work);
+        }
+    }
+
+    /** WARM store and archive paths in a fresh temp directory, so a bench never touches .mnemocore/ (or a running demo's lock). */
+    static List<String> scratchTiers() throws java.io.IOException {
+        Path d = Files.createTempDirectory("mnemocore-bench-tiers-");
+        return List.of("haim.tiers.warm.path=" + d.resolve("warm"), "haim.tiers.cold.path=" + d.resolve("archive"));
+    }
+
+    private static void check(long deadline, String phase, StatusBoard board) {
+        if (System.currentTimeMillis() > deadline) {
+            throw new IllegalStateException("bench tiers timed out in " + phase + ": " + board.line(0));
+        }
+    }
+
+    /** Transitions per second between the first and the last increase of a counter. */
+    static final class Rate {
+        private long first = -1;
+        private long last;
+        private long firstCount;
+        private long lastCount;
+
+        void observe(long count) {
+            long now = System.nanoTime();
+            if (count > 0 && first < 0) {
+                first = now;
+                firstCount = count;
+            }
+            if (count > lastCount) {
+                lastCount = count;
+                last = now;
+            }
+        }
+
+        double perSecond() {
+            return last > first ? (lastCount - firstCount) / ((last - first) / 1e9) : Double.NaN;
+        }
+    }
+}
