@@ -37,6 +37,8 @@ public final class Logging {
         // Start-up chatter of the embedded MiniCluster that says nothing about the job.
         b.add(b.newLogger("org.apache.flink.runtime.webmonitor.WebMonitorUtils", Level.ERROR));
         b.add(b.newLogger("org.apache.flink.runtime.security.token", Level.ERROR));
+        // FileSink committers (COLD archive) re-register a gauge at every checkpoint; Flink warns each time.
+        b.add(b.newLogger("org.apache.flink.metrics.MetricGroup", Level.ERROR));
         Configurator.reconfigure(b.build());
     }
 }

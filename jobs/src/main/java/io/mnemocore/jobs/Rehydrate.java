@@ -65,13 +65,14 @@ public final class Rehydrate {
                 for (int i = 0; i < all.size(); i += 500) {
                     List<ArchivedMemory> chunk = all.subList(i, Math.min(all.size(), i + 500));
                     if (!dryRun) {
-                        Pipeline pl = redis.pipelined();
-                        for (ArchivedMemory m : chunk) {
-                            MemoryEvent e = Rehydrator.restoreEvent(m, "batch", now);
-                            pl.xadd(s.streamKey().getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
-                                    Map.of(RedisStreams.DATA, s.codec.encode(e)));
+                        try (Pipeline pl = redis.pipelined()) { // closing returns its connection to the pool
+                            for (ArchivedMemory m : chunk) {
+                                MemoryEvent e = Rehydrator.restoreEvent(m, "batch", now);
+                                pl.xadd(s.streamKey().getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
+                                        Map.of(RedisStreams.DATA, s.codec.encode(e)));
+                            }
+                            pl.sync();
                         }
-                        pl.sync();
                     }
                     sent += chunk.size();
                     bar.update(i + chunk.size());

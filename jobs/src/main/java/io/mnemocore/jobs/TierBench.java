@@ -93,6 +93,8 @@ public final class TierBench {
                 try (Stream<Path> files = Files.walk(work.resolve("archive"))) {
                     archiveBytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
                 }
+                double gzipArchive = gzipRatio(work.resolve("archive"));
+                double gzipText = gzipRatioOfTextHdvs(s, 2000);
                 // Archive read rate: read and verify every row again (scan does both).
                 long r0 = System.nanoTime();
                 List<String> errors = new ArrayList<>();
@@ -104,12 +106,13 @@ public final class TierBench {
                 long t0 = System.nanoTime();
                 byte[] key = stream.getBytes(StandardCharsets.UTF_8);
                 for (int i = 0; i < archived.size(); i += 1000) {
-                    Pipeline p = redis.pipelined();
-                    for (ArchivedMemory m : archived.subList(i, Math.min(archived.size(), i + 1000))) {
-                        MemoryEvent e = Rehydrator.restoreEvent(m, "batch", System.currentTimeMillis());
-                        p.xadd(key, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, s.codec.encode(e)));
+                    try (Pipeline p = redis.pipelined()) { // closing returns its connection to the pool
+                        for (ArchivedMemory m : archived.subList(i, Math.min(archived.size(), i + 1000))) {
+                            MemoryEvent e = Rehydrator.restoreEvent(m, "batch", System.currentTimeMillis());
+                            p.xadd(key, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, s.codec.encode(e)));
+                        }
+                        p.sync();
                     }
-                    p.sync();
                 }
                 LongSupplier restored = () -> board.count("cold_to_warm") + board.count("cold_to_hot") - before;
                 while (restored.getAsLong() < total) {
@@ -121,21 +124,58 @@ public final class TierBench {
                 System.out.println("hot->warm " + Stats.fmt(toWarm.perSecond()) + "/s, warm->cold " + Stats.fmt(toCold.perSecond())
                         + "/s; WARM store " + Stats.fmt((double) peakWarmBytes / Math.max(1, warmCount)) + " B/memory (log, "
                         + warmCount + " held at peak); archive " + Stats.fmt((double) archiveBytes / total) + " B/memory; archive read+verify "
-                        + Stats.fmt(readPerS) + "/s; rehydration through the job " + Stats.fmt(restorePerS) + "/s; dlq " + board.dlq());
+                        + Stats.fmt(readPerS) + "/s; rehydration through the job " + Stats.fmt(restorePerS) + "/s; dlq " + board.dlq()
+                        + "; gzip size/original: archive .npy " + Stats.fmt(gzipArchive) + ", n-gram text HDVs " + Stats.fmt(gzipText));
                 System.out.println("{\"memories\":" + total + ",\"hot_to_warm_per_s\":" + Stats.fmt(toWarm.perSecond())
                         + ",\"warm_to_cold_per_s\":" + Stats.fmt(toCold.perSecond())
                         + ",\"warm_bytes_per_memory\":" + Stats.fmt((double) peakWarmBytes / Math.max(1, warmCount))
                         + ",\"cold_bytes_per_memory\":" + Stats.fmt((double) archiveBytes / total)
                         + ",\"archive_read_per_s\":" + Stats.fmt(readPerS)
                         + ",\"rehydrate_per_s\":" + Stats.fmt(restorePerS)
-                        + ",\"archive_errors\":" + errors.size() + "}");
+                        + ",\"archive_errors\":" + errors.size()
+                        + ",\"gzip_ratio_archive_npy\":" + Stats.fmt(gzipArchive) + ",\"gzip_ratio_ngram_text_hdvs\":" + Stats.fmt(gzipText) + "}");
             } finally {
-                job.cancel();
+                try {
+                    job.cancel().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception ignored) {
+                    // already gone
+                }
                 redis.del(stream, stream + ":log", stream + ":dlq");
             }
         } finally {
             IngestBench.deleteTree(work);
         }
+    }
+
+    /** gzip's output size over its input, for every .npy under {@code dir} together. */
+    static double gzipRatio(Path dir) throws java.io.IOException {
+        long in = 0;
+        java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+        try (Stream<Path> files = Files.walk(dir); java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(z)) {
+            for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".npy"))::iterator) {
+                byte[] b = Files.readAllBytes(p);
+                in += b.length;
+                g.write(b);
+            }
+        }
+        return (double) z.size() / Math.max(1, in);
+    }
+
+    /** The same for HDVs the n-gram encoder makes from similar short texts (not random vectors). */
+    static double gzipRatioOfTextHdvs(JobSettings s, int n) throws java.io.IOException {
+        io.mnemocore.hdv.encode.TextEncoder enc = new io.mnemocore.hdv.encode.EncoderSpec("ngram", s.config.dimensionality(),
+                s.config.getLong("haim.encoder.seed"), s.config.getInt("haim.encoder.ngram_size"), "all-minilm-l6-v2").create();
+        String[] topics = {"meeting notes", "grocery list", "flight to Lisbon", "doctor appointment", "birthday gift ideas"};
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < n; i++) {
+            raw.writeBytes(io.mnemocore.hdv.Hdv.wrap(s.config.dimensionality(),
+                    enc.encode("note " + i + ": " + topics[i % topics.length] + " for week " + (i / 7), "ctx-" + i % 4).words()).toPacked());
+        }
+        java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(z)) {
+            raw.writeTo(g);
+        }
+        return (double) z.size() / raw.size();
     }
 
     /** WARM store and archive paths in a fresh temp directory, so a bench never touches .mnemocore/ (or a running demo's lock). */

@@ -186,4 +186,108 @@ class TierStoresITCase {
             }
         }
     }
+
+    @Test
+    void aQdrantOutageLosesNoWarmPoint(@TempDir Path dir) throws Exception {
+        // Qdrant here is the in-process STAND-IN (QdrantStandIn), reached through the real client.
+        io.mnemocore.operators.tier.QdrantStandIn q = new io.mnemocore.operators.tier.QdrantStandIn(RedisServer.freePort(), "key");
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            JobSettings s = JobTestSupport.settings(redis, "haim.qdrant.url=http://127.0.0.1:" + q.port(), "haim.qdrant.api_key=key",
+                    "haim.qdrant.timeout_ms=500", "haim.qdrant.retries=1", "haim.qdrant.breaker_reset_s=0.5");
+            Configuration conf = new Configuration();
+            conf.setString("restart-strategy.type", "fixed-delay");
+            conf.setString("restart-strategy.fixed-delay.attempts", "1000");
+            conf.setString("restart-strategy.fixed-delay.delay", "200 ms");
+            JobClient job = JobTestSupport.start(s, 2, null, conf);
+            try {
+                for (int i = 0; i < 30; i++) {
+                    write(c, "t1", "m" + i, i);
+                }
+                final io.mnemocore.operators.tier.QdrantStandIn first = q;
+                await("30 points in Qdrant", 30_000, () -> first.points("haim_warm", "t1").size() == 30);
+                q.close(); // Qdrant goes away
+                for (int i = 30; i < 60; i++) {
+                    write(c, "t1", "m" + i, i);
+                }
+                send(c, BUS, packb(dict("type", "memory.delete", "tenant", "t1", "memory_id", "m0")));
+                Thread.sleep(3_000); // the sink fails, the job restarts, fails again...
+                q = q.restart();
+                final io.mnemocore.operators.tier.QdrantStandIn back = q;
+                await("every write since the outage in Qdrant, the delete applied", 60_000, () -> {
+                    Map<String, long[]> pts = back.points("haim_warm", "t1");
+                    return pts.size() == 59 && !pts.containsKey("m0");
+                });
+                for (Map.Entry<String, long[]> e : q.points("haim_warm", "t1").entrySet()) {
+                    assertThat(e.getValue()).as(e.getKey()).isEqualTo(Hdv.random(D, Long.parseLong(e.getKey().substring(1))).words());
+                }
+            } finally {
+                job.cancel().get();
+                q.close();
+            }
+        }
+    }
+
+    @Test
+    void rehydrateRestoresAnArchiveIntoAFreshJobAndHonoursTombstones(@TempDir Path dir) throws Exception {
+        Path warm = dir.resolve("warm"), archive = dir.resolve("archive");
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            String[] common = {FAST, "haim.tiers.warm.path=" + warm, "haim.tiers.cold.path=" + archive};
+            JobSettings s = JobTestSupport.settings(redis, common);
+            JobClient job = JobTestSupport.start(s, 2);
+            ArchiveReader reader = new ArchiveReader(archive.toUri().toString(), D);
+            try {
+                for (int i = 0; i < 25; i++) {
+                    write(c, "t1", "m" + i, 300 + i);
+                }
+                await("25 archived", 60_000, () -> {
+                    try {
+                        return reader.scan("t1", null, null, e -> { }).size() == 25;
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                });
+                send(c, BUS, packb(dict("type", "memory.delete", "tenant", "t1", "memory_id", "m4")));
+                await("tombstone committed", 30_000, () -> {
+                    try {
+                        return reader.scan("t1", null, null, e -> { }).size() == 24;
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                });
+            } finally {
+                job.cancel().get();
+            }
+            // The state is lost (a new job on a new stream, nothing restored); the archive remains.
+            String stream2 = "haim:fresh";
+            JobSettings s2 = JobTestSupport.settings(redis, common[0], common[1], common[2], "haim.redis.stream_key=" + stream2,
+                    "haim.ltp.time_scale=1");
+            JobClient job2 = JobTestSupport.start(s2, 2);
+            try (EmbeddedWarmStore store = EmbeddedWarmStore.open(warm, D)) {
+                List<String> args = new ArrayList<>(List.of("--tenant", "t1"));
+                for (String kv : JobTestSupport.sets(redis.url(), common[1], common[2], "haim.redis.stream_key=" + stream2)) {
+                    args.add("--set");
+                    args.add(kv);
+                }
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                java.io.PrintStream old = System.out;
+                System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+                try {
+                    Rehydrate.main(args.toArray(new String[0]));
+                } finally {
+                    System.setOut(old);
+                }
+                assertThat(out.toString(StandardCharsets.UTF_8)).contains("sent 24 memories");
+                await("24 memories back in WARM", 30_000, () -> store.count("t1") == 24);
+                assertThat(store.get("t1", "m4")).as("deleted: its tombstone is honoured").isNull();
+                for (int i = 0; i < 25; i++) {
+                    if (i != 4) {
+                        assertThat(store.get("t1", "m" + i).hdv).isEqualTo(Hdv.random(D, 300 + i).words());
+                        assertThat(store.get("t1", "m" + i).payload).isEqualTo(packb(dict("n", (long) (300 + i))));
+                    }
+                }
+            } finally {
+                job2.cancel().get();
+            }
+        }
+    }
 }

@@ -26,7 +26,7 @@ import java.util.zip.CRC32;
 /**
  * The WARM tier without Qdrant: a local store in the job's working directory, for embedded runs
  * and single-machine clusters. An append-only log of upserts and deletes ({@code warm.log}, each
- * record length-prefixed and CRC-checked, fsynced before {@link #apply} returns), replayed into
+ * record length-prefixed and CRC-checked, fsynced by {@link #sync}), replayed into
  * per-tenant packed matrices at open and searched with the project's Hamming kernel. A torn tail
  * after a crash is cut off; the log is compacted when more than half of it is dead.
  *
@@ -147,7 +147,6 @@ public final class EmbeddedWarmStore implements WarmTier {
         while (bb.hasRemaining()) {
             log.write(bb);
         }
-        log.force(false);
         if (log.size() > 2 * liveRecordBytes && log.size() > COMPACT_MIN_BYTES) {
             compact();
         }
@@ -241,6 +240,12 @@ public final class EmbeddedWarmStore implements WarmTier {
         log.position(log.size());
     }
 
+    /** fsync: only here, not per batch, since records after the last checkpoint are replayed anyway after a crash. */
+    @Override
+    public synchronized void sync() throws IOException {
+        log.force(false);
+    }
+
     @Override
     public synchronized List<WarmHit> search(String tenant, long[] hdv, int k) {
         Segment seg = tenants.get(tenant);
@@ -284,6 +289,7 @@ public final class EmbeddedWarmStore implements WarmTier {
             OPEN.remove(dir);
         }
         synchronized (this) {
+            log.force(false);
             log.close();
             lock.release();
             lockChannel.close();

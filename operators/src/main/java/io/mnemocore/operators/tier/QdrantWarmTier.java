@@ -135,7 +135,7 @@ public final class QdrantWarmTier implements WarmTier {
         return v;
     }
 
-    static long[] fromValues(List<Float> v) {
+    public static long[] fromValues(List<Float> v) {
         long[] w = new long[v.size() / 64];
         for (int i = 0; i < v.size(); i++) {
             if (v.get(i) > 0.5f) {
@@ -194,6 +194,11 @@ public final class QdrantWarmTier implements WarmTier {
             }
             i = j;
         }
+    }
+
+    /** Every write already waited for Qdrant to apply it ({@code wait=true}). */
+    @Override
+    public void sync() {
     }
 
     private static Common.Filter tenantFilter(String tenant) {

@@ -13,8 +13,11 @@ import java.util.UUID;
  */
 public interface WarmTier extends AutoCloseable {
 
-    /** Applies upserts and deletes in order; a later op on the same point wins. Durable on return. */
+    /** Applies upserts and deletes in order; a later op on the same point wins. Visible to searches on return. */
     void apply(List<Op> ops) throws IOException;
+
+    /** Makes everything applied so far durable (the sink calls it before a checkpoint completes). */
+    void sync() throws IOException;
 
     /** The k nearest points of one tenant by Hamming distance (ties: lower memory_id first). */
     List<WarmHit> search(String tenant, long[] hdv, int k) throws IOException;

@@ -81,12 +81,18 @@ public final class WarmTierSink implements Sink<Transition> {
             pending.remove(id); // re-inserted at the end: its position is that of its last update
             pending.put(id, op);
             if (pending.size() >= batchSize) {
-                flush(false);
+                write();
             }
         }
 
+        /** Before every checkpoint barrier: everything so far written and made durable. */
         @Override
         public void flush(boolean endOfInput) throws IOException {
+            write();
+            store.sync();
+        }
+
+        private void write() throws IOException {
             if (pending.isEmpty()) {
                 return;
             }

@@ -32,17 +32,25 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * a wrong API key, points with non-UUID ids, vectors of the wrong size or with values other than
  * 0/1 for a uint8 collection, and a search or count without a tenant filter.
  */
-final class QdrantStandIn implements AutoCloseable {
+public final class QdrantStandIn implements AutoCloseable {
     final Server server;
     final String apiKey;
+    private final int port;
     /** Requests seen, for the tests' checks. */
-    final List<Collections.CreateCollection> creates = new CopyOnWriteArrayList<>();
+    final List<Collections.CreateCollection> creates;
     final List<Points.CreateFieldIndexCollection> indexes = new CopyOnWriteArrayList<>();
     final List<Points.SearchPoints> searches = new CopyOnWriteArrayList<>();
-    private final Map<String, Map<String, Points.PointStruct>> collections = new LinkedHashMap<>();
+    private final Map<String, Map<String, Points.PointStruct>> collections;
 
-    QdrantStandIn(int port, String apiKey) throws IOException {
+    public QdrantStandIn(int port, String apiKey) throws IOException {
+        this(port, apiKey, new CopyOnWriteArrayList<>(), new LinkedHashMap<>());
+    }
+
+    private QdrantStandIn(int port, String apiKey, List<Collections.CreateCollection> creates,
+                          Map<String, Map<String, Points.PointStruct>> collections) throws IOException {
         this.apiKey = apiKey;
+        this.creates = creates;
+        this.collections = collections;
         ServerInterceptor auth = new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata h, ServerCallHandler<Q, R> next) {
@@ -58,15 +66,37 @@ final class QdrantStandIn implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new CollectionsService(), auth))
                 .addService(ServerInterceptors.intercept(new PointsService(), auth))
                 .build().start();
+        this.port = server.getPort();
     }
 
-    int port() {
-        return server.getPort();
+    public int port() {
+        return port;
+    }
+
+    /** After {@link #close()}: the same data served again on the same port (Qdrant back after an outage). */
+    public QdrantStandIn restart() throws IOException {
+        return new QdrantStandIn(port(), apiKey, creates, collections);
+    }
+
+    /** Points of a tenant in a collection, by memory_id, with their 0/1 values packed back into words. */
+    public synchronized Map<String, long[]> points(String collection, String tenant) {
+        Map<String, long[]> out = new java.util.TreeMap<>();
+        for (Points.PointStruct p : collections.getOrDefault(collection, Map.of()).values()) {
+            if (tenant.equals(p.getPayloadMap().get("tenant").getStringValue())) {
+                out.put(p.getPayloadMap().get("memory_id").getStringValue(), QdrantWarmTier.fromValues(values(p.getVectors().getVector())));
+            }
+        }
+        return out;
     }
 
     @Override
     public void close() {
         server.shutdownNow();
+        try {
+            server.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private synchronized Map<String, Points.PointStruct> collection(String name) {
