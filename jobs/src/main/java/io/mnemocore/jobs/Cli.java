@@ -72,7 +72,7 @@ public final class Cli {
         System.err.println("usage: mnemocore demo|run [--seconds N] [--fresh] | bench hamming|encode|ingest [options]"
                 + " | config [--config FILE] [--set key=value]... [--markdown]"
                 + " | store|query|inspect|forget [--tenant T] [--id ID] [--text T|--hdv-file F] [--json]"
-                + " | rehydrate [--tenant T] [--from DATE] [--to DATE] [--dry-run]"
+                + " | rehydrate [--tenant T] [--from DATE] [--to DATE] [--work-dir DIR] [--dry-run]"
                 + " | cluster start|stop|status | submit [--savepoint PATH|last] [--parallelism P] | stop [--savepoint]");
     }
 

@@ -66,8 +66,8 @@ public final class Demo {
             ca.sets.addAll(sets);
         }
         MnemoConfig config = ca.load();
-        JobSettings s = new JobSettings(config);
         work = work.resolve(withWorkload ? "demo" : "run");
+        JobSettings s = new JobSettings(config, work);
         java.nio.file.Files.createDirectories(work);
         Logging.configure(config, work.resolve("mnemocore.log"));
         int parallelism = config.getInt("haim.job.parallelism") > 0 ? config.getInt("haim.job.parallelism") : 2;
@@ -85,6 +85,13 @@ public final class Demo {
                 // A demo without a savepoint starts over: its streams would describe a state it no longer has.
                 redis.del(s.streamKey(), config.getString("haim.redis.transitions_stream"),
                         config.getString("haim.redis.dlq_stream"), config.getString("haim.redis.query_stream"));
+                // ... and so would its WARM store and archive, when they are the demo's own.
+                for (String key : new String[] {"haim.tiers.warm.path", "haim.tiers.cold.path"}) {
+                    String v = config.getString(key);
+                    if (!v.contains("://") && s.local(v).startsWith(work.toAbsolutePath().normalize())) {
+                        IngestBench.deleteTree(s.local(v));
+                    }
+                }
             }
             EmbeddedRunner runner = EmbeddedRunner.start(s, work, true, parallelism);
             System.out.println(runner.restoredFrom() == null

@@ -43,6 +43,7 @@ public final class EmbeddedRunner implements AutoCloseable {
         if (savepoint != null) {
             c.setString("execution.state-recovery.path", savepoint);
         }
+        s.s3Options().forEach(c::setString); // s3a:// archives (haim.tiers.cold.s3_*)
         // Any Flink option can be given as -Dflink.<key>=<value> (MNEMOCORE_JAVA_OPTS).
         for (String k : System.getProperties().stringPropertyNames()) {
             if (k.startsWith("flink.")) {
@@ -89,8 +90,9 @@ public final class EmbeddedRunner implements AutoCloseable {
         if (resume && Files.exists(last)) {
             savepoint = Files.readString(last).trim();
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-                flinkConfig(s, work, savepoint, parallelism));
+        Configuration conf = flinkConfig(s, work, savepoint, parallelism);
+        org.apache.flink.core.fs.FileSystem.initialize(conf, null); // this process reads archives too (rehydration)
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
         MnemoCoreJob.configure(env, s);
         env.setParallelism(parallelism);
         MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));

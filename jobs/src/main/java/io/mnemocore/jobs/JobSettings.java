@@ -19,8 +19,16 @@ public final class JobSettings implements Serializable {
     public final EncoderSpec encoder;
     public final LtpModel ltp;
     public final RedisConnectionConfig redis;
+    /** Where relative tier paths (haim.tiers.warm.path, haim.tiers.cold.path) live; null = the working directory. */
+    public final String dataDir;
 
     public JobSettings(MnemoConfig c) {
+        this(c, null);
+    }
+
+    /** @param dataDir the embedded runner's work directory, so each of demo and run has its own tier stores */
+    public JobSettings(MnemoConfig c, java.nio.file.Path dataDir) {
+        this.dataDir = dataDir == null ? null : dataDir.toAbsolutePath().normalize().toString();
         this.config = c;
         this.codec = new EventCodec(c.codecLimits());
         this.encoder = new EncoderSpec(c.getString("haim.encoder.type"), c.dimensionality(), c.getLong("haim.encoder.seed"),
@@ -39,7 +47,7 @@ public final class JobSettings implements Serializable {
     public io.mnemocore.operators.tier.WarmTierSpec warmSpec() {
         MnemoConfig c = config;
         return new io.mnemocore.operators.tier.WarmTierSpec(c.dimensionality(),
-                java.nio.file.Path.of(c.getString("haim.tiers.warm.path")).toAbsolutePath().normalize().toString(),
+                local(c.getString("haim.tiers.warm.path")).toString(),
                 c.getString("haim.qdrant.url"), c.getString("haim.qdrant.api_key"), c.getString("haim.qdrant.collection_warm"),
                 c.getInt("haim.qdrant.hnsw_m"), c.getInt("haim.qdrant.hnsw_ef_construct"), c.getBool("haim.qdrant.binary_quantization"),
                 c.getBool("haim.qdrant.always_ram"), c.getLong("haim.qdrant.timeout_ms"), c.getInt("haim.qdrant.retries"),
@@ -54,7 +62,13 @@ public final class JobSettings implements Serializable {
             throw new io.mnemocore.jobs.config.ConfigException("haim.tiers.cold.path is '" + p + "' but haim.tiers.cold.storage_backend is '"
                     + config.getString("haim.tiers.cold.storage_backend") + "': s3 needs an s3a:// URI, filesystem a directory");
         }
-        return p.contains("://") ? p : java.nio.file.Path.of(p).toAbsolutePath().normalize().toUri().toString();
+        return p.contains("://") ? p : local(p).toUri().toString();
+    }
+
+    /** A configured local path, made absolute against {@link #dataDir}. */
+    public java.nio.file.Path local(String path) {
+        java.nio.file.Path p = java.nio.file.Path.of(path);
+        return (dataDir == null || p.isAbsolute() ? p : java.nio.file.Path.of(dataDir).resolve(p)).toAbsolutePath().normalize();
     }
 
     /** Flink s3.* options from haim.tiers.cold.s3_*, for processes this project starts (embedded runs, CLI). */

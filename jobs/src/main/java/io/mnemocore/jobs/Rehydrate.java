@@ -22,7 +22,7 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.params.XAddParams;
 
 /**
- * {@code ./mnemocore rehydrate [--tenant T] [--from yyyy-MM-dd] [--to yyyy-MM-dd]}: reads the COLD
+ * {@code ./mnemocore rehydrate [--tenant T] [--from yyyy-MM-dd] [--to yyyy-MM-dd] [--work-dir DIR] [--dry-run]}: reads the COLD
  * archive (verifying every row's checksum, honouring tombstones, newest version per memory) and
  * sends each memory to the running job as a {@code memory.restore} event (origin "batch"). The job
  * restores it to WARM or HOT with its LTP facts, counting the rehydration as one access; memories
@@ -37,13 +37,15 @@ public final class Rehydrate {
         String from = p.opt("--from");
         String to = p.opt("--to");
         boolean dryRun = p.flag("--dry-run");
+        String workDir = p.opt("--work-dir");
         p.done();
         for (String d : new String[] {from, to}) {
             if (d != null && !d.matches("\\d{4}-\\d{2}-\\d{2}")) {
                 throw new IllegalArgumentException("dates are yyyy-MM-dd (the archive's UTC day), got '" + d + "'");
             }
         }
-        JobSettings s = new JobSettings(p.config());
+        // Relative archive paths are the embedded run's (./mnemocore run; the demo's: --work-dir .mnemocore/demo).
+        JobSettings s = new JobSettings(p.config(), java.nio.file.Path.of(workDir != null ? workDir : ".mnemocore/run"));
         Configuration fsConf = new Configuration();
         s.s3Options().forEach(fsConf::setString);
         FileSystem.initialize(fsConf, null);

@@ -37,23 +37,40 @@ public final class TierBench {
     public static void main(String[] args) throws Exception {
         Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
         int n = 20_000;
+        boolean s3 = false;
         for (int i = 0; i < ca.rest.size(); i++) {
             if (ca.rest.get(i).equals("--memories")) {
                 n = Integer.parseInt(ca.rest.get(++i).replace("_", ""));
+            } else if (ca.rest.get(i).equals("--s3")) {
+                s3 = true;
             } else {
-                throw new IllegalArgumentException("unknown option " + ca.rest.get(i) + " (known: --memories N)");
+                throw new IllegalArgumentException("unknown option " + ca.rest.get(i) + " (known: --memories N, --s3)");
             }
         }
         Path work = Files.createTempDirectory("mnemocore-tierbench-");
+        AutoCloseable s3proxy = null;
+        Path archiveDir = work.resolve("archive");
         String stream = "haim:tierbench:" + System.currentTimeMillis();
         List<String> sets = new ArrayList<>(List.of("haim.redis.stream_key=" + stream,
                 "haim.redis.transitions_stream=" + stream + ":log", "haim.redis.dlq_stream=" + stream + ":dlq",
                 "haim.redis.output_maxlen=10000000", "haim.tiers.hot.max_memories=10000000",
                 "haim.tiers.warm.path=" + work.resolve("warm"), "haim.tiers.cold.path=" + work.resolve("archive"),
                 "haim.ltp.time_scale=345600"));
+        if (s3) {
+            // S3Proxy in-process, found on the test classpath the launcher uses for --s3.
+            Class<?> c = Class.forName("io.mnemocore.jobs.S3ProxyServer");
+            s3proxy = (AutoCloseable) c.getMethod("start", Path.class, String.class).invoke(null, work.resolve("s3"), "archive");
+            sets.addAll(List.of("haim.tiers.cold.storage_backend=s3", "haim.tiers.cold.path=s3a://archive/cold",
+                    "haim.tiers.cold.s3_endpoint=" + c.getMethod("endpoint").invoke(s3proxy),
+                    "haim.tiers.cold.s3_access_key=" + c.getField("ACCESS").get(null), "haim.tiers.cold.s3_secret_key=" + c.getField("SECRET").get(null)));
+            archiveDir = work.resolve("s3/archive");
+        }
         sets.addAll(ca.sets);
         JobSettings s = new JobSettings(ConfigLoader.load(ca.file, System.getenv(), sets));
         int dim = s.config.dimensionality();
+        org.apache.flink.configuration.Configuration fsConf = new org.apache.flink.configuration.Configuration();
+        s.s3Options().forEach(fsConf::setString);
+        org.apache.flink.core.fs.FileSystem.initialize(fsConf, null); // for this process's archive reads
         try (JedisPooled redis = s.redis.createClient();
              EmbeddedWarmStore warm = EmbeddedWarmStore.open(work.resolve("warm"), dim)) {
             IngestBench.fill(redis, s, stream, n);
@@ -83,17 +100,16 @@ public final class TierBench {
                     Thread.sleep(50);
                 }
                 ArchiveReader reader = new ArchiveReader(s.coldBase(), dim);
-                List<ArchivedMemory> archived = List.of();
-                while (archived.size() < total) { // committed at the next checkpoint
-                    archived = reader.scan("bench", null, null, e -> { });
+                while (reader.committedRows("bench") < total) { // committed at the next checkpoint
                     check(deadline, "archive commit", board);
                     Thread.sleep(200);
                 }
+                List<ArchivedMemory> archived;
                 long archiveBytes;
-                try (Stream<Path> files = Files.walk(work.resolve("archive"))) {
+                try (Stream<Path> files = Files.walk(archiveDir)) {
                     archiveBytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
                 }
-                double gzipArchive = gzipRatio(work.resolve("archive"));
+                double gzipArchive = gzipRatio(archiveDir);
                 double gzipText = gzipRatioOfTextHdvs(s, 2000);
                 // Archive read rate: read and verify every row again (scan does both).
                 long r0 = System.nanoTime();
@@ -126,7 +142,7 @@ public final class TierBench {
                         + warmCount + " held at peak); archive " + Stats.fmt((double) archiveBytes / total) + " B/memory; archive read+verify "
                         + Stats.fmt(readPerS) + "/s; rehydration through the job " + Stats.fmt(restorePerS) + "/s; dlq " + board.dlq()
                         + "; gzip size/original: archive .npy " + Stats.fmt(gzipArchive) + ", n-gram text HDVs " + Stats.fmt(gzipText));
-                System.out.println("{\"memories\":" + total + ",\"hot_to_warm_per_s\":" + Stats.fmt(toWarm.perSecond())
+                System.out.println("{\"archive\":\"" + (s3proxy != null ? "s3a via S3Proxy" : "local directory") + "\",\"memories\":" + total + ",\"hot_to_warm_per_s\":" + Stats.fmt(toWarm.perSecond())
                         + ",\"warm_to_cold_per_s\":" + Stats.fmt(toCold.perSecond())
                         + ",\"warm_bytes_per_memory\":" + Stats.fmt((double) peakWarmBytes / Math.max(1, warmCount))
                         + ",\"cold_bytes_per_memory\":" + Stats.fmt((double) archiveBytes / total)
@@ -143,6 +159,9 @@ public final class TierBench {
                 redis.del(stream, stream + ":log", stream + ":dlq");
             }
         } finally {
+            if (s3proxy != null) {
+                s3proxy.close();
+            }
             IngestBench.deleteTree(work);
         }
     }

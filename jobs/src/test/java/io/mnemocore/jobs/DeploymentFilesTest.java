@@ -138,6 +138,10 @@ class DeploymentFilesTest {
                     .containsEntry("jobmanager.rpc.address", "jobmanager");
             URI s3 = URI.create(fp.get("s3.endpoint"));
             assertThat(containerPorts(at(services, s3.getHost()))).contains(s3.getPort());
+            // COLD archives go to the bucket minio-init creates, through the s3.* settings above.
+            assertThat(c.getString("haim.tiers.cold.storage_backend")).isEqualTo("s3");
+            assertThat(c.getString("haim.tiers.cold.path")).startsWith("s3a://mnemocore/");
+            assertThat(URI.create(c.getString("haim.qdrant.url")).getPort()).as("Qdrant's gRPC port").isEqualTo(6334);
             assertThat(fp.get("execution.checkpointing.savepoint-dir")).startsWith("s3://mnemocore/");
             assertThat(env.get("ENABLE_BUILT_IN_PLUGINS").toString()).isEqualTo("flink-s3-fs-hadoop-2.3.0.jar");
             assertThat(containerPorts(svc)).contains(Integer.parseInt(fp.get("metrics.reporter.prom.port")));
@@ -181,7 +185,8 @@ class DeploymentFilesTest {
         assertThat(fc).containsEntry("queryable-state.enable", "true").containsEntry("state.backend.type", "rocksdb")
                 .containsKey("execution.checkpointing.savepoint-dir").containsKey("metrics.reporter.prom.factory.class");
         String podTemplate = at(d, "spec", "podTemplate").toString();
-        assertThat(podTemplate).contains("HAIM_REDIS_URL", "HAIM_QDRANT_URL", "flink-s3-fs-hadoop-2.3.0.jar");
+        assertThat(podTemplate).contains("HAIM_REDIS_URL", "HAIM_QDRANT_URL", "flink-s3-fs-hadoop-2.3.0.jar", "qdrant.mnemocore.svc:6334",
+                "HAIM_TIERS_COLD_PATH", "s3a://mnemocore/");
         // The image the manifest names is built by the Dockerfile beside it, from files that exist.
         String dockerfile = Files.readString(ROOT.resolve("conf/k8s/Dockerfile"));
         assertThat(dockerfile).contains("FROM flink:2.3", "/opt/flink/usrlib/mnemocore-job.jar", "/opt/mnemocore/mnemocore.yaml");

@@ -13,7 +13,6 @@ import io.mnemocore.operators.tier.ArchivedMemory;
 import io.mnemocore.operators.tier.EmbeddedWarmStore;
 import io.mnemocore.testing.RedisServer;
 import java.io.RandomAccessFile;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +23,6 @@ import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.fs.FileSystem;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.JedisPooled;
@@ -135,22 +132,12 @@ class TierStoresITCase {
 
     @Test
     void archivesToS3ThroughS3ProxyAndRehydratesFromThere(@TempDir Path dir) throws Exception {
-        // The filesystem blob store's buckets are its directories.
-        Files.createDirectories(dir.resolve("blobs/archive"));
-        S3Proxy s3 = S3Proxy.builder()
-                .blobStore(new org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore(dir.resolve("blobs").toString()))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "access", "secret")
-                .endpoint(URI.create("http://127.0.0.1:" + RedisServer.freePort()))
-                .build();
-        s3.start();
-        while (!"STARTED".equals(s3.getState())) {
-            Thread.sleep(10);
-        }
+        S3ProxyServer s3 = S3ProxyServer.start(dir.resolve("blobs"), "archive");
         try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
-            String endpoint = "http://127.0.0.1:" + s3.getPort();
+            String endpoint = s3.endpoint();
             JobSettings s = JobTestSupport.settings(redis, FAST, "haim.tiers.cold.storage_backend=s3",
                     "haim.tiers.cold.path=s3a://archive/cold", "haim.tiers.cold.s3_endpoint=" + endpoint,
-                    "haim.tiers.cold.s3_access_key=access", "haim.tiers.cold.s3_secret_key=secret");
+                    "haim.tiers.cold.s3_access_key=" + S3ProxyServer.ACCESS, "haim.tiers.cold.s3_secret_key=" + S3ProxyServer.SECRET);
             Configuration conf = new Configuration();
             s.s3Options().forEach(conf::setString);
             conf.setString("io.tmp.dirs", dir.resolve("tmp").toString());
@@ -181,7 +168,7 @@ class TierStoresITCase {
                 assertThat(read(c, "haim:dlq")).isEmpty();
             } finally {
                 job.cancel().get();
-                s3.stop();
+                s3.close();
                 FileSystem.initialize(new Configuration(), null);
             }
         }

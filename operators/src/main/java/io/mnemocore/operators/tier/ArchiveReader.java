@@ -26,10 +26,34 @@ import org.apache.flink.core.fs.Path;
 public final class ArchiveReader {
     private final Path base;
     private final int dim;
+    /**
+     * Recently opened batches (sidecar parsed, header checked). Committed batches never change, so
+     * a burst of reactivations from one batch reads its sidecar once.
+     */
+    private final Map<String, Batch> recent = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Batch> e) {
+            return size() > 8;
+        }
+    };
 
     public ArchiveReader(String base, int dim) {
         this.base = new Path(base);
         this.dim = dim;
+    }
+
+    private Batch batch(String bucket) throws IOException {
+        synchronized (recent) {
+            Batch b = recent.get(bucket);
+            if (b != null) {
+                return b;
+            }
+        }
+        Batch b = Batch.open(new Path(base, bucket), dim); // a missing batch is not cached: it may be committed soon
+        synchronized (recent) {
+            recent.put(bucket, b);
+        }
+        return b;
     }
 
     /** One memory, by its location; {@link ArchiveException} if missing or not matching. */
@@ -40,7 +64,7 @@ public final class ArchiveReader {
         } catch (IllegalArgumentException e) {
             throw new ArchiveException(ArchiveException.CORRUPT, e.getMessage());
         }
-        Batch b = Batch.open(new Path(base, loc.bucket(tenant)), dim);
+        Batch b = batch(loc.bucket(tenant));
         Map<String, Object> row = b.rows.size() > loc.row ? b.rows.get(loc.row) : null;
         if (row == null || !tenant.equals(row.get("tenant")) || !memoryId.equals(row.get("memory_id"))) {
             throw new ArchiveException(ArchiveException.CORRUPT, "archive " + b.dir + " row " + loc.row + " is not "
@@ -76,11 +100,18 @@ public final class ArchiveReader {
                     onError.accept(e.reason + ": " + e.getMessage());
                     continue;
                 }
+                byte[] all;
+                try {
+                    all = b.readAll(); // one sequential read per batch (one GET on S3), not one per row
+                } catch (ArchiveException e) {
+                    onError.accept(e.reason + ": " + e.getMessage());
+                    continue;
+                }
                 for (int r = 0; r < b.rows.size(); r++) {
                     String location = date + "/" + batch.getPath().getName() + "/" + r;
                     ArchivedMemory m;
                     try {
-                        m = b.memory(r, location);
+                        m = b.memory(r, location, java.util.Arrays.copyOfRange(all, r * (dim / 8), (r + 1) * (dim / 8)));
                     } catch (ArchiveException e) {
                         onError.accept(e.reason + ": " + e.getMessage());
                         continue;
@@ -99,6 +130,32 @@ public final class ArchiveReader {
         List<ArchivedMemory> out = new ArrayList<>(newest.values());
         out.sort((x, y) -> x.memoryId.compareTo(y.memoryId));
         return out;
+    }
+
+    /** Rows in the committed batches of a tenant, from the sidecars alone (no vector is read). */
+    public long committedRows(String tenant) throws IOException {
+        Path tenantDir = new Path(base, ColdArchive.tenantDir(tenant));
+        FileSystem fs = tenantDir.getFileSystem();
+        long n = 0;
+        if (!fs.exists(tenantDir)) {
+            return 0;
+        }
+        for (FileStatus day : list(fs, tenantDir)) {
+            if (!day.isDir() || day.getPath().getName().equals(ColdArchive.TOMBSTONES)) {
+                continue;
+            }
+            for (FileStatus batch : list(fs, day.getPath())) {
+                for (FileStatus f : list(fs, batch.getPath())) {
+                    if (f.getPath().getName().endsWith(ColdArchive.SIDECAR_SUFFIX)) {
+                        List<Map<String, Object>> lines = readLines(fs, f.getPath());
+                        if (!lines.isEmpty() && lines.get(lines.size() - 1).containsKey("rows")) {
+                            n += ((Number) lines.get(lines.size() - 1).get("rows")).longValue();
+                        }
+                    }
+                }
+            }
+        }
+        return n;
     }
 
     /** memory_id → latest deletion time, from the tenant's tombstone files. */
@@ -228,11 +285,21 @@ public final class ArchiveReader {
             }
         }
 
-        ArchivedMemory memory(int r, String location) throws IOException {
-            Map<String, Object> m = rows.get(r);
-            if (((Number) m.get("row")).intValue() != r) {
-                throw new ArchiveException(ArchiveException.CORRUPT, dir + " sidecar line for row " + r + " says row " + m.get("row"));
+        /** Every row's bytes, read in one pass. */
+        byte[] readAll() throws IOException {
+            long len = (long) rows.size() * (dim / 8);
+            try (FSDataInputStream in = fs.open(npy)) {
+                in.seek(dataOffset);
+                byte[] all = in.readNBytes((int) len);
+                if (all.length != len) {
+                    throw new ArchiveException(ArchiveException.CORRUPT, npy + " holds " + all.length + " bytes of rows, not " + len);
+                }
+                return all;
             }
+        }
+
+        /** One row, read by its offset. */
+        ArchivedMemory memory(int r, String location) throws IOException {
             byte[] bytes = new byte[dim / 8];
             try (FSDataInputStream in = fs.open(npy)) {
                 in.seek(dataOffset + (long) r * bytes.length);
@@ -240,6 +307,14 @@ public final class ArchiveReader {
                 if (got != bytes.length) {
                     throw new ArchiveException(ArchiveException.CORRUPT, npy + " ends before row " + r);
                 }
+            }
+            return memory(r, location, bytes);
+        }
+
+        ArchivedMemory memory(int r, String location, byte[] bytes) throws IOException {
+            Map<String, Object> m = rows.get(r);
+            if (((Number) m.get("row")).intValue() != r) {
+                throw new ArchiveException(ArchiveException.CORRUPT, dir + " sidecar line for row " + r + " says row " + m.get("row"));
             }
             String sha = ColdArchive.sha256Hex(bytes);
             if (!sha.equals(m.get("sha256"))) {

@@ -113,7 +113,8 @@ class ColdArchiveTest {
         Path meta = base.resolve("t/2026-11-25/00000000000000bb/part-b-0.meta.jsonl");
         List<String> lines = Files.readAllLines(meta);
         Files.write(meta, lines.subList(0, lines.size() - 1));
-        assertThatThrownBy(() -> r.read("t", rows.get(0).memoryId, rows.get(0).archive))
+        // (A new reader: one that has already read the batch keeps its sidecar, as committed batches never change.)
+        assertThatThrownBy(() -> new ArchiveReader(base.toUri().toString(), D).read("t", rows.get(0).memoryId, rows.get(0).archive))
                 .isInstanceOfSatisfying(ArchiveException.class, e -> assertThat(e.reason).isEqualTo(ArchiveException.CORRUPT))
                 .hasMessageContaining("truncated");
     }
