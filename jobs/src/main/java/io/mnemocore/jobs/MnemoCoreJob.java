@@ -25,6 +25,7 @@ import io.mnemocore.operators.tier.ColdArchive;
 import io.mnemocore.operators.tier.Rehydration;
 import io.mnemocore.operators.tier.Rehydrator;
 import io.mnemocore.operators.tier.TierLedger;
+import io.mnemocore.operators.tier.TierRouter;
 import io.mnemocore.operators.tier.WarmTierSink;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
@@ -49,6 +50,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * Redis haim:subconscious ─ source ─ decode ─bad─▶ DLQ
  *   └─ route ─ keyBy(tenant/memory_id) ─ LtpConsolidator (RocksDB; text→HDV) ─▶ transitions ─▶ log stream
  *        │                                     ├─unknown memory─▶ DLQ
+ *        │                                     ├─WARM changes ─▶ WarmTier sink (Qdrant / embedded store)
+ *        │                                     ├─WARM→COLD rows, tombstones ─▶ ColdArchive FileSinks (.npy + sidecar)
+ *        │                                     ├─COLD reactivations ─▶ Rehydrator (async archive read) ─▶ bus (memory.restore)
  *        │                                     └─tier-updates (with vectors) + HOT touches
  *        │                                               │ keyBy(tenant/memory_id)
  * Redis haim:queries ─ source ─ decode ─ route ─┐        ▼
@@ -175,7 +179,7 @@ public final class MnemoCoreJob {
                 .process(new LtpConsolidator(s.ltp, s.encoder, s.codec, s.config.getInt("haim.tiers.cold.rows_per_file")))
                 .name("ltp-consolidator").uid(UID_CONSOLIDATOR);
 
-        SingleOutputStreamOperator<MemoryEvent> restores = tiers(s, transitions.getSideOutput(LtpConsolidator.TIER_UPDATES), sinks);
+        SingleOutputStreamOperator<MemoryEvent> restores = tiers(s, transitions, sinks);
 
         decoded.getSideOutput(EventDecoder.DLQ)
                 .union(queryStream.getSideOutput(EventDecoder.DLQ), transitions.getSideOutput(LtpConsolidator.REJECTED),
@@ -210,15 +214,13 @@ public final class MnemoCoreJob {
      * Reactivated COLD memories are read back asynchronously and return to the consolidator as
      * memory.restore events on the bus; unreadable archives go to the DLQ.
      */
-    private static SingleOutputStreamOperator<MemoryEvent> tiers(JobSettings s, DataStream<Transition> updates, Sinks sinks) {
-        updates.sinkTo(sinks.warm).name("warm-tier").uid(UID_WARM_SINK);
-        updates.filter(ColdArchive::isArchive).name("cold-rows").uid("cold-rows-filter")
-                .sinkTo(sinks.coldVectors).name("cold-archive-vectors").uid(UID_COLD_VECTORS_SINK);
-        updates.filter(t -> ColdArchive.isArchive(t) || ColdArchive.isTombstone(t)).name("cold-rows-and-tombstones").uid("cold-sidecar-filter")
-                .sinkTo(sinks.coldSidecars).name("cold-archive-sidecars").uid(UID_COLD_SIDECAR_SINK);
+    private static SingleOutputStreamOperator<MemoryEvent> tiers(JobSettings s, SingleOutputStreamOperator<Transition> transitions, Sinks sinks) {
+        transitions.getSideOutput(TierRouter.WARM_UPDATES).sinkTo(sinks.warm).name("warm-tier").uid(UID_WARM_SINK);
+        transitions.getSideOutput(TierRouter.ARCHIVE_ROWS).sinkTo(sinks.coldVectors).name("cold-archive-vectors").uid(UID_COLD_VECTORS_SINK);
+        transitions.getSideOutput(TierRouter.SIDECAR_ROWS).sinkTo(sinks.coldSidecars).name("cold-archive-sidecars").uid(UID_COLD_SIDECAR_SINK);
         long grace = s.config.getLong("haim.tiers.cold.rehydrate_grace_ms");
         SingleOutputStreamOperator<MemoryEvent> restores = AsyncDataStream.unorderedWait(
-                        updates.filter(t -> t.kind == TransitionKind.COLD_REACTIVATION && t.archive != null).name("reactivations").uid("reactivation-filter"),
+                        transitions.getSideOutput(TierRouter.REACTIVATIONS),
                         new Rehydrator(s.coldBase(), s.config.dimensionality(), grace, s.config.getInt("haim.tiers.cold.rehydrate_threads")),
                         // Past this the store is taken as down: the job fails and restarts from its checkpoint.
                         grace + 120_000, TimeUnit.MILLISECONDS, 100)

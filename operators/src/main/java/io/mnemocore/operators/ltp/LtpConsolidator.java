@@ -471,6 +471,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
                 full.payload = c.payload;
             }
             ctx.output(TIER_UPDATES, full);
+            io.mnemocore.operators.tier.TierRouter.route(full, ctx::output);
         }
     }
 
