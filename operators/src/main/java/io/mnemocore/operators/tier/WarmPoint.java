@@ -2,8 +2,8 @@ package io.mnemocore.operators.tier;
 
 import io.mnemocore.operators.ltp.Transition;
 
-/** One WARM memory as the WARM store keeps it: ids, vector, payload and LTP facts. */
-public final class WarmPoint {
+/** One memory as a tier store keeps it: ids, vector, payload and LTP facts (WARM points; archive rows extend it). */
+public class WarmPoint {
     public final String tenant;
     public final String memoryId;
     public final String contextId;
