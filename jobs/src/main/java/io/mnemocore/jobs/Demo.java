@@ -249,7 +249,7 @@ public final class Demo {
                 if (el > 8_000 && el / 10_000 > asked && written > 10) {
                     asked = el / 10_000;
                     // One of the memories the workload keeps using (so they stay HOT): on the fast
-                    // clock the others leave HOT within seconds, and there is no WARM tier to ask yet.
+                    // clock the others leave HOT within seconds, and queries do not search WARM yet.
                     ask(client, texts, (int) (asked % 5));
                 }
                 if (!recalledCold && el > 60_000) {

@@ -93,8 +93,8 @@ public final class StatusBoard {
     public String line(long elapsedS) {
         long total = kinds.values().stream().mapToLong(Long::longValue).sum();
         return String.format(Locale.ROOT,
-                "[%4ds] events in %6d | HOT %4d  WARM %4d  COLD %4d | transitions %6d (hot→warm %d, warm→hot %d, warm→cold %d, reactivations %d, deleted %d) | DLQ %d",
+                "[%4ds] events in %6d | HOT %4d  WARM %4d  COLD %4d | transitions %6d (hot→warm %d, warm→hot %d, warm→cold %d, reactivations %d, rehydrated %d, deleted %d) | DLQ %d",
                 elapsedS, eventsIn(), hot, warm, cold, total, count("hot_to_warm"), count("warm_to_hot"),
-                count("warm_to_cold"), count("cold_reactivation"), count("deleted"), dlq());
+                count("warm_to_cold"), count("cold_reactivation"), count("cold_to_warm") + count("cold_to_hot"), count("deleted"), dlq());
     }
 }

@@ -137,8 +137,8 @@ public final class QueryMerger extends KeyedProcessFunction<String, PartialResul
         }
         if (r.confidence.equals("low")) {
             lowConfidence.inc();
-            // The blueprint falls back to WARM here; that tier is not built yet, so HOT answers alone.
-            why.add("low confidence and no WARM tier to fall back to");
+            // The blueprint falls back to WARM here; the query path does not search the WARM tier yet, so HOT answers alone.
+            why.add("low confidence; WARM is not searched by queries yet");
         }
         r.degraded = !why.isEmpty();
         r.degradedReason = r.degraded ? String.join("; ", why) : null;
