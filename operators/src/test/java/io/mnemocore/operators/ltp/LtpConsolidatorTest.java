@@ -170,12 +170,17 @@ class LtpConsolidatorTest {
         assertThat(drain(h)).isEmpty();
         MemoryEvent cold = event(EventType.CONSOLIDATION_TRIGGER, "m", 12);
         cold.tier = "warm_to_cold";
+        tierUpdates(h);
         h.processElement(cold, 12);
         assertThat(drain(h)).extracting(x -> x.kind).containsExactly(TransitionKind.WARM_TO_COLD);
+        String archivedAt = tierUpdates(h).get(0).archive;
+        assertThat(archivedAt).matches("1970-01-01/[0-9a-f]{16}/0");
         MemoryEvent re = event(EventType.CONSOLIDATION_TRIGGER, "m", 13);
         re.tier = "rehydrate";
         h.processElement(re, 13);
         assertThat(drain(h)).extracting(x -> x.kind).containsExactly(TransitionKind.COLD_REACTIVATION);
+        // The trigger asks the rehydrator for that archive row, as an access does.
+        assertThat(tierUpdates(h)).singleElement().satisfies(u -> assertThat(u.archive).isEqualTo(archivedAt));
         h.close();
     }
 
