@@ -85,6 +85,13 @@ public final class JobSettings implements Serializable {
         return m;
     }
 
+    /** Lets this process (a CLI command, a bench) read archives: s3a:// needs the s3.* options. */
+    public void initializeFileSystems() {
+        org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
+        s3Options().forEach(c::setString);
+        org.apache.flink.core.fs.FileSystem.initialize(c, null);
+    }
+
     public String streamKey() {
         return config.getString("haim.redis.stream_key");
     }

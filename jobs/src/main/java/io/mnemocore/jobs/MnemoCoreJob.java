@@ -53,7 +53,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *        │                                     ├─WARM changes ─▶ WarmTier sink (Qdrant / embedded store)
  *        │                                     ├─WARM→COLD rows, tombstones ─▶ ColdArchive FileSinks (.npy + sidecar)
  *        │                                     ├─COLD reactivations ─▶ Rehydrator (async archive read) ─▶ bus (memory.restore)
- *        │                                     └─tier-updates (with vectors) + HOT touches
+ *        │                                     └─HOT updates (vectors entering, ids leaving) + HOT touches
  *        │                                               │ keyBy(tenant/memory_id)
  * Redis haim:queries ─ source ─ decode ─ route ─┐        ▼
  *        └─ query / inference.predict ──────────┴─ prepare (text→HDV) ─broadcast─▶ HotIndex (per-tenant packed
@@ -254,7 +254,7 @@ public final class MnemoCoreJob {
                 // Queries are few and latency-bound: ship each network buffer at once instead of
                 // waiting up to the 100 ms buffer timeout that suits the bulk write path.
                 .setBufferTimeout(0);
-        DataStream<Transition> hotChanges = transitions.getSideOutput(LtpConsolidator.TIER_UPDATES)
+        DataStream<Transition> hotChanges = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
                 .union(transitions.filter(t -> t.kind == TransitionKind.HOT_TOUCH).name("hot-touch").uid("hot-touch-filter"));
         SingleOutputStreamOperator<PartialResult> partials = hotChanges
                 .keyBy(t -> t.tenant + "/" + t.memoryId)
@@ -276,12 +276,15 @@ public final class MnemoCoreJob {
                 .name("query-merger").uid(UID_QUERY_MERGER);
     }
 
-    /** {@code flink run mnemocore-jobs-*-job.jar [--config FILE] [--set key=value]...} */
+    /** {@code flink run mnemocore-jobs-*-job.jar [--config FILE] [--set key=value]... [--data-dir DIR]}; DIR holds relative tier paths (default: the working directory). */
     public static void main(String[] args) throws Exception {
         List<String> sets = new ArrayList<>();
         java.nio.file.Path file = null;
+        java.nio.file.Path dataDir = null;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--config") && i + 1 < args.length) {
+            if (args[i].equals("--data-dir") && i + 1 < args.length) {
+                dataDir = java.nio.file.Path.of(args[++i]);
+            } else if (args[i].equals("--config") && i + 1 < args.length) {
                 file = java.nio.file.Path.of(args[++i]);
             } else if (args[i].equals("--set") && i + 1 < args.length) {
                 sets.add(args[++i]);
@@ -289,7 +292,7 @@ public final class MnemoCoreJob {
                 throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
             }
         }
-        JobSettings s = new JobSettings(ConfigLoader.load(file, System.getenv(), sets));
+        JobSettings s = new JobSettings(ConfigLoader.load(file, System.getenv(), sets), dataDir);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, s);
         defineWorkflow(env, s, redisSources(s), productionSinks(s));

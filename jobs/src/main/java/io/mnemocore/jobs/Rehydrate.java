@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
@@ -46,9 +45,7 @@ public final class Rehydrate {
         }
         // Relative archive paths are the embedded run's (./mnemocore run; the demo's: --work-dir .mnemocore/demo).
         JobSettings s = new JobSettings(p.config(), java.nio.file.Path.of(workDir != null ? workDir : ".mnemocore/run"));
-        Configuration fsConf = new Configuration();
-        s.s3Options().forEach(fsConf::setString);
-        FileSystem.initialize(fsConf, null);
+        s.initializeFileSystems();
         String base = s.coldBase();
         ArchiveReader reader = new ArchiveReader(base, s.config.dimensionality());
         List<String> tenants = tenant != null ? List.of(tenant) : tenants(base);
@@ -67,14 +64,7 @@ public final class Rehydrate {
                 for (int i = 0; i < all.size(); i += 500) {
                     List<ArchivedMemory> chunk = all.subList(i, Math.min(all.size(), i + 500));
                     if (!dryRun) {
-                        try (Pipeline pl = redis.pipelined()) { // closing returns its connection to the pool
-                            for (ArchivedMemory m : chunk) {
-                                MemoryEvent e = Rehydrator.restoreEvent(m, "batch", now);
-                                pl.xadd(s.streamKey().getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
-                                        Map.of(RedisStreams.DATA, s.codec.encode(e)));
-                            }
-                            pl.sync();
-                        }
+                        send(redis, s, chunk, now);
                     }
                     sent += chunk.size();
                     bar.update(i + chunk.size());
@@ -86,6 +76,18 @@ public final class Rehydrate {
                 + (failed > 0 ? "; " + failed + " archive rows skipped as corrupt or missing (listed above)" : ""));
         if (failed > 0) {
             System.exit(1);
+        }
+    }
+
+    /** Sends archived memories to the job's event stream as memory.restore (origin "batch"), in one pipeline. */
+    static void send(JedisPooled redis, JobSettings s, List<ArchivedMemory> memories, long at) {
+        byte[] stream = s.streamKey().getBytes(StandardCharsets.UTF_8);
+        try (Pipeline pl = redis.pipelined()) { // closing returns its connection to the pool
+            for (ArchivedMemory m : memories) {
+                MemoryEvent e = Rehydrator.restoreEvent(m, "batch", at);
+                pl.xadd(stream, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, s.codec.encode(e)));
+            }
+            pl.sync();
         }
     }
 

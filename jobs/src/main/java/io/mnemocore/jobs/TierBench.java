@@ -2,25 +2,18 @@ package io.mnemocore.jobs;
 
 import io.mnemocore.hdv.bench.Stats;
 import io.mnemocore.jobs.config.ConfigLoader;
-import io.mnemocore.operators.codec.MemoryEvent;
-import io.mnemocore.operators.redis.RedisStreams;
 import io.mnemocore.operators.tier.ArchiveReader;
 import io.mnemocore.operators.tier.ArchivedMemory;
 import io.mnemocore.operators.tier.EmbeddedWarmStore;
-import io.mnemocore.operators.tier.Rehydrator;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.params.XAddParams;
 
 /**
  * {@code ./mnemocore bench tiers --memories N}: the tier stores on embedded defaults (embedded
@@ -68,9 +61,7 @@ public final class TierBench {
         sets.addAll(ca.sets);
         JobSettings s = new JobSettings(ConfigLoader.load(ca.file, System.getenv(), sets));
         int dim = s.config.dimensionality();
-        org.apache.flink.configuration.Configuration fsConf = new org.apache.flink.configuration.Configuration();
-        s.s3Options().forEach(fsConf::setString);
-        org.apache.flink.core.fs.FileSystem.initialize(fsConf, null); // for this process's archive reads
+        s.initializeFileSystems(); // for this process's archive reads
         try (JedisPooled redis = s.redis.createClient();
              EmbeddedWarmStore warm = EmbeddedWarmStore.open(work.resolve("warm"), dim)) {
             IngestBench.fill(redis, s, stream, n);
@@ -120,15 +111,8 @@ public final class TierBench {
                 // Rehydration end to end: restore events through Redis until all are WARM again.
                 long before = board.count("cold_to_warm") + board.count("cold_to_hot");
                 long t0 = System.nanoTime();
-                byte[] key = stream.getBytes(StandardCharsets.UTF_8);
                 for (int i = 0; i < archived.size(); i += 1000) {
-                    try (Pipeline p = redis.pipelined()) { // closing returns its connection to the pool
-                        for (ArchivedMemory m : archived.subList(i, Math.min(archived.size(), i + 1000))) {
-                            MemoryEvent e = Rehydrator.restoreEvent(m, "batch", System.currentTimeMillis());
-                            p.xadd(key, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, s.codec.encode(e)));
-                        }
-                        p.sync();
-                    }
+                    Rehydrate.send(redis, s, archived.subList(i, Math.min(archived.size(), i + 1000)), System.currentTimeMillis());
                 }
                 LongSupplier restored = () -> board.count("cold_to_warm") + board.count("cold_to_hot") - before;
                 while (restored.getAsLong() < total) {

@@ -86,17 +86,8 @@ public final class ClusterCommands {
         if ("last".equals(savepoint)) {
             savepoint = Files.readString(DIR.resolve("last-savepoint")).trim();
         }
-        // Relative tier paths would land in the JobManager's working directory; on the local
-        // cluster they belong beside its checkpoints, unless the user chose them.
-        List<String> jobArgs = new ArrayList<>();
-        for (String[] kv : new String[][] {{"haim.tiers.warm.path", "warm"}, {"haim.tiers.cold.path", "archive"}}) {
-            String given = p.jobArgs.stream().filter(a -> a.startsWith(kv[0] + "=")).findFirst().orElse(null);
-            if (given == null && System.getenv(io.mnemocore.jobs.config.ConfigSchema.envName(kv[0])) == null
-                    && !p.config().getString(kv[0]).contains("://") && !Path.of(p.config().getString(kv[0])).isAbsolute()) {
-                jobArgs.add("--set");
-                jobArgs.add(kv[0] + "=" + DIR.resolve(p.config().getString(kv[0])).toAbsolutePath().normalize());
-            }
-        }
+        // Relative tier paths resolve beside the local cluster's checkpoints, not in the JobManager's working directory.
+        List<String> jobArgs = new ArrayList<>(List.of("--data-dir", DIR.toAbsolutePath().normalize().toString()));
         jobArgs.addAll(p.jobArgs);
         String jarId = rest.uploadJar(jar);
         String job = rest.runJar(jarId, MnemoCoreJob.class.getName(), jobArgs, parallelism, savepoint);

@@ -38,11 +38,12 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     private static final long serialVersionUID = 1L;
     public static final OutputTag<DlqRecord> REJECTED = new OutputTag<>("rejected") {};
     /**
-     * Transitions that change what a tier store holds, with the vector and payload (the tier
-     * sinks' input). The main output carries every transition without them: the audit log and
-     * the tier ledger need only the facts, and 2 KB vectors would cost network bandwidth there.
+     * Changes of HOT membership for the HOT index: the vector and payload of a memory entering
+     * HOT, the facts alone of one leaving it. The main output carries every transition without
+     * vectors (the audit log and the tier ledger need only the facts); the tier stores get theirs
+     * on {@code TierRouter}'s outputs. 2 KB vectors go over the network only where they are used.
      */
-    public static final OutputTag<Transition> TIER_UPDATES = new OutputTag<>("tier-updates") {};
+    public static final OutputTag<Transition> HOT_UPDATES = new OutputTag<>("hot-updates") {};
     public static final String STATE_NAME = "memory";
 
     private final LtpModel model;
@@ -108,7 +109,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
 
     @Override
     public void initializeState(FunctionInitializationContext context) {
-        batches = new HashMap<>();
+        // Nothing to restore: open batches never outlive a checkpoint.
     }
 
     @Override
@@ -162,10 +163,8 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         for (String outcome : new String[] {"restored", "stale", "unknown"}) {
             restores.put(outcome, metrics.addGroup("outcome", outcome).counter("haim_rehydrations_total"));
         }
+        batches = new HashMap<>();
         batchIds = new java.util.SplittableRandom(System.nanoTime() ^ ((long) getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() << 48));
-        if (batches == null) {
-            batches = new HashMap<>(); // harness tests without state initialization
-        }
         rejected = metrics.counter("haim_dlq_total");
         createdTotal = new LongCounter();
         rewrittenTotal = new LongCounter();
@@ -470,7 +469,11 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
                 full.hdv = c.hdv;
                 full.payload = c.payload;
             }
-            ctx.output(TIER_UPDATES, full);
+            if (to == Tier.HOT) {
+                ctx.output(HOT_UPDATES, full);
+            } else if (from == Tier.HOT) {
+                ctx.output(HOT_UPDATES, t.copy()); // a removal needs only the id
+            }
             io.mnemocore.operators.tier.TierRouter.route(full, ctx::output);
         }
     }

@@ -2,7 +2,7 @@ package io.mnemocore.operators.ltp;
 
 /**
  * A typed tier event from the consolidator. The vector and payload are set only on the copies
- * sent to the tier stores (see {@code LtpConsolidator.TIER_UPDATES}).
+ * sent to the tier stores (see {@code LtpConsolidator.HOT_UPDATES} and {@code TierRouter}).
  */
 public class Transition {
     public TransitionKind kind;

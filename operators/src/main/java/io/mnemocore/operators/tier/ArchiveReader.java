@@ -81,49 +81,34 @@ public final class ArchiveReader {
     public List<ArchivedMemory> scan(String tenant, String fromDate, String toDate, Consumer<String> onError) throws IOException {
         Path tenantDir = new Path(base, ColdArchive.tenantDir(tenant));
         FileSystem fs = tenantDir.getFileSystem();
-        if (!fs.exists(tenantDir)) {
-            return List.of();
-        }
         Map<String, Long> deleted = tombstones(fs, new Path(tenantDir, ColdArchive.TOMBSTONES));
         Map<String, ArchivedMemory> newest = new HashMap<>();
-        for (FileStatus day : list(fs, tenantDir)) {
-            String date = day.getPath().getName();
-            if (!day.isDir() || date.equals(ColdArchive.TOMBSTONES) || (fromDate != null && date.compareTo(fromDate) < 0)
-                    || (toDate != null && date.compareTo(toDate) > 0)) {
+        for (Path dir : batchDirs(fs, tenantDir, fromDate, toDate)) {
+            String prefix = dir.getParent().getName() + "/" + dir.getName() + "/";
+            Batch b;
+            byte[] all;
+            try {
+                b = Batch.open(dir, dim);
+                all = b.readAll(); // one sequential read per batch (one GET on S3), not one per row
+            } catch (ArchiveException e) {
+                onError.accept(e.reason + ": " + e.getMessage());
                 continue;
             }
-            for (FileStatus batch : list(fs, day.getPath())) {
-                Batch b;
+            for (int r = 0; r < b.rows.size(); r++) {
+                ArchivedMemory m;
                 try {
-                    b = Batch.open(batch.getPath(), dim);
+                    m = b.memory(r, prefix + r, java.util.Arrays.copyOfRange(all, r * (dim / 8), (r + 1) * (dim / 8)));
                 } catch (ArchiveException e) {
                     onError.accept(e.reason + ": " + e.getMessage());
                     continue;
                 }
-                byte[] all;
-                try {
-                    all = b.readAll(); // one sequential read per batch (one GET on S3), not one per row
-                } catch (ArchiveException e) {
-                    onError.accept(e.reason + ": " + e.getMessage());
+                Long gone = deleted.get(m.memoryId);
+                if (gone != null && gone >= m.updatedMs) {
                     continue;
                 }
-                for (int r = 0; r < b.rows.size(); r++) {
-                    String location = date + "/" + batch.getPath().getName() + "/" + r;
-                    ArchivedMemory m;
-                    try {
-                        m = b.memory(r, location, java.util.Arrays.copyOfRange(all, r * (dim / 8), (r + 1) * (dim / 8)));
-                    } catch (ArchiveException e) {
-                        onError.accept(e.reason + ": " + e.getMessage());
-                        continue;
-                    }
-                    Long gone = deleted.get(m.memoryId);
-                    if (gone != null && gone >= m.updatedMs) {
-                        continue;
-                    }
-                    ArchivedMemory prev = newest.get(m.memoryId);
-                    if (prev == null || prev.updatedMs < m.updatedMs) {
-                        newest.put(m.memoryId, m);
-                    }
+                ArchivedMemory prev = newest.get(m.memoryId);
+                if (prev == null || prev.updatedMs < m.updatedMs) {
+                    newest.put(m.memoryId, m);
                 }
             }
         }
@@ -135,27 +120,34 @@ public final class ArchiveReader {
     /** Rows in the committed batches of a tenant, from the sidecars alone (no vector is read). */
     public long committedRows(String tenant) throws IOException {
         Path tenantDir = new Path(base, ColdArchive.tenantDir(tenant));
-        FileSystem fs = tenantDir.getFileSystem();
         long n = 0;
-        if (!fs.exists(tenantDir)) {
-            return 0;
-        }
-        for (FileStatus day : list(fs, tenantDir)) {
-            if (!day.isDir() || day.getPath().getName().equals(ColdArchive.TOMBSTONES)) {
-                continue;
-            }
-            for (FileStatus batch : list(fs, day.getPath())) {
-                for (FileStatus f : list(fs, batch.getPath())) {
-                    if (f.getPath().getName().endsWith(ColdArchive.SIDECAR_SUFFIX)) {
-                        List<Map<String, Object>> lines = readLines(fs, f.getPath());
-                        if (!lines.isEmpty() && lines.get(lines.size() - 1).containsKey("rows")) {
-                            n += ((Number) lines.get(lines.size() - 1).get("rows")).longValue();
-                        }
-                    }
-                }
+        for (Path dir : batchDirs(tenantDir.getFileSystem(), tenantDir, null, null)) {
+            try {
+                n += Batch.open(dir, dim).rows.size();
+            } catch (ArchiveException e) {
+                // not (fully) committed yet
             }
         }
         return n;
+    }
+
+    /** The batch directories of a tenant whose archive date is in [fromDate, toDate] (either may be null). */
+    private static List<Path> batchDirs(FileSystem fs, Path tenantDir, String fromDate, String toDate) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!fs.exists(tenantDir)) {
+            return out;
+        }
+        for (FileStatus day : list(fs, tenantDir)) {
+            String date = day.getPath().getName();
+            if (!day.isDir() || date.equals(ColdArchive.TOMBSTONES) || (fromDate != null && date.compareTo(fromDate) < 0)
+                    || (toDate != null && date.compareTo(toDate) > 0)) {
+                continue;
+            }
+            for (FileStatus batch : list(fs, day.getPath())) {
+                out.add(batch.getPath());
+            }
+        }
+        return out;
     }
 
     /** memory_id → latest deletion time, from the tenant's tombstone files. */

@@ -31,8 +31,4 @@ public final class CircuitBreaker {
             openUntil = nowMs + resetMs;
         }
     }
-
-    public synchronized boolean isOpen(long nowMs) {
-        return !allow(nowMs);
-    }
 }

@@ -5,7 +5,6 @@ import io.mnemocore.operators.ltp.Transition;
 import io.mnemocore.operators.ltp.TransitionKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -103,7 +102,7 @@ public final class ColdArchive {
     }
 
     public static FileSink<Transition> vectorSink(String base, int dim) {
-        return FileSink.forBulkFormat(new Path(base), new NpyWriter.Factory(dim))
+        return FileSink.forBulkFormat(new Path(base), npyWriter(dim))
                 .withBucketAssigner(new Buckets())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(VECTORS_SUFFIX).build())
@@ -111,11 +110,20 @@ public final class ColdArchive {
     }
 
     public static FileSink<Transition> sidecarSink(String base, int dim) {
-        return FileSink.forBulkFormat(new Path(base), new SidecarWriter.Factory(dim))
+        return FileSink.forBulkFormat(new Path(base), sidecarWriter(dim))
                 .withBucketAssigner(new Buckets())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(SIDECAR_SUFFIX).build())
                 .build();
+    }
+
+    /** Part writers for the two sinks (BulkWriter.Factory is Serializable; so are these lambdas). */
+    static BulkWriter.Factory<Transition> npyWriter(int dim) {
+        return out -> new NpyWriter(out, dim);
+    }
+
+    static BulkWriter.Factory<Transition> sidecarWriter(int dim) {
+        return out -> new SidecarWriter(out, dim);
     }
 
     static final class Buckets implements BucketAssigner<Transition, String> {
@@ -207,20 +215,6 @@ public final class ColdArchive {
             rows.writeTo(out);
             out.flush();
         }
-
-        static final class Factory implements BulkWriter.Factory<Transition> {
-            private static final long serialVersionUID = 1L;
-            private final int dim;
-
-            Factory(int dim) {
-                this.dim = dim;
-            }
-
-            @Override
-            public BulkWriter<Transition> create(FSDataOutputStream out) {
-                return new NpyWriter(out, dim);
-            }
-        }
     }
 
     /** One JSON line per row (or tombstone) as it comes; a summary line with the vectors' checksum at the end. */
@@ -284,20 +278,6 @@ public final class ColdArchive {
             m.put("vectors_sha256", HexFormat.of().formatHex(all.digest()));
             out.write((FlatJson.write(m) + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
-        }
-
-        static final class Factory implements BulkWriter.Factory<Transition>, Serializable {
-            private static final long serialVersionUID = 1L;
-            private final int dim;
-
-            Factory(int dim) {
-                this.dim = dim;
-            }
-
-            @Override
-            public BulkWriter<Transition> create(FSDataOutputStream out) {
-                return new SidecarWriter(out, dim);
-            }
         }
     }
 }

@@ -211,7 +211,7 @@ public final class EmbeddedWarmStore implements WarmTier {
             seg.put(new WarmPoint(tenant, id, ctx, hdv, payload, strength, updated, half, last, count), body.length + 8);
             liveRecordBytes += body.length + 8;
         }
-        if (seg.ids.isEmpty()) {
+        if (seg.rows.isEmpty()) {
             tenants.remove(tenant);
         }
     }
@@ -221,7 +221,7 @@ public final class EmbeddedWarmStore implements WarmTier {
         Path tmp = dir.resolve("warm.log.compact");
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             for (Segment seg : tenants.values()) {
-                for (int r = 0; r < seg.ids.size(); r++) {
+                for (int r = 0; r < seg.rows.size(); r++) {
                     byte[] body = encode(Op.upsert(seg.point(r)));
                     CRC32 c = new CRC32();
                     c.update(body);
@@ -249,17 +249,21 @@ public final class EmbeddedWarmStore implements WarmTier {
     @Override
     public synchronized List<WarmHit> search(String tenant, long[] hdv, int k) {
         Segment seg = tenants.get(tenant);
-        List<WarmHit> out = new ArrayList<>();
         if (seg == null || k <= 0) {
-            return out;
+            return new ArrayList<>();
         }
-        // Ask for more than k so that ties at the k-th distance can be ordered by memory_id.
-        TopK top = kernel.topK(seg.matrix, hdv, Math.min(seg.ids.size(), k + 16));
-        for (int i = 0; i < top.size(); i++) {
-            out.add(new WarmHit(seg.point(top.row(i)), top.distance(i)));
+        try {
+            return WarmTier.nearest(k, n -> {
+                TopK top = kernel.topK(seg.matrix, hdv, Math.min(seg.rows.size(), n));
+                List<WarmHit> out = new ArrayList<>(top.size());
+                for (int i = 0; i < top.size(); i++) {
+                    out.add(new WarmHit(seg.point(top.row(i)), top.distance(i)));
+                }
+                return out;
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // the in-memory scan does no I/O
         }
-        out.sort((a, b) -> a.distance != b.distance ? Integer.compare(a.distance, b.distance) : a.point.memoryId.compareTo(b.point.memoryId));
-        return new ArrayList<>(out.subList(0, Math.min(k, out.size())));
     }
 
     @Override
@@ -272,7 +276,7 @@ public final class EmbeddedWarmStore implements WarmTier {
     @Override
     public synchronized long count(String tenant) {
         Segment seg = tenants.get(tenant);
-        return seg == null ? 0 : seg.ids.size();
+        return seg == null ? 0 : seg.rows.size();
     }
 
     /** Bytes of the log on disk (for the figures). */
@@ -299,10 +303,19 @@ public final class EmbeddedWarmStore implements WarmTier {
 
     /** One tenant's points: vectors in a packed matrix (rows swap-removed), the rest beside it. */
     private static final class Segment {
+        /** A point without its vector (that is the matrix row), and its log record's size. */
+        private static final class Row {
+            final WarmPoint facts;
+            final int bytes;
+
+            Row(WarmPoint facts, int bytes) {
+                this.facts = facts;
+                this.bytes = bytes;
+            }
+        }
+
         final HdvMatrix matrix;
-        final List<String> ids = new ArrayList<>();
-        final List<WarmPoint> meta = new ArrayList<>();
-        final List<Integer> sizes = new ArrayList<>();
+        final List<Row> rows = new ArrayList<>();
         final Map<String, Integer> rowOf = new HashMap<>();
 
         Segment(int dim) {
@@ -311,36 +324,29 @@ public final class EmbeddedWarmStore implements WarmTier {
 
         void put(WarmPoint p, int recordBytes) {
             matrix.add(p.hdv);
-            ids.add(p.memoryId);
-            meta.add(new WarmPoint(p.tenant, p.memoryId, p.contextId, null, p.payload, p.strength, p.updatedMs, p.halfLifeMs,
-                    p.lastAccessMs, p.accessCount));
-            sizes.add(recordBytes);
-            rowOf.put(p.memoryId, ids.size() - 1);
+            rows.add(new Row(new WarmPoint(p.tenant, p.memoryId, p.contextId, null, p.payload, p.strength, p.updatedMs,
+                    p.halfLifeMs, p.lastAccessMs, p.accessCount), recordBytes));
+            rowOf.put(p.memoryId, rows.size() - 1);
         }
 
-        /** Removes a point if present; returns its record size (0 if absent). */
+        /** Removes a point if present (the last row moves into its place); returns its record size (0 if absent). */
         int remove(String id) {
             Integer r = rowOf.remove(id);
             if (r == null) {
                 return 0;
             }
-            int size = sizes.get(r);
+            int size = rows.get(r).bytes;
             int moved = matrix.removeSwapLast(r);
-            int last = ids.size() - 1;
+            Row last = rows.remove(rows.size() - 1);
             if (moved >= 0) {
-                ids.set(r, ids.get(moved));
-                meta.set(r, meta.get(moved));
-                sizes.set(r, sizes.get(moved));
-                rowOf.put(ids.get(r), r);
+                rows.set(r, last);
+                rowOf.put(last.facts.memoryId, r);
             }
-            ids.remove(last);
-            meta.remove(last);
-            sizes.remove(last);
             return size;
         }
 
         WarmPoint point(int r) {
-            WarmPoint m = meta.get(r);
+            WarmPoint m = rows.get(r).facts;
             return new WarmPoint(m.tenant, m.memoryId, m.contextId, matrix.row(r), m.payload, m.strength, m.updatedMs,
                     m.halfLifeMs, m.lastAccessMs, m.accessCount);
         }

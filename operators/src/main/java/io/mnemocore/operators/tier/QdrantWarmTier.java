@@ -56,11 +56,6 @@ public final class QdrantWarmTier implements WarmTier {
         this.breaker = new CircuitBreaker(spec.breakerFailures, spec.breakerResetMs);
     }
 
-    /** Whether the breaker currently refuses calls (the query path then answers without WARM). */
-    public boolean circuitOpen() {
-        return breaker.isOpen(System.currentTimeMillis());
-    }
-
     private interface Call<T> {
         Future<T> start();
     }
@@ -209,21 +204,21 @@ public final class QdrantWarmTier implements WarmTier {
     public List<WarmHit> search(String tenant, long[] hdv, int k) throws IOException {
         ensureCollection();
         Points.SearchPoints.Builder req = Points.SearchPoints.newBuilder().setCollectionName(spec.collection)
-                // A few more than k, so that ties at the k-th distance are ordered by memory_id as in the embedded store.
-                .setFilter(tenantFilter(tenant)).setLimit(k + 16L)
+                .setFilter(tenantFilter(tenant))
                 .setWithPayload(Points.WithPayloadSelector.newBuilder().setEnable(true))
                 .setWithVectors(Points.WithVectorsSelector.newBuilder().setEnable(true));
         for (float f : toValues(hdv)) {
             req.addVector(f);
         }
-        List<Points.ScoredPoint> found = call("search", () -> client.points().search(req.build())).getResultList();
-        List<WarmHit> out = new ArrayList<>();
-        for (Points.ScoredPoint sp : found) {
-            WarmPoint p = fromQdrant(sp.getPayloadMap(), sp.getVectors());
-            out.add(new WarmHit(p, Hdv.hamming(p.hdv, hdv)));
-        }
-        out.sort((a, b) -> a.distance != b.distance ? Integer.compare(a.distance, b.distance) : a.point.memoryId.compareTo(b.point.memoryId));
-        return new ArrayList<>(out.subList(0, Math.min(k, out.size())));
+        return WarmTier.nearest(k, n -> {
+            List<Points.ScoredPoint> found = call("search", () -> client.points().search(req.setLimit(n).build())).getResultList();
+            List<WarmHit> out = new ArrayList<>(found.size());
+            for (Points.ScoredPoint sp : found) {
+                WarmPoint p = fromQdrant(sp.getPayloadMap(), sp.getVectors());
+                out.add(new WarmHit(p, Hdv.hamming(p.hdv, hdv)));
+            }
+            return out;
+        });
     }
 
     @Override

@@ -23,7 +23,7 @@ public final class TierRouter {
     private TierRouter() {}
 
     public static void route(Transition t, BiConsumer<OutputTag<Transition>, Transition> out) {
-        if (WarmTierSink.opFor(t) != null) {
+        if (WarmTierSink.concernsWarm(t)) {
             out.accept(WARM_UPDATES, t);
         }
         if (ColdArchive.isArchive(t)) {

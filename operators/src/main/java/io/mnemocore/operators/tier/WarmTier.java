@@ -31,6 +31,31 @@ public interface WarmTier extends AutoCloseable {
     @Override
     void close() throws IOException;
 
+    /** Fetches the best {@code n} points of a tenant by distance alone (ties in any order). */
+    interface Nearest {
+        List<WarmHit> best(int n) throws IOException;
+    }
+
+    /**
+     * The k nearest, ties at the k-th distance ordered by memory_id: fetch a few more than k, and
+     * more while the last fetched point still ties with the k-th, so the order is exact, not likely.
+     */
+    static List<WarmHit> nearest(int k, Nearest store) throws IOException {
+        int n = k + 16;
+        List<WarmHit> got = store.best(n);
+        while (got.size() == n && got.size() > k && got.get(n - 1).distance == kth(got, k)) {
+            n *= 2;
+            got = store.best(n);
+        }
+        List<WarmHit> out = new java.util.ArrayList<>(got);
+        out.sort(java.util.Comparator.<WarmHit>comparingInt(h -> h.distance).thenComparing(h -> h.point.memoryId));
+        return new java.util.ArrayList<>(out.subList(0, Math.min(k, out.size())));
+    }
+
+    private static int kth(List<WarmHit> hits, int k) {
+        return hits.stream().mapToInt(h -> h.distance).sorted().skip(k - 1).findFirst().orElse(Integer.MAX_VALUE);
+    }
+
     /** The point id of a memory: a name-based UUID of (tenant, memory_id), so retries overwrite, never duplicate. */
     static UUID pointId(String tenant, String memoryId) {
         return UUID.nameUUIDFromBytes((tenant + "\u0000" + memoryId).getBytes(StandardCharsets.UTF_8));

@@ -36,15 +36,21 @@ public final class WarmTierSink implements Sink<Transition> {
         this.batchSize = batchSize;
     }
 
+    /** Whether a transition changes what WARM holds: a memory entering it (with its vector) or leaving it. */
+    static boolean concernsWarm(Transition t) {
+        return entersWarm(t) || (t.fromTier == Tier.WARM && t.toTier != Tier.WARM);
+    }
+
+    private static boolean entersWarm(Transition t) {
+        return t.toTier == Tier.WARM && t.hdv != null;
+    }
+
     /** The store operation a transition implies, or null when WARM is not involved. */
     static WarmTier.Op opFor(Transition t) {
-        if (t.toTier == Tier.WARM && t.hdv != null) {
+        if (entersWarm(t)) {
             return WarmTier.Op.upsert(WarmPoint.of(t));
         }
-        if (t.fromTier == Tier.WARM && t.toTier != Tier.WARM) {
-            return WarmTier.Op.delete(t.tenant, t.memoryId);
-        }
-        return null;
+        return concernsWarm(t) ? WarmTier.Op.delete(t.tenant, t.memoryId) : null;
     }
 
     @Override

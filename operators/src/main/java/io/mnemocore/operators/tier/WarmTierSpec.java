@@ -41,10 +41,6 @@ public final class WarmTierSpec implements Serializable {
         this.breakerResetMs = breakerResetMs;
     }
 
-    public static WarmTierSpec embedded(int dim, String path) {
-        return new WarmTierSpec(dim, path, "", "", "haim_warm", 16, 100, true, true, 5_000, 3, 5, 30_000);
-    }
-
     public boolean isQdrant() {
         return !qdrantUrl.isEmpty();
     }

@@ -7,6 +7,7 @@ import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.ingest.DlqRecord;
 import io.mnemocore.operators.ingest.EventRouter;
+import io.mnemocore.operators.tier.TierRouter;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -233,13 +234,26 @@ class LtpConsolidatorTest {
         restored.close();
     }
 
+    /** Every transition sent with content or archive facts to the HOT index or a tier store, each once. */
     static List<Transition> tierUpdates(KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> h) {
-        List<Transition> out = new ArrayList<>();
-        var q = h.getSideOutput(LtpConsolidator.TIER_UPDATES);
-        if (q != null) {
-            while (!q.isEmpty()) {
-                out.add(q.poll().getValue());
+        java.util.Map<String, Transition> out = new java.util.LinkedHashMap<>();
+        for (var tag : List.of(TierRouter.WARM_UPDATES, TierRouter.ARCHIVE_ROWS, TierRouter.SIDECAR_ROWS, TierRouter.REACTIVATIONS,
+                LtpConsolidator.HOT_UPDATES)) {
+            var q = h.getSideOutput(tag);
+            while (q != null && !q.isEmpty()) {
+                Transition t = q.poll().getValue();
+                out.merge(t.id(), t, (a, b) -> a.hdv != null ? a : b); // a HOT removal carries no vector; a store's copy does
             }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    static List<Transition> sideOutput(KeyedOneInputStreamOperatorTestHarness<String, MemoryEvent, Transition> h,
+                                       org.apache.flink.util.OutputTag<Transition> tag) {
+        List<Transition> out = new ArrayList<>();
+        var q = h.getSideOutput(tag);
+        while (q != null && !q.isEmpty()) {
+            out.add(q.poll().getValue());
         }
         return out;
     }
@@ -368,6 +382,18 @@ class LtpConsolidatorTest {
             assertThat(u.kind).isEqualTo(TransitionKind.COLD_TO_WARM);
             assertThat(u.reason).isEqualTo("rehydrate");
         });
+        h.close();
+    }
+
+    @Test
+    void theHotIndexGetsVectorsOfMemoriesEnteringHotAndOnlyIdsOfThoseLeaving() throws Exception {
+        var h = harness();
+        h.processElement(write("m1", 0, 0.9), 0);
+        h.processWatermark(10 * H + 1); // HOT -> WARM, then WARM -> COLD
+        assertThat(sideOutput(h, LtpConsolidator.HOT_UPDATES)).extracting(u -> u.kind + ":" + (u.hdv != null))
+                .containsExactly("CREATED:true", "HOT_TO_WARM:false");
+        assertThat(sideOutput(h, TierRouter.WARM_UPDATES)).extracting(u -> u.kind + ":" + (u.hdv != null))
+                .containsExactly("HOT_TO_WARM:true", "WARM_TO_COLD:true");
         h.close();
     }
 }

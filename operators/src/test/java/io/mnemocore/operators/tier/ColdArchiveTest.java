@@ -53,8 +53,8 @@ class ColdArchiveTest {
         }
         Path dir = base.resolve(ColdArchive.tenantDir(tenant)).resolve(date).resolve(batch);
         Files.createDirectories(dir);
-        write(new ColdArchive.NpyWriter.Factory(D), dir.resolve("part-a-0.npy"), rows);
-        write(new ColdArchive.SidecarWriter.Factory(D), dir.resolve("part-b-0.meta.jsonl"), rows);
+        write(ColdArchive.npyWriter(D), dir.resolve("part-a-0.npy"), rows);
+        write(ColdArchive.sidecarWriter(D), dir.resolve("part-b-0.meta.jsonl"), rows);
         return rows;
     }
 
@@ -126,8 +126,8 @@ class ColdArchiveTest {
         Transition again = row("t", "m1", "2026-11-25/0000000000000002/0", 99, 1_764_100_000_000L);
         Path dir2 = base.resolve("t/2026-11-25/0000000000000002");
         Files.createDirectories(dir2);
-        write(new ColdArchive.NpyWriter.Factory(D), dir2.resolve("part-x-0.npy"), List.of(again));
-        write(new ColdArchive.SidecarWriter.Factory(D), dir2.resolve("part-y-0.meta.jsonl"), List.of(again));
+        write(ColdArchive.npyWriter(D), dir2.resolve("part-x-0.npy"), List.of(again));
+        write(ColdArchive.sidecarWriter(D), dir2.resolve("part-y-0.meta.jsonl"), List.of(again));
         // m2 deleted after it was archived; m3 deleted before a later archive would not count (none here).
         Transition del = day1.get(2).copy();
         del.kind = TransitionKind.DELETED;
@@ -137,7 +137,7 @@ class ColdArchiveTest {
         assertThat(ColdArchive.isTombstone(del)).isTrue();
         Path tomb = base.resolve("t/_tombstones/2026-11-25");
         Files.createDirectories(tomb);
-        write(new ColdArchive.SidecarWriter.Factory(D), tomb.resolve("part-z-0.meta.jsonl"), List.of(del));
+        write(ColdArchive.sidecarWriter(D), tomb.resolve("part-z-0.meta.jsonl"), List.of(del));
 
         ArchiveReader r = new ArchiveReader(base.toUri().toString(), D);
         List<String> errors = new ArrayList<>();

@@ -91,4 +91,17 @@ class EmbeddedWarmStoreTest {
             assertThatThrownBy(() -> EmbeddedWarmStore.open(dir, 1024)).hasMessageContaining("D=16384");
         }
     }
+
+    @Test
+    void manyTiesAtTheKthDistanceAreOrderedByMemoryId(@TempDir Path dir) throws Exception {
+        try (EmbeddedWarmStore s = EmbeddedWarmStore.open(dir, D)) {
+            long[] same = Hdv.random(D, 9).words();
+            List<WarmTier.Op> ops = new ArrayList<>();
+            for (int i = 99; i >= 0; i--) { // 100 identical vectors, inserted in reverse id order
+                ops.add(WarmTier.Op.upsert(point("t", String.format("m%03d", i), same)));
+            }
+            s.apply(ops);
+            assertThat(s.search("t", same, 5)).extracting(h -> h.point.memoryId).containsExactly("m000", "m001", "m002", "m003", "m004");
+        }
+    }
 }

@@ -87,7 +87,6 @@ class QdrantWarmTierTest {
             // 3 failures (threshold) over two calls with one retry each; then calls fail at once.
             assertThatThrownBy(() -> down.apply(List.of(WarmTier.Op.upsert(point("a", "x", 1))))).hasMessageContaining("failed");
             assertThatThrownBy(() -> down.apply(List.of(WarmTier.Op.upsert(point("a", "x", 1)))));
-            assertThat(down.circuitOpen()).isTrue();
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> down.count("a")).hasMessageContaining("circuit breaker is open");
             assertThat((System.nanoTime() - t0) / 1e6).as("no call was made").isLessThan(500);
