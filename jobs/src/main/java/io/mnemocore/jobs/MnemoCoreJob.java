@@ -10,7 +10,13 @@ import io.mnemocore.operators.ingest.IngestWatermarks;
 import io.mnemocore.operators.ltp.LtpConsolidator;
 import io.mnemocore.operators.ltp.Transition;
 import io.mnemocore.operators.ltp.TransitionKind;
+import io.mnemocore.operators.query.ActiveInference;
+import io.mnemocore.operators.query.ContextAccess;
 import io.mnemocore.operators.query.HotIndex;
+import io.mnemocore.operators.query.MergedQuery;
+import io.mnemocore.operators.query.QueryResults;
+import io.mnemocore.operators.query.WarmFallback;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import io.mnemocore.operators.query.PartialResult;
 import io.mnemocore.operators.query.Query;
 import io.mnemocore.operators.query.QueryMerger;
@@ -75,6 +81,10 @@ public final class MnemoCoreJob {
     public static final String UID_QUERY_PREPARE = "prepare-query";
     public static final String UID_HOT_INDEX = "hot-index";
     public static final String UID_QUERY_MERGER = "query-merger";
+    public static final String UID_ACTIVE_INFERENCE = "active-inference";
+    public static final String UID_PREWARM_SINK = "prewarm-sink";
+    public static final String UID_WARM_FALLBACK = "warm-fallback";
+    public static final String UID_QUERY_RESULTS = "query-results";
     public static final String UID_REPLY_SINK = "reply-sink";
     public static final String UID_QUERY_FEEDBACK_SINK = "query-feedback-sink";
     public static final String UID_DLQ_SINK = "dlq-sink";
@@ -109,9 +119,11 @@ public final class MnemoCoreJob {
         public final Sink<Transition> warm;
         public final Sink<Transition> coldVectors;
         public final Sink<Transition> coldSidecars;
+        /** Pre-warm triggers of active inference, back to the bus: written at once, so they land before the predicted use. */
+        public final Sink<MemoryEvent> prewarm;
 
         public Sinks(Sink<DlqRecord> dlq, Sink<Transition> transitions, Sink<MemoryEvent> feedback, Sink<QueryReply> replies,
-                     Sink<Transition> warm, Sink<Transition> coldVectors, Sink<Transition> coldSidecars) {
+                     Sink<Transition> warm, Sink<Transition> coldVectors, Sink<Transition> coldSidecars, Sink<MemoryEvent> prewarm) {
             this.dlq = dlq;
             this.transitions = transitions;
             this.feedback = feedback;
@@ -119,6 +131,7 @@ public final class MnemoCoreJob {
             this.warm = warm;
             this.coldVectors = coldVectors;
             this.coldSidecars = coldSidecars;
+            this.prewarm = prewarm;
         }
     }
 
@@ -139,7 +152,8 @@ public final class MnemoCoreJob {
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Replies(), maxLen, 1, 8),
                 new WarmTierSink(s.warmSpec(), s.config.getInt("haim.tiers.warm.batch_size")),
                 ColdArchive.vectorSink(s.coldBase(), s.config.dimensionality()),
-                ColdArchive.sidecarSink(s.coldBase(), s.config.dimensionality()));
+                ColdArchive.sidecarSink(s.coldBase(), s.config.dimensionality()),
+                new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, 1, 8));
     }
 
     /** Checkpointing, parallelism and uid rules shared by every way of running the job. */
@@ -189,11 +203,11 @@ public final class MnemoCoreJob {
         transitions.filter(t -> t.kind != TransitionKind.HOT_TOUCH).name("audit-filter").uid("audit-filter")
                 .sinkTo(sinks.transitions).name("transition-log").uid(UID_LOG_SINK);
 
-        SingleOutputStreamOperator<QueryReply> replies = serveQueries(s, routed, queryStream, transitions);
+        SingleOutputStreamOperator<QueryReply> replies = serveQueries(s, routed, queryStream, transitions, sinks);
         replies.sinkTo(sinks.replies).name("replies").uid(UID_REPLY_SINK);
         // Hits go back to the bus from a writer chained to each merger subtask: no shuffle, and the
         // ledger's single writer (parallelism 1) stays out of the query path.
-        replies.getSideOutput(QueryMerger.FEEDBACK)
+        replies.getSideOutput(QueryResults.FEEDBACK)
                 .sinkTo(sinks.feedback).name("query-feedback").uid(UID_QUERY_FEEDBACK_SINK);
 
         transitions
@@ -240,20 +254,34 @@ public final class MnemoCoreJob {
     }
 
     /**
-     * The read path: queries are encoded once, broadcast to every HOT index subtask (which follows
-     * the consolidator's HOT changes, keyed the same way), answered there per tenant, and merged by
-     * query_id into one reranked reply.
+     * The read path: queries are encoded once; those with a context (and every inference.predict)
+     * pick up their context's holograms from active inference; all are broadcast to every HOT index
+     * subtask (which follows the consolidator's HOT changes, keyed the same way), answered there per
+     * tenant, merged by query_id, searched in WARM when HOT is not confident, and reranked into one
+     * reply. Merger, WARM search and reply are chained: one network hop after the index.
      */
     private static SingleOutputStreamOperator<QueryReply> serveQueries(JobSettings s, SingleOutputStreamOperator<MemoryEvent> routed,
-            SingleOutputStreamOperator<MemoryEvent> queryStream, SingleOutputStreamOperator<Transition> transitions) {
+            SingleOutputStreamOperator<MemoryEvent> queryStream, SingleOutputStreamOperator<Transition> transitions, Sinks sinks) {
         MnemoConfig c = s.config;
         int dim = c.dimensionality();
-        DataStream<Query> queries = routed.getSideOutput(EventRouter.QUERIES)
+        SingleOutputStreamOperator<Query> prepared = routed.getSideOutput(EventRouter.QUERIES)
                 .union(queryStream.getSideOutput(EventRouter.QUERIES))
                 .process(new QueryPreparer(s.encoder)).name("prepare-query").uid(UID_QUERY_PREPARE)
                 // Queries are few and latency-bound: ship each network buffer at once instead of
                 // waiting up to the 100 ms buffer timeout that suits the bulk write path.
                 .setBufferTimeout(0);
+        SingleOutputStreamOperator<Query> inferred = transitions.getSideOutput(LtpConsolidator.CONTEXT_ACCESSES)
+                .keyBy(a -> ContextAccess.key(a.tenant, a.contextId))
+                .connect(prepared.filter(q -> q.contextId != null || q.isPredict()).name("in-context").uid("in-context-filter")
+                        .keyBy(q -> ContextAccess.key(q.tenant, q.contextId)))
+                .process(new ActiveInference(dim, c.getInt("haim.inference.window"), c.getBool("haim.inference.enabled"),
+                        c.getBool("haim.inference.prewarm")))
+                .name("active-inference").uid(UID_ACTIVE_INFERENCE)
+                .setBufferTimeout(0);
+        inferred.getSideOutput(ActiveInference.PREWARM).sinkTo(sinks.prewarm).name("prewarm").uid(UID_PREWARM_SINK);
+        // Context-free queries skip that hop.
+        DataStream<Query> queries = prepared.filter(q -> q.contextId == null && !q.isPredict()).name("context-free")
+                .uid("context-free-filter").union(inferred);
         DataStream<Transition> hotChanges = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
                 .union(transitions.filter(t -> t.kind == TransitionKind.HOT_TOUCH).name("hot-touch").uid("hot-touch-filter"));
         SingleOutputStreamOperator<PartialResult> partials = hotChanges
@@ -267,13 +295,25 @@ public final class MnemoCoreJob {
                         c.getInt("haim.search.oversample"), c.getInt("haim.search.approximate_min_rows")))
                 .name("hot-index").uid(UID_HOT_INDEX)
                 .setBufferTimeout(0);
-        Rerank rerank = new Rerank(dim, s.ltp, c.getDouble("haim.search.weight_similarity"), c.getDouble("haim.search.weight_ltp"),
-                c.getDouble("haim.search.weight_recency"), c.getDouble("haim.search.recency_half_life_hours"));
-        return partials
+        SingleOutputStreamOperator<MergedQuery> merged = partials
                 .keyBy(p -> p.query.queryId)
-                .process(new QueryMerger(rerank, c.confidenceThresholdBits(),
-                        c.getLong("haim.search.merge_timeout_ms"), c.getLong("haim.search.result_ttl_s") * 1000))
+                .process(new QueryMerger(c.getLong("haim.search.merge_timeout_ms")))
                 .name("query-merger").uid(UID_QUERY_MERGER);
+        // Low confidence: WARM, through async I/O. Off: a threshold no distance reaches never asks.
+        WarmFallback warm = new WarmFallback(s.warmSpec(), c.getBool("haim.search.warm_fallback") ? c.confidenceThresholdBits() : Integer.MAX_VALUE,
+                c.getLong("haim.search.warm_timeout_ms"), c.getInt("haim.search.warm_threads"),
+                c.getInt("haim.search.warm_breaker_failures"), c.getLong("haim.search.warm_breaker_reset_s") * 1000);
+        SingleOutputStreamOperator<MergedQuery> searched = AsyncDataStream.unorderedWait(merged, warm, warm.operatorTimeoutMs(),
+                        TimeUnit.MILLISECONDS, 100)
+                .name("warm-fallback").uid(UID_WARM_FALLBACK);
+        Rerank rerank = new Rerank(dim, s.ltp, c.getDouble("haim.search.weight_similarity"), c.getDouble("haim.search.weight_ltp"),
+                c.getDouble("haim.search.weight_recency"), c.getDouble("haim.search.recency_half_life_hours"),
+                c.getDouble("haim.search.weight_context"));
+        // Still partitioned by query_id (forward from the merger): keyed again without a shuffle.
+        return DataStreamUtils.reinterpretAsKeyedStream(searched, m -> m.query.queryId)
+                .process(new QueryResults(rerank, dim, c.confidenceThresholdBits(), c.getLong("haim.search.result_ttl_s") * 1000))
+                .name("query-results").uid(UID_QUERY_RESULTS)
+                .setBufferTimeout(0);
     }
 
     /** {@code flink run mnemocore-jobs-*-job.jar [--config FILE] [--set key=value]... [--data-dir DIR]}; DIR holds relative tier paths (default: the working directory). */

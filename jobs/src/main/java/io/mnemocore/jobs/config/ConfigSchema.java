@@ -172,6 +172,16 @@ public final class ConfigSchema {
         num("haim.search.weight_ltp", Type.DOUBLE, 0, 1000);
         num("haim.search.weight_recency", Type.DOUBLE, 0, 1000);
         num("haim.search.recency_half_life_hours", Type.DOUBLE, 1e-6, 1e6);
+        num("haim.search.weight_context", Type.DOUBLE, 0, 1000);
+        bool("haim.search.warm_fallback");
+        num("haim.search.warm_timeout_ms", Type.LONG, 1, 600_000);
+        num("haim.search.warm_threads", Type.INT, 1, 256);
+        num("haim.search.warm_breaker_failures", Type.INT, 1, 1_000_000);
+        num("haim.search.warm_breaker_reset_s", Type.LONG, 1, 86_400);
+
+        bool("haim.inference.enabled");
+        num("haim.inference.window", Type.INT, 2, 4096);
+        bool("haim.inference.prewarm");
 
         num("haim.codec.max_event_bytes", Type.INT, 1024, 64 << 20);
         num("haim.codec.max_id_length", Type.INT, 1, 4096);

@@ -35,7 +35,7 @@ public final class EventCodec implements Serializable {
 
     /** Tenants appear in stream keys and file paths, so they are kept to a safe alphabet. */
     private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
-    public static final List<String> TRIGGER_TIERS = List.of("hot_to_warm", "warm_to_cold", "rehydrate");
+    public static final List<String> TRIGGER_TIERS = List.of("hot_to_warm", "warm_to_cold", "rehydrate", "prewarm");
     public static final List<String> RESTORE_ORIGINS = List.of("access", "batch");
     public static final String DEFAULT_REPLY_STREAM = "haim:replies";
     public static final int DEFAULT_K = 10;

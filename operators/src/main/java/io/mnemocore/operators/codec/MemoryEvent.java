@@ -28,7 +28,7 @@ public class MemoryEvent {
     public long timestamp;
     public int accessCount;
     public long lastAccess;
-    /** consolidation.trigger: hot_to_warm, warm_to_cold or rehydrate. */
+    /** consolidation.trigger: hot_to_warm, warm_to_cold, rehydrate or prewarm. */
     public String tier;
     public String[] memoryIds;
     public int predictionWindowS;

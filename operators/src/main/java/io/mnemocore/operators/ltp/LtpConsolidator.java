@@ -45,6 +45,11 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
      */
     public static final OutputTag<Transition> HOT_UPDATES = new OutputTag<>("hot-updates") {};
     public static final String STATE_NAME = "memory";
+    /**
+     * Uses of memories in contexts, for active inference: every access that names a context_id,
+     * and every delete (sent to the memory's own context). Ids only: no vector is read for them.
+     */
+    public static final OutputTag<io.mnemocore.operators.query.ContextAccess> CONTEXT_ACCESSES = new OutputTag<>("context-accesses") {};
 
     private final LtpModel model;
     private final EncoderSpec encoderSpec;
@@ -73,6 +78,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     private transient long opStartNanos;
     private transient Counter rewrites;
     private transient Counter rejected;
+    private transient Map<String, Counter> prewarms;
     /** Accumulators (job-level totals) that let a bounded run check nothing was lost or doubled. */
     private transient LongCounter createdTotal;
     private transient LongCounter rewrittenTotal;
@@ -166,6 +172,10 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         batches = new HashMap<>();
         batchIds = new java.util.SplittableRandom(System.nanoTime() ^ ((long) getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() << 48));
         rejected = metrics.counter("haim_dlq_total");
+        prewarms = new HashMap<>();
+        for (String outcome : new String[] {"to_hot", "touched", "rehydrating", "too_weak", "unknown"}) {
+            prewarms.put(outcome, metrics.addGroup("outcome", outcome).counter("haim_prewarms_total"));
+        }
         createdTotal = new LongCounter();
         rewrittenTotal = new LongCounter();
         getRuntimeContext().addAccumulator(ACC_CREATED, createdTotal);
@@ -206,6 +216,10 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
             case MEMORY_DELETE:
                 if (s != null) {
                     emit(out, ctx, s, TransitionKind.DELETED, s.tier, null, now, "delete", false);
+                    if (s.contextId != null) {
+                        ctx.output(CONTEXT_ACCESSES, new io.mnemocore.operators.query.ContextAccess(
+                                EventRouter.tenantOf(ctx.getCurrentKey()), s.contextId, EventRouter.memoryIdOf(ctx.getCurrentKey()), now, true));
+                    }
                     if (s.timerMs != Long.MAX_VALUE) {
                         ctx.timerService().deleteEventTimeTimer(s.timerMs);
                     }
@@ -220,6 +234,10 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
                 }
                 break;
             case CONSOLIDATION_TRIGGER:
+                if (s == null && "prewarm".equals(e.tier)) {
+                    prewarms.get("unknown").inc(); // a prediction may name a memory deleted since: not an error
+                    return;
+                }
                 if (s == null) {
                     reject(e, ctx, "consolidation.trigger names a memory that does not exist (or was deleted)");
                     return;
@@ -286,6 +304,11 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         s.updatedMs = now;
         s.accessCount += n;
         s.lastAccessMs = Math.max(now, e.lastAccess);
+        if (e.contextId != null) {
+            String key = ctx.getCurrentKey();
+            ctx.output(CONTEXT_ACCESSES, new io.mnemocore.operators.query.ContextAccess(
+                    EventRouter.tenantOf(key), e.contextId, EventRouter.memoryIdOf(key), now, false));
+        }
         switch (s.tier) {
             case HOT:
                 emit(out, ctx, s, TransitionKind.HOT_TOUCH, Tier.HOT, Tier.HOT, now, "access", false);
@@ -324,8 +347,40 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
                     emit(out, ctx, s, TransitionKind.COLD_REACTIVATION, Tier.COLD, Tier.COLD, now, "trigger", false);
                 }
                 break;
+            case "prewarm":
+                prewarm(s, current, now, ctx, out);
+                break;
             default:
                 throw new IllegalArgumentException("unknown trigger tier " + what);
+        }
+    }
+
+    /**
+     * Active inference predicted this memory: bring it to HOT before it is asked for. A prediction
+     * is not a use, so the LTP facts stay as they are: a WARM memory moves up only while its
+     * strength would keep it HOT (one the LRU pushed out, not one that faded), a COLD one is read
+     * back from its archive (and lands in the tier its strength gives), a HOT one is refreshed in the LRU.
+     */
+    private void prewarm(MemoryState s, double current, long now, Context ctx, Collector<Transition> out) {
+        switch (s.tier) {
+            case HOT:
+                prewarms.get("touched").inc();
+                emit(out, ctx, s, TransitionKind.HOT_TOUCH, Tier.HOT, Tier.HOT, now, "prewarm", false);
+                break;
+            case WARM:
+                if (current >= model.params().hotMin) {
+                    prewarms.get("to_hot").inc();
+                    s.strength = current;
+                    s.updatedMs = now;
+                    s.tier = Tier.HOT;
+                    emit(out, ctx, s, TransitionKind.WARM_TO_HOT, Tier.WARM, Tier.HOT, now, "prewarm", true);
+                } else {
+                    prewarms.get("too_weak").inc();
+                }
+                break;
+            default:
+                prewarms.get("rehydrating").inc();
+                emit(out, ctx, s, TransitionKind.COLD_REACTIVATION, Tier.COLD, Tier.COLD, now, "prewarm", false);
         }
     }
 

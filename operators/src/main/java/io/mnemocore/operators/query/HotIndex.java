@@ -191,30 +191,42 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         HotSegment seg = segments.get(q.tenant);
         if (seg == null || seg.rows() == 0 || q.hdv == null || q.hdv.length != dim / 64) {
             r.hits = new Hit[0];
-            searchSeconds.update(System.nanoTime() - t0);
-            out.collect(r);
-            return;
-        }
-        r.approximate = approximate && seg.rows() >= approximateMinRows;
-        TopK top = seg.search(kernel, q.hdv, q.k, r.approximate, oversample);
-        r.scanned = seg.rows();
-        r.hits = new Hit[top.size()];
-        for (int i = 0; i < top.size(); i++) {
-            HotFacts f = seg.facts(top.row(i));
-            HotMemory c = seg.content(top.row(i));
-            Hit h = new Hit();
-            h.memoryId = seg.id(top.row(i));
-            h.distance = top.distance(i);
-            h.tier = "hot";
-            h.strength = f.strength;
-            h.updatedMs = f.updatedMs;
-            h.halfLifeMs = f.halfLifeMs;
-            h.lastAccessMs = f.lastAccessMs;
-            h.contextId = c.contextId;
-            h.payload = c.payload;
-            r.hits[i] = h;
+        } else if (q.isPredict()) {
+            // The predicted memories this subtask holds, with their facts; the distance is the prediction's.
+            java.util.List<Hit> found = new java.util.ArrayList<>();
+            for (int i = 0; q.predicted != null && i < q.predicted.length; i++) {
+                int row = seg.rowOf(q.predicted[i]);
+                if (row >= 0) {
+                    found.add(hit(seg, row, q.predictedDistance[i]));
+                }
+            }
+            r.hits = found.toArray(new Hit[0]);
+        } else {
+            r.approximate = approximate && seg.rows() >= approximateMinRows;
+            TopK top = seg.search(kernel, q.hdv, q.k, r.approximate, oversample);
+            r.scanned = seg.rows();
+            r.hits = new Hit[top.size()];
+            for (int i = 0; i < top.size(); i++) {
+                r.hits[i] = hit(seg, top.row(i), top.distance(i));
+            }
         }
         searchSeconds.update(System.nanoTime() - t0);
         out.collect(r);
+    }
+
+    private static Hit hit(HotSegment seg, int row, int distance) {
+        HotFacts f = seg.facts(row);
+        HotMemory c = seg.content(row);
+        Hit h = new Hit();
+        h.memoryId = seg.id(row);
+        h.distance = distance;
+        h.tier = "hot";
+        h.strength = f.strength;
+        h.updatedMs = f.updatedMs;
+        h.halfLifeMs = f.halfLifeMs;
+        h.lastAccessMs = f.lastAccessMs;
+        h.contextId = c.contextId;
+        h.payload = c.payload;
+        return h;
     }
 }

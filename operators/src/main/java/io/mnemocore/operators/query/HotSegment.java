@@ -116,6 +116,12 @@ final class HotSegment {
         return exact.result();
     }
 
+    /** The row of a memory, or -1. */
+    int rowOf(String id) {
+        Integer r = rowOf.get(id);
+        return r == null ? -1 : r;
+    }
+
     String id(int row) {
         return ids.get(row);
     }

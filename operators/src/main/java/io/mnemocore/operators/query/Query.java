@@ -14,6 +14,21 @@ public class Query {
     public long receivedMs;
     /** Wall clock at which the query was prepared, for the in-job latency of the reply. */
     public long preparedMs;
+    /**
+     * The context hologram of (tenant, context_id) at the time of the query ({@link ActiveInference}),
+     * for the rerank's context term; null without a context or before any access in it.
+     */
+    public long[] contextHologram;
+    /** inference.predict: the memory ids the context predicts, best first, and their distance to the prediction. */
+    public String[] predicted;
+    public int[] predictedDistance;
+    /** inference.predict: how far ahead to predict (its prediction_window). */
+    public long predictionWindowMs;
 
     public Query() {}
+
+    /** inference.predict: its hits are the predicted memories, not the nearest ones. */
+    public boolean isPredict() {
+        return "inference.predict".equals(kind);
+    }
 }

@@ -27,6 +27,7 @@ public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
         q.contextId = e.contextId;
         q.replyTo = e.replyTo;
         q.hdv = e.hdv;
+        q.predictionWindowMs = e.predictionWindowS * 1000L;
         if (q.hdv == null && e.type == EventType.QUERY) {
             if (encoder == null) {
                 encoder = encoderSpec.create();

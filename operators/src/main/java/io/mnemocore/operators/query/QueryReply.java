@@ -7,16 +7,18 @@ public class QueryReply {
     public String kind;
     public String replyTo;
     public Hit[] hits;
-    /** The tier the hits came from ("hot"). */
+    /** The tiers the hits came from: "hot", "warm" or "hot+warm". */
     public String tier;
     public long latencyMs;
     /** "high" when the best hit is within the confidence threshold, else "low". */
     public String confidence;
     public boolean degraded;
-    /** Why the reply is degraded (missing partial results, WARM fallback unavailable); null if not. */
+    /** Why the reply is degraded (missing partial results, WARM tier unreachable); null if not. */
     public String degradedReason;
     public int scanned;
     public boolean approximate;
+    /** inference.predict: the predicted memory ids, best first (the ones not in HOT are being pre-warmed); else null. */
+    public String[] predicted;
 
     public QueryReply() {}
 }

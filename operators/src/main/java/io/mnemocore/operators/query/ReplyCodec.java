@@ -14,7 +14,7 @@ import org.msgpack.value.Value;
  * <pre>
  * {type: "query.result", query_id, tenant, kind,
  *  hits: [{memory_id, distance, score, tier, ltp_strength, context_id?, payload?}, ...],
- *  metadata: {tier, latency_ms, confidence, degraded, degraded_reason?, scanned, approximate}}
+ *  metadata: {tier, latency_ms, confidence, degraded, degraded_reason?, scanned, approximate, predicted?}}
  * </pre>
  * {@code payload} is the memory's payload exactly as it was written (any msgpack value).
  */
@@ -45,7 +45,7 @@ public final class ReplyCodec {
                     p.writePayload(h.payload); // already msgpack
                 }
             }
-            p.packString("metadata").packMapHeader(r.degradedReason != null ? 7 : 6);
+            p.packString("metadata").packMapHeader(6 + (r.degradedReason != null ? 1 : 0) + (r.predicted != null ? 1 : 0));
             p.packString("tier").packString(r.tier);
             p.packString("latency_ms").packLong(r.latencyMs);
             p.packString("confidence").packString(r.confidence);
@@ -55,6 +55,12 @@ public final class ReplyCodec {
             }
             p.packString("scanned").packInt(r.scanned);
             p.packString("approximate").packBoolean(r.approximate);
+            if (r.predicted != null) {
+                p.packString("predicted").packArrayHeader(r.predicted.length);
+                for (String id : r.predicted) {
+                    p.packString(id);
+                }
+            }
             return p.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -91,6 +97,12 @@ public final class ReplyCodec {
                                 case "degraded_reason" -> r.degradedReason = u.unpackString();
                                 case "scanned" -> r.scanned = u.unpackInt();
                                 case "approximate" -> r.approximate = u.unpackBoolean();
+                                case "predicted" -> {
+                                    r.predicted = new String[u.unpackArrayHeader()];
+                                    for (int x = 0; x < r.predicted.length; x++) {
+                                        r.predicted[x] = u.unpackString();
+                                    }
+                                }
                                 default -> u.skipValue();
                             }
                         }

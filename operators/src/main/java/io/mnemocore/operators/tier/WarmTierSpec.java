@@ -41,6 +41,12 @@ public final class WarmTierSpec implements Serializable {
         this.breakerResetMs = breakerResetMs;
     }
 
+    /** The same store with another deadline and retry count per call (the query path cannot wait like the sink). */
+    public WarmTierSpec withCalls(long timeoutMs, int retries, int breakerFailures, long breakerResetMs) {
+        return new WarmTierSpec(dim, embeddedPath, qdrantUrl, apiKey, collection, hnswM, hnswEfConstruct, binaryQuantization,
+                alwaysRam, timeoutMs, retries, breakerFailures, breakerResetMs);
+    }
+
     public boolean isQdrant() {
         return !qdrantUrl.isEmpty();
     }

@@ -64,6 +64,65 @@ class LtpConsolidatorTest {
         return out;
     }
 
+    static MemoryEvent trigger(String id, String tier, long ts) {
+        MemoryEvent e = event(EventType.CONSOLIDATION_TRIGGER, id, ts);
+        e.tier = tier;
+        return e;
+    }
+
+    @Test
+    void prewarmBringsPredictedMemoriesToHotWithoutCountingAUse() throws Exception {
+        var h = harness();
+        h.processElement(write("evicted", 0, 0.9), 0);
+        h.processElement(write("faded", 0, 0.9), 0);
+        h.processElement(trigger("evicted", "hot_to_warm", 10), 10); // the LRU pushed it out while strong
+        long faded = MODEL.timeBelow(0.9, 0, H, 0.7);
+        h.processElement(trigger("faded", "hot_to_warm", 10), 10);
+        drain(h);
+        h.processWatermark(faded + 1);
+        drain(h);
+
+        h.processElement(trigger("evicted", "prewarm", 20), 20);
+        List<Transition> t = drain(h);
+        assertThat(t).extracting(x -> x.kind + ":" + x.reason).containsExactly("WARM_TO_HOT:prewarm");
+        MemoryState s = state(h, "t/evicted");
+        assertThat(s.tier).isEqualTo(Tier.HOT);
+        assertThat(s.accessCount).as("a prediction is not a use").isZero();
+        assertThat(h.getSideOutput(LtpConsolidator.HOT_UPDATES)).extracting(StreamRecord::getValue)
+                .extracting(u -> u.memoryId + ":" + u.kind + ":" + (u.hdv != null)).contains("evicted:WARM_TO_HOT:true");
+
+        // A HOT one is refreshed in the LRU (a touch), also without counting a use.
+        h.processElement(trigger("evicted", "prewarm", 21), 21);
+        assertThat(drain(h)).extracting(x -> x.kind + ":" + x.reason).containsExactly("HOT_TOUCH:prewarm");
+        assertThat(state(h, "t/evicted").accessCount).isZero();
+
+        // One that faded below the HOT threshold is not pulled up: it would decay back at once.
+        h.processElement(trigger("faded", "prewarm", faded + 2), faded + 2);
+        assertThat(drain(h)).isEmpty();
+        assertThat(state(h, "t/faded").tier).isEqualTo(Tier.WARM);
+
+        // A memory nobody knows (deleted since the prediction) is skipped, not sent to the DLQ.
+        h.processElement(trigger("never-written", "prewarm", 30), 30);
+        assertThat(drain(h)).isEmpty();
+        assertThat(h.getSideOutput(LtpConsolidator.REJECTED)).isNullOrEmpty();
+        h.close();
+    }
+
+    @Test
+    void accessesNamingAContextAndDeletesReachActiveInference() throws Exception {
+        var h = harness();
+        h.processElement(write("m", 0, 0.9), 0);
+        MemoryEvent inKitchen = event(EventType.MEMORY_ACCESS, "m", 5);
+        inKitchen.contextId = "kitchen";
+        h.processElement(inKitchen, 5);
+        h.processElement(event(EventType.MEMORY_ACCESS, "m", 6), 6); // no context: not a use in any context
+        h.processElement(event(EventType.MEMORY_DELETE, "m", 7), 7);
+        assertThat(h.getSideOutput(LtpConsolidator.CONTEXT_ACCESSES)).extracting(StreamRecord::getValue)
+                .extracting(a -> a.contextId + ":" + a.memoryId + ":" + a.atMs + ":" + a.deleted)
+                .containsExactly("kitchen:m:5:false", "c:m:7:true");
+        h.close();
+    }
+
     @Test
     void writeDecayArchiveOnOneTimerEach() throws Exception {
         var h = harness();

@@ -1,0 +1,220 @@
+package io.mnemocore.operators.query;
+
+import io.mnemocore.hdv.Bundler;
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.operators.codec.EventType;
+import io.mnemocore.operators.codec.MemoryEvent;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Active inference, keyed by (tenant, context_id). It follows the memories used in each context
+ * (accesses that name the context, from the consolidator) and keeps the last {@code window} of
+ * them ({@link ContextTrace}). Every memory stands for its <em>item vector</em>, a random HDV
+ * seeded by (tenant, memory_id): independent of its content, so the holograms hold as many
+ * memories as possible, and known for every tier, COLD included, without reading a vector.
+ * <ul>
+ *   <li>The <b>context hologram</b> H = majority bundle of the item vectors of the recent uses. It
+ *       travels with each query of the context, and the rerank scores a hit's similarity to it
+ *       ({@link Rerank}).</li>
+ *   <li>The <b>transition hologram</b> T = majority bundle of ρ(item(a)) ⊕ item(b) over every pair of
+ *       consecutive uses a → b (ρ: rotate by one bit). For the last use x, T ⊕ ρ(item(x)) lies
+ *       close to the item of whatever followed x before, and near D/2 from everything else.</li>
+ * </ul>
+ * {@code inference.predict} walks T from the last use as many steps as accesses are expected in
+ * its {@code prediction_window} (from the context's access rate), keeps each step's nearest
+ * memory while it is clearly closer than chance, and adds the first step's runners-up up to k.
+ * The predicted memories go on with the query (the HOT index and WARM tier fill in their facts)
+ * and, on {@link #PREWARM}, to the consolidator as a {@code prewarm} trigger: WARM ones move to
+ * HOT, COLD ones are rehydrated, HOT ones are refreshed in the LRU, before they are asked for.
+ */
+public final class ActiveInference extends KeyedCoProcessFunction<String, ContextAccess, Query, Query> {
+    private static final long serialVersionUID = 1L;
+    public static final OutputTag<MemoryEvent> PREWARM = new OutputTag<>("prewarm") {};
+
+    private final int dim;
+    private final int window;
+    private final boolean enabled;
+    private final boolean prewarm;
+    /** A prediction must lie this far below the chance distance D/2 (in bits): 6σ of unrelated vectors. */
+    private final int significantBits;
+
+    private transient ValueState<ContextTrace> trace;
+    private transient Counter predictions;
+    private transient Counter predicted;
+    private transient Counter prewarms;
+
+    /** @param enabled false: queries pass through untouched and predictions come back empty (the graph keeps its shape for savepoints) */
+    public ActiveInference(int dim, int window, boolean enabled, boolean prewarm) {
+        if (window < 2) {
+            throw new IllegalArgumentException("the inference window must hold at least 2 uses");
+        }
+        this.dim = dim;
+        this.window = window;
+        this.enabled = enabled;
+        this.prewarm = prewarm;
+        this.significantBits = (int) Math.ceil(6 * Math.sqrt(dim) / 2);
+    }
+
+    public static ValueStateDescriptor<ContextTrace> traceDescriptor() {
+        return new ValueStateDescriptor<>("context-trace", ContextTrace.class);
+    }
+
+    /** The item vector of a memory: random, seeded by (tenant, memory_id), the same everywhere. */
+    public static long[] item(String tenant, String memoryId, int dim) {
+        return Hdv.fromId(tenant + "/" + memoryId, dim).words();
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        trace = getRuntimeContext().getState(traceDescriptor());
+        var m = getRuntimeContext().getMetricGroup();
+        predictions = m.counter("haim_predictions_total");
+        predicted = m.counter("haim_predicted_memories_total");
+        prewarms = m.counter("haim_prewarm_requests_total");
+    }
+
+    @Override
+    public void processElement1(ContextAccess a, Context ctx, Collector<Query> out) throws Exception {
+        if (!enabled) {
+            return;
+        }
+        ContextTrace t = trace.value();
+        if (a.deleted) {
+            if (t != null && t.remove(a.memoryId)) {
+                if (t.size == 0) {
+                    trace.clear();
+                } else {
+                    trace.update(t);
+                }
+            }
+            return;
+        }
+        if (t == null) {
+            t = new ContextTrace(window);
+        }
+        t.add(a.memoryId, a.atMs);
+        trace.update(t);
+    }
+
+    @Override
+    public void processElement2(Query q, Context ctx, Collector<Query> out) throws Exception {
+        ContextTrace t = enabled ? trace.value() : null;
+        if (t != null && t.size > 0) {
+            q.contextHologram = contextHologram(q.tenant, t);
+            if (q.isPredict()) {
+                predict(q, t, ctx);
+            }
+        }
+        if (q.isPredict() && q.predicted == null) {
+            q.predicted = new String[0];
+            q.predictedDistance = new int[0];
+        }
+        out.collect(q);
+    }
+
+    long[] contextHologram(String tenant, ContextTrace t) {
+        Bundler b = new Bundler(dim);
+        for (int i = 0; i < t.size; i++) {
+            b.addWords(item(tenant, t.id(i), dim));
+        }
+        return b.majority().words();
+    }
+
+    private void predict(Query q, ContextTrace t, Context ctx) {
+        predictions.inc();
+        Map<String, long[]> items = new LinkedHashMap<>();
+        for (int i = 0; i < t.size; i++) {
+            items.computeIfAbsent(t.id(i), id -> item(q.tenant, id, dim));
+        }
+        Bundler pairs = new Bundler(dim);
+        for (int i = 0; i + 1 < t.size; i++) {
+            if (!t.id(i).equals(t.id(i + 1))) {
+                pairs.add(Hdv.wrap(dim, items.get(t.id(i))).permute(1).bind(Hdv.wrap(dim, items.get(t.id(i + 1)))));
+            }
+        }
+        List<String> ids = new ArrayList<>();
+        List<Integer> dists = new ArrayList<>();
+        if (pairs.count() > 0) {
+            Hdv transitions = pairs.majority();
+            int steps = Math.max(1, Math.min(q.k, stepsIn(q.k, t, q.predictionWindowMs)));
+            int chance = dim / 2 - significantBits;
+            String from = t.id(t.size - 1);
+            List<Map.Entry<String, Integer>> firstStep = null;
+            for (int s = 0; s < steps && ids.size() < q.k; s++) {
+                long[] p = transitions.bind(Hdv.wrap(dim, items.get(from)).permute(1)).words();
+                List<Map.Entry<String, Integer>> ranked = rank(items, p);
+                if (firstStep == null) {
+                    firstStep = ranked;
+                }
+                Map.Entry<String, Integer> best = null;
+                for (Map.Entry<String, Integer> e : ranked) {
+                    if (e.getValue() < chance && !ids.contains(e.getKey())) {
+                        best = e;
+                        break;
+                    }
+                }
+                if (best == null) {
+                    break;
+                }
+                ids.add(best.getKey());
+                dists.add(best.getValue());
+                from = best.getKey();
+            }
+            for (Map.Entry<String, Integer> e : firstStep) {
+                if (ids.size() >= q.k || e.getValue() >= chance) {
+                    break;
+                }
+                if (!ids.contains(e.getKey())) {
+                    ids.add(e.getKey());
+                    dists.add(e.getValue());
+                }
+            }
+        }
+        q.predicted = ids.toArray(new String[0]);
+        q.predictedDistance = dists.stream().mapToInt(Integer::intValue).toArray();
+        predicted.inc(ids.size());
+        if (prewarm && !ids.isEmpty()) {
+            MemoryEvent e = new MemoryEvent();
+            e.type = EventType.CONSOLIDATION_TRIGGER;
+            e.tenant = q.tenant;
+            e.tier = "prewarm";
+            e.memoryIds = q.predicted.clone();
+            e.timestamp = q.receivedMs;
+            prewarms.inc();
+            ctx.output(PREWARM, e);
+        }
+    }
+
+    /** Accesses expected within the window at the context's recent rate (at least one). */
+    static int stepsIn(int k, ContextTrace t, long windowMs) {
+        if (t.size < 2 || windowMs <= 0) {
+            return 1;
+        }
+        double gap = (double) (t.at(t.size - 1) - t.at(0)) / (t.size - 1);
+        if (gap <= 0) {
+            return k;
+        }
+        return (int) Math.min(k, Math.max(1, Math.ceil(windowMs / gap)));
+    }
+
+    private static List<Map.Entry<String, Integer>> rank(Map<String, long[]> items, long[] p) {
+        Map<String, Integer> d = new HashMap<>();
+        for (Map.Entry<String, long[]> e : items.entrySet()) {
+            d.put(e.getKey(), Hdv.hamming(e.getValue(), p));
+        }
+        List<Map.Entry<String, Integer>> out = new ArrayList<>(d.entrySet());
+        out.sort(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
+        return out;
+    }
+}

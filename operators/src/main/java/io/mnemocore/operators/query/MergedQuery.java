@@ -1,0 +1,29 @@
+package io.mnemocore.operators.query;
+
+/**
+ * A query's HOT hits merged over all HOT index subtasks, on its way to the optional WARM search
+ * ({@link WarmFallback}) and the reply ({@link QueryResults}).
+ */
+public class MergedQuery {
+    public Query query;
+    /** The global top-k of the HOT index (and, after the WARM search, of both tiers), by distance. */
+    public Hit[] hits;
+    public int scanned;
+    public boolean approximate;
+    /** Why some HOT index subtasks' results are missing; null when all arrived. */
+    public String missing;
+    /** Whether the WARM tier was asked, and why its answer is missing (timeout, breaker, error); null if it answered. */
+    public boolean warmAsked;
+    public String warmError;
+
+    public MergedQuery() {}
+
+    /** The best (smallest) distance among the hits, or Integer.MAX_VALUE when there are none. */
+    public int bestDistance() {
+        int best = Integer.MAX_VALUE;
+        for (Hit h : hits) {
+            best = Math.min(best, h.distance);
+        }
+        return best;
+    }
+}

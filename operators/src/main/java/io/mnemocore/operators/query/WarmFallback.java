@@ -1,0 +1,215 @@
+package io.mnemocore.operators.query;
+
+import io.mnemocore.operators.metrics.ScaledHistogram;
+import io.mnemocore.operators.tier.CircuitBreaker;
+import io.mnemocore.operators.tier.WarmHit;
+import io.mnemocore.operators.tier.WarmPoint;
+import io.mnemocore.operators.tier.WarmTier;
+import io.mnemocore.operators.tier.WarmTierSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+
+/**
+ * The blueprint's WARM fallback, through Flink async I/O: a query whose best HOT hit is not closer
+ * than the confidence threshold also searches the WARM tier (Qdrant, or the embedded store), and
+ * the two tiers' hits are merged by distance; an {@code inference.predict} looks up the predicted
+ * memories the HOT index did not hold. Everything else passes straight through.
+ *
+ * <p>The WARM call runs on a small pool, bounded by the async operator's timeout and guarded by a
+ * circuit breaker: a timeout, an error or an open breaker answers from HOT alone, with the reason
+ * in {@link MergedQuery#warmError}, so the reply says it is degraded. A query is never lost or
+ * held back beyond the timeout because WARM is down.
+ */
+public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQuery> {
+    private static final long serialVersionUID = 1L;
+
+    private final WarmTierSpec spec;
+    private final int confidenceThresholdBits;
+    private final long timeoutMs;
+    private final int threads;
+    private final int breakerFailures;
+    private final long breakerResetMs;
+
+    private transient volatile WarmTier warm;
+    private transient ExecutorService pool;
+    private transient CircuitBreaker breaker;
+    private transient Histogram searchSeconds;
+    private transient Counter asked;
+    private transient Counter failed;
+
+    /**
+     * @param spec the WARM store; the query path makes one attempt per call, with {@code timeoutMs} as its deadline
+     * @param breakerFailures consecutive failures (timeouts included) that open the breaker for {@code breakerResetMs}
+     */
+    public WarmFallback(WarmTierSpec spec, int confidenceThresholdBits, long timeoutMs, int threads, int breakerFailures,
+                        long breakerResetMs) {
+        this.spec = spec.withCalls(timeoutMs, 0, breakerFailures, breakerResetMs);
+        this.confidenceThresholdBits = confidenceThresholdBits;
+        this.timeoutMs = timeoutMs;
+        this.threads = threads;
+        this.breakerFailures = breakerFailures;
+        this.breakerResetMs = breakerResetMs;
+    }
+
+    /** The async operator's timeout: the WARM call's deadline plus room for the hand-over. */
+    public long operatorTimeoutMs() {
+        return timeoutMs + 50;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        breaker = new CircuitBreaker(breakerFailures, breakerResetMs);
+        pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "warm-fallback");
+            t.setDaemon(true);
+            return t;
+        });
+        var m = getRuntimeContext().getMetricGroup();
+        searchSeconds = m.addGroup("tier", "warm").histogram("haim_search_latency_seconds", new ScaledHistogram(10_000, 1e-9));
+        asked = m.counter("haim_warm_fallback_total");
+        failed = m.counter("haim_warm_fallback_failures_total");
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+        if (warm != null) {
+            warm.close();
+        }
+    }
+
+    /** Low confidence for a query; predicted memories not found in HOT for a prediction. */
+    boolean needsWarm(MergedQuery m) {
+        if (m.query.isPredict()) {
+            return m.query.predicted != null && m.hits.length < m.query.predicted.length;
+        }
+        return m.query.hdv != null && m.bestDistance() >= confidenceThresholdBits;
+    }
+
+    @Override
+    public void asyncInvoke(MergedQuery m, ResultFuture<MergedQuery> rf) {
+        if (!needsWarm(m)) {
+            rf.complete(List.of(m));
+            return;
+        }
+        asked.inc();
+        m.warmAsked = true;
+        if (!breaker.allow(System.currentTimeMillis())) {
+            failed.inc();
+            m.warmError = "WARM circuit breaker open after " + breakerFailures + " failures";
+            rf.complete(List.of(m));
+            return;
+        }
+        try {
+            pool.execute(() -> {
+                long t0 = System.nanoTime();
+                try {
+                    MergedQuery done = withWarm(m, store());
+                    breaker.success();
+                    searchSeconds.update(System.nanoTime() - t0);
+                    rf.complete(List.of(done));
+                } catch (Exception e) {
+                    breaker.failure(System.currentTimeMillis());
+                    failed.inc();
+                    MergedQuery hotOnly = copy(m);
+                    hotOnly.warmError = "WARM search failed: " + e.getMessage();
+                    rf.complete(List.of(hotOnly));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            m.warmError = "WARM search not started: " + e.getMessage();
+            rf.complete(List.of(m));
+        }
+    }
+
+    @Override
+    public void timeout(MergedQuery m, ResultFuture<MergedQuery> rf) {
+        breaker.failure(System.currentTimeMillis());
+        failed.inc();
+        MergedQuery hotOnly = copy(m);
+        hotOnly.warmError = "WARM search timed out after " + timeoutMs + " ms";
+        rf.complete(List.of(hotOnly)); // a WARM answer that comes later is dropped by the operator
+    }
+
+    private WarmTier store() throws java.io.IOException {
+        WarmTier w = warm;
+        if (w == null) {
+            synchronized (this) {
+                if (warm == null) {
+                    warm = spec.open();
+                }
+                w = warm;
+            }
+        }
+        return w;
+    }
+
+    /** A new result with the WARM hits merged in (the input is shared with the timeout handler, so it stays untouched). */
+    static MergedQuery withWarm(MergedQuery m, WarmTier warm) throws java.io.IOException {
+        Query q = m.query;
+        List<Hit> all = new ArrayList<>(Arrays.asList(m.hits));
+        Set<String> seen = new HashSet<>();
+        for (Hit h : m.hits) {
+            seen.add(h.memoryId);
+        }
+        if (q.isPredict()) {
+            for (int i = 0; i < q.predicted.length; i++) {
+                if (!seen.contains(q.predicted[i])) {
+                    WarmPoint p = warm.get(q.tenant, q.predicted[i]);
+                    if (p != null) {
+                        all.add(hit(p, q.predictedDistance[i]));
+                    }
+                }
+            }
+        } else {
+            for (WarmHit w : warm.search(q.tenant, q.hdv, q.k)) {
+                // A memory caught between tiers may be in both; HOT's copy is the current one.
+                if (!seen.contains(w.point.memoryId)) {
+                    all.add(hit(w.point, w.distance));
+                }
+            }
+        }
+        MergedQuery out = copy(m);
+        out.hits = QueryMerger.topK(all.toArray(new Hit[0]), q.isPredict() ? all.size() : q.k);
+        return out;
+    }
+
+    private static Hit hit(WarmPoint p, int distance) {
+        Hit h = new Hit();
+        h.memoryId = p.memoryId;
+        h.distance = distance;
+        h.tier = "warm";
+        h.strength = p.strength;
+        h.updatedMs = p.updatedMs;
+        h.halfLifeMs = p.halfLifeMs;
+        h.lastAccessMs = p.lastAccessMs;
+        h.contextId = p.contextId;
+        h.payload = p.payload;
+        return h;
+    }
+
+    private static MergedQuery copy(MergedQuery m) {
+        MergedQuery c = new MergedQuery();
+        c.query = m.query;
+        c.hits = m.hits;
+        c.scanned = m.scanned;
+        c.approximate = m.approximate;
+        c.missing = m.missing;
+        c.warmAsked = m.warmAsked;
+        c.warmError = m.warmError;
+        return c;
+    }
+}

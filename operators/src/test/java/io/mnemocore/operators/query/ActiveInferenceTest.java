@@ -1,0 +1,146 @@
+package io.mnemocore.operators.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.operators.codec.EventType;
+import io.mnemocore.operators.codec.MemoryEvent;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class ActiveInferenceTest {
+    static final int D = 16384;
+
+    static KeyedTwoInputStreamOperatorTestHarness<String, ContextAccess, Query, Query> harness(int window, boolean enabled)
+            throws Exception {
+        var h = new KeyedTwoInputStreamOperatorTestHarness<>(
+                new KeyedCoProcessOperator<>(new ActiveInference(D, window, enabled, true)),
+                (ContextAccess a) -> ContextAccess.key(a.tenant, a.contextId),
+                (Query q) -> ContextAccess.key(q.tenant, q.contextId), Types.STRING);
+        h.open();
+        return h;
+    }
+
+    static void use(KeyedTwoInputStreamOperatorTestHarness<String, ContextAccess, Query, Query> h, String context, String id, long at)
+            throws Exception {
+        h.processElement1(new StreamRecord<>(new ContextAccess("t", context, id, at, false)));
+    }
+
+    static Query ask(KeyedTwoInputStreamOperatorTestHarness<String, ContextAccess, Query, Query> h, String kind, String context,
+                     int k, long windowMs) throws Exception {
+        Query q = new Query();
+        q.queryId = "q" + System.nanoTime();
+        q.tenant = "t";
+        q.kind = kind;
+        q.contextId = context;
+        q.k = k;
+        q.hdv = Hdv.random(D, 1).words();
+        q.predictionWindowMs = windowMs;
+        int before = h.extractOutputValues().size();
+        h.processElement2(new StreamRecord<>(q));
+        List<Query> out = h.extractOutputValues();
+        assertThat(out).hasSize(before + 1);
+        return out.get(out.size() - 1);
+    }
+
+    @Test
+    void predictsWhatFollowedTheLastUseAndAsksForItToBePrewarmed() throws Exception {
+        var h = harness(64, true);
+        long at = 0;
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 10; i++) {
+                use(h, "routine", "m" + i, at += 1_000);
+            }
+        }
+        use(h, "routine", "m0", at += 1_000);
+        use(h, "routine", "m1", at += 1_000);
+        // One use per second: a 2.5 s window looks three steps ahead.
+        Query p = ask(h, "inference.predict", "routine", 5, 2_500);
+        assertThat(p.predicted).startsWith("m2", "m3", "m4");
+        for (int d : p.predictedDistance) {
+            assertThat(d).isLessThan(D / 2 - 6 * 64);
+        }
+        var prewarm = h.getSideOutput(ActiveInference.PREWARM);
+        assertThat(prewarm).hasSize(1);
+        MemoryEvent e = prewarm.iterator().next().getValue();
+        assertThat(e.type).isEqualTo(EventType.CONSOLIDATION_TRIGGER);
+        assertThat(e.tier).isEqualTo("prewarm");
+        assertThat(e.tenant).isEqualTo("t");
+        assertThat(e.memoryIds).containsExactly(p.predicted);
+        // A one-step window predicts one step, plus only clearly predicted runners-up (none here).
+        assertThat(ask(h, "inference.predict", "routine", 5, 0).predicted).containsExactly("m2");
+    }
+
+    @Test
+    void branchesAreAllPredictedAndNoiseDoesNotDrownTheSequence() throws Exception {
+        var h = harness(64, true);
+        long at = 0;
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        for (int round = 0; round < 6; round++) {
+            use(h, "c", "start", at += 1_000);
+            use(h, "c", round % 2 == 0 ? "left" : "right", at += 1_000); // start is followed by either
+            for (int i = 0; i < 5; i++) {
+                use(h, "c", "noise-" + rnd.nextInt(1_000), at += 1_000);
+            }
+        }
+        use(h, "c", "start", at += 1_000);
+        Query p = ask(h, "inference.predict", "c", 2, 0);
+        assertThat(p.predicted).containsExactlyInAnyOrder("left", "right");
+    }
+
+    @Test
+    void queriesInAContextCarryItsHologramOthersDoNot() throws Exception {
+        var h = harness(8, true);
+        for (int i = 0; i < 12; i++) {
+            use(h, "home", "h" + i, i);
+        }
+        Query q = ask(h, "query", "home", 3, 0);
+        assertThat(q.contextHologram).isNotNull();
+        // The window holds the last 8 uses: their items are close to the hologram, older ones are not.
+        int member = Hdv.hamming(ActiveInference.item("t", "h11", D), q.contextHologram);
+        int evicted = Hdv.hamming(ActiveInference.item("t", "h0", D), q.contextHologram);
+        assertThat(member).isLessThan(D / 2 - 1_000);
+        assertThat(evicted).isBetween(D / 2 - 6 * 64, D / 2 + 6 * 64);
+        assertThat(ask(h, "query", "work", 3, 0).contextHologram).isNull();
+        assertThat(h.getSideOutput(ActiveInference.PREWARM)).isNullOrEmpty();
+    }
+
+    @Test
+    void aDeletedMemoryIsForgottenByItsContext() throws Exception {
+        var h = harness(64, true);
+        for (int round = 0; round < 3; round++) {
+            use(h, "c", "a", round * 10 + 1);
+            use(h, "c", "b", round * 10 + 2);
+        }
+        use(h, "c", "a", 100);
+        assertThat(ask(h, "inference.predict", "c", 1, 0).predicted).containsExactly("b");
+        h.processElement1(new StreamRecord<>(new ContextAccess("t", "c", "b", 101, true)));
+        assertThat(ask(h, "inference.predict", "c", 3, 0).predicted).doesNotContain("b");
+    }
+
+    @Test
+    void disabledItPassesQueriesThroughAndPredictsNothing() throws Exception {
+        var h = harness(64, false);
+        for (int i = 0; i < 10; i++) {
+            use(h, "c", "m" + (i % 2), i);
+        }
+        assertThat(ask(h, "inference.predict", "c", 3, 0).predicted).isEmpty();
+        assertThat(ask(h, "query", "c", 3, 0).contextHologram).isNull();
+        assertThat(h.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void stepsFollowTheContextsAccessRate() {
+        ContextTrace t = new ContextTrace(16);
+        for (int i = 0; i < 5; i++) {
+            t.add("m" + i, i * 200L);
+        }
+        assertThat(ActiveInference.stepsIn(10, t, 1_000)).isEqualTo(5);
+        assertThat(ActiveInference.stepsIn(3, t, 1_000)).isEqualTo(3);
+        assertThat(ActiveInference.stepsIn(10, t, 0)).isEqualTo(1);
+    }
+}

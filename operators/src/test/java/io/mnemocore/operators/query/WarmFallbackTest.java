@@ -1,0 +1,174 @@
+package io.mnemocore.operators.query;
+
+import static io.mnemocore.operators.query.QueryMergerTest.hit;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mnemocore.hdv.Hdv;
+import io.mnemocore.operators.tier.EmbeddedWarmStore;
+import io.mnemocore.operators.tier.QdrantStandIn;
+import io.mnemocore.operators.tier.WarmPoint;
+import io.mnemocore.operators.tier.WarmTier;
+import io.mnemocore.operators.tier.WarmTierSpec;
+import io.mnemocore.testing.RedisServer;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The query path's WARM search, in Flink's async operator, against the embedded store and the Qdrant stand-in. */
+class WarmFallbackTest {
+    static final int D = 1024;
+    static final int THRESHOLD = 100;
+
+    static OneInputStreamOperatorTestHarness<MergedQuery, MergedQuery> harness(WarmFallback f) throws Exception {
+        var h = new OneInputStreamOperatorTestHarness<>(
+                new AsyncWaitOperatorFactory<>(f, f.operatorTimeoutMs(), 10, AsyncDataStream.OutputMode.UNORDERED),
+                TypeInformation.of(MergedQuery.class).createSerializer(new SerializerConfigImpl()));
+        h.open();
+        return h;
+    }
+
+    static List<MergedQuery> drain(OneInputStreamOperatorTestHarness<MergedQuery, MergedQuery> h) throws Exception {
+        h.endInput();
+        List<MergedQuery> out = new ArrayList<>(h.extractOutputValues());
+        h.close();
+        return out;
+    }
+
+    static WarmTierSpec embedded(Path dir) {
+        return new WarmTierSpec(D, dir.toString(), "", "", "haim_warm", 16, 100, true, true, 5_000, 3, 5, 30_000);
+    }
+
+    static WarmTierSpec qdrant(int port) {
+        return new WarmTierSpec(D, "", "http://127.0.0.1:" + port, "", "haim_warm", 16, 100, true, true, 5_000, 3, 5, 30_000);
+    }
+
+    static MergedQuery merged(String id, long[] hdv, int k, Hit... hits) {
+        Query q = new Query();
+        q.queryId = id;
+        q.tenant = "t";
+        q.kind = "query";
+        q.k = k;
+        q.hdv = hdv;
+        MergedQuery m = new MergedQuery();
+        m.query = q;
+        m.hits = hits;
+        return m;
+    }
+
+    static WarmPoint point(String tenant, String id, long[] hdv) {
+        return new WarmPoint(tenant, id, "ctx", hdv, new byte[] {7}, 0.5, 1_000, 3.6e6, 900, 2);
+    }
+
+    @Test
+    void lowConfidenceQueriesAreAnsweredFromBothTiersConfidentOnesFromHotAlone(@TempDir Path dir) throws Exception {
+        long[] target = Hdv.random(D, 1).words();
+        long[] near = target.clone();
+        near[0] ^= 0b111; // 3 bits from the query
+        try (EmbeddedWarmStore store = EmbeddedWarmStore.open(dir, D)) {
+            store.apply(List.of(WarmTier.Op.upsert(point("t", "warm-near", near)),
+                    WarmTier.Op.upsert(point("t", "warm-far", Hdv.random(D, 2).words())),
+                    WarmTier.Op.upsert(point("other", "other-tenant", target)),
+                    WarmTier.Op.upsert(point("t", "hot-too", Hdv.random(D, 3).words()))));
+            var h = harness(new WarmFallback(embedded(dir), THRESHOLD, 1_000, 2, 5, 30_000));
+            h.processElement(merged("low", target, 2, hit("hot-far", 500, 0.9), hit("hot-too", 510, 0.9)), 0);
+            h.processElement(merged("high", target, 2, hit("hot-near", 20, 0.9)), 0);
+            List<MergedQuery> out = drain(h);
+            MergedQuery low = out.stream().filter(m -> m.query.queryId.equals("low")).findFirst().orElseThrow();
+            assertThat(low.warmAsked).isTrue();
+            assertThat(low.warmError).isNull();
+            // The WARM hit comes first; a memory in both tiers keeps its HOT copy; the other tenant is never seen.
+            assertThat(low.hits).extracting(x -> x.memoryId + ":" + x.tier).containsExactly("warm-near:warm", "hot-far:hot");
+            assertThat(low.hits[0].distance).isEqualTo(3);
+            assertThat(low.hits[0].payload).containsExactly(7);
+            assertThat(low.hits[0].strength).isEqualTo(0.5);
+            MergedQuery high = out.stream().filter(m -> m.query.queryId.equals("high")).findFirst().orElseThrow();
+            assertThat(high.warmAsked).isFalse();
+            assertThat(high.hits).extracting(x -> x.memoryId).containsExactly("hot-near");
+        }
+    }
+
+    @Test
+    void predictedMemoriesMissingFromHotAreLookedUpInWarm(@TempDir Path dir) throws Exception {
+        try (EmbeddedWarmStore store = EmbeddedWarmStore.open(dir, D)) {
+            store.apply(List.of(WarmTier.Op.upsert(point("t", "w1", Hdv.random(D, 5).words()))));
+            MergedQuery m = merged("p", Hdv.random(D, 9).words(), 3, hit("h1", 400, 0.9));
+            m.query.kind = "inference.predict";
+            m.query.predicted = new String[] {"h1", "w1", "cold-or-gone"};
+            m.query.predictedDistance = new int[] {400, 410, 450};
+            var h = harness(new WarmFallback(embedded(dir), THRESHOLD, 1_000, 2, 5, 30_000));
+            h.processElement(m, 0);
+            MergedQuery out = drain(h).get(0);
+            assertThat(out.hits).extracting(x -> x.memoryId + ":" + x.tier + ":" + x.distance).containsExactly("h1:hot:400", "w1:warm:410");
+        }
+    }
+
+    @Test
+    void anUnreachableWarmTierDegradesTheReplyAndOpensTheBreaker() throws Exception {
+        int port;
+        try (QdrantStandIn q = new QdrantStandIn(RedisServer.freePort(), "")) {
+            port = q.port(); // now closed: nothing listens there
+        }
+        WarmFallback f = new WarmFallback(qdrant(port), THRESHOLD, 1_000, 1, 2, 60_000);
+        var h = harness(f);
+        for (int i = 0; i < 2; i++) {
+            h.processElement(merged("q" + i, Hdv.random(D, i).words(), 1, hit("hot", 600, 0.9)), 0);
+        }
+        List<MergedQuery> out = drain(h);
+        assertThat(out).hasSize(2).allMatch(m -> m.warmAsked && m.warmError.startsWith("WARM search failed"));
+        assertThat(out).allMatch(m -> m.hits.length == 1 && m.hits[0].memoryId.equals("hot"));
+        // Two failures opened the breaker: the next query is answered at once, without a call.
+        List<MergedQuery> next = new ArrayList<>();
+        f.asyncInvoke(merged("q2", Hdv.random(D, 2).words(), 1, hit("hot", 600, 0.9)), new Collect(next));
+        assertThat(next).hasSize(1);
+        assertThat(next.get(0).warmError).isEqualTo("WARM circuit breaker open after 2 failures");
+    }
+
+    /** A result future that keeps what it is given, for calls outside the operator. */
+    static final class Collect implements org.apache.flink.streaming.api.functions.async.ResultFuture<MergedQuery> {
+        final List<MergedQuery> got;
+
+        Collect(List<MergedQuery> got) {
+            this.got = got;
+        }
+
+        @Override
+        public void complete(java.util.Collection<MergedQuery> result) {
+            got.addAll(result);
+        }
+
+        @Override
+        public void completeExceptionally(Throwable error) {
+            throw new AssertionError(error);
+        }
+
+        @Override
+        public void complete(org.apache.flink.streaming.api.functions.async.CollectionSupplier<MergedQuery> supplier) {
+            try {
+                got.addAll(supplier.get());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Test
+    void aWarmTierThatDoesNotAnswerTimesOutIntoAHotOnlyReply() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0)) { // accepts connections, never answers
+            var f = new WarmFallback(qdrant(silent.getLocalPort()), THRESHOLD, 5_000, 1, 5, 60_000);
+            var h = harness(f);
+            h.processElement(merged("slow", Hdv.random(D, 1).words(), 1, hit("hot", 600, 0.9)), 0);
+            h.setProcessingTime(f.operatorTimeoutMs() + 1);
+            MergedQuery m = drain(h).get(0);
+            assertThat(m.warmError).isEqualTo("WARM search timed out after 5000 ms");
+            assertThat(m.hits).extracting(x -> x.memoryId).containsExactly("hot");
+        }
+    }
+}
