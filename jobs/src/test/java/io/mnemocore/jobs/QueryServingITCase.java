@@ -107,7 +107,9 @@ class QueryServingITCase {
             QueryReply r2 = awaitReply(c, "replies:it", "q2");
             assertThat(r2.hits).extracting(h -> h.memoryId).doesNotContain("m250");
             assertThat(r2.confidence).isEqualTo("low");
-            assertThat(r2.degraded).isTrue();
+            // Low confidence asked WARM, which holds nothing yet and answered: not degraded.
+            assertThat(r2.degraded).isFalse();
+            assertThat(r2.tier).isEqualTo("hot");
             send(c, "haim:queries", packb(dict("type", "query", "tenant", "globex", "query_id", "q3",
                     "hdv", packed(vectors[250]), "k", 3, "reply_to", "replies:it")));
             assertThat(awaitReply(c, "replies:it", "q3").hits[0].memoryId).isEqualTo("m250");
@@ -148,6 +150,111 @@ class QueryServingITCase {
                     Arrays.stream(r1.hits).map(h -> h.memoryId).toArray(String[]::new));
             assertThat(r5.scanned).isEqualTo(201);
             restored.cancel().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Transitions of one memory in the audit log, as kind:reason. */
+    static List<String> logOf(JedisPooled c, String memoryId) {
+        List<String> out = new ArrayList<>();
+        for (Map<String, String> m : read(c, "haim:transitions")) {
+            if (memoryId.equals(m.get("memory_id"))) {
+                out.add(m.get("kind") + ":" + m.get("reason"));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The blueprint's read path past HOT, with WARM in the Qdrant stand-in (in-process, not Qdrant,
+     * through the real client): a low-confidence query finds a memory that left HOT in WARM; a
+     * context's sequence of uses predicts the next one, which inference.predict pre-warms back to
+     * HOT; with WARM gone, replies come from HOT and say they are degraded.
+     */
+    @Test
+    void searchesWarmWhenHotIsNotConfidentAndPrewarmsPredictions(@TempDir Path dir) throws Exception {
+        io.mnemocore.operators.tier.QdrantStandIn qdrant = new io.mnemocore.operators.tier.QdrantStandIn(RedisServer.freePort(), "k");
+        try (RedisServer redis = RedisServer.start(dir.resolve("redis"), false); JedisPooled c = redis.client()) {
+            JobSettings s = JobTestSupport.settings(redis, "haim.qdrant.url=http://127.0.0.1:" + qdrant.port(), "haim.qdrant.api_key=k",
+                    "haim.search.warm_timeout_ms=2000", "haim.search.warm_breaker_failures=2");
+            JobClient job = JobTestSupport.start(s, 2);
+            try {
+                long[][] v = new long[40][];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = Hdv.random(D, 1000 + i).words();
+                    send(c, "haim:subconscious", packb(dict("type", "memory.write", "tenant", "acme", "memory_id", "m" + i,
+                            "hdv", packed(v[i]), "payload", dict("n", i))));
+                }
+                await("all created", 60_000, () -> createdIds(c).size() == 40);
+                send(c, "haim:subconscious", packb(dict("type", "consolidation.trigger", "tier", "hot_to_warm", "tenant", "acme",
+                        "memory_ids", List.of("m7"))));
+                await("m7 in WARM", 60_000, () -> qdrant.points("haim_warm", "acme").size() == 1);
+                // HOT alone no longer holds m7: the exact vector is only found through the WARM fallback.
+                QueryReply[] r = new QueryReply[1];
+                int[] n = {0};
+                await("m7 found in WARM", 60_000, () -> {
+                    String id = "w" + n[0]++;
+                    try {
+                        send(c, "haim:queries", packb(dict("type", "query", "tenant", "acme", "query_id", id,
+                                "hdv", packed(flip(v[7], 40, 9)), "k", 3, "reply_to", "replies:warm")));
+                        r[0] = awaitReply(c, "replies:warm", id);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                    return r[0].hits.length > 0 && r[0].hits[0].tier.equals("warm");
+                });
+                assertThat(r[0].hits[0].memoryId).isEqualTo("m7");
+                assertThat(r[0].hits[0].distance).isEqualTo(40);
+                assertThat(r[0].hits[0].payload).isEqualTo(packb(dict("n", 7)));
+                assertThat(r[0].tier).isEqualTo("hot+warm");
+                assertThat(r[0].confidence).isEqualTo("high");
+                assertThat(r[0].degraded).isFalse();
+                // The hit was fed back as an access: m7 comes back to HOT.
+                await("m7 promoted by its use", 60_000, () -> logOf(c, "m7").contains("warm_to_hot:access"));
+
+                // A routine in one context: m20 -> m21 -> m22 -> m23, three times.
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 20; i < 24; i++) {
+                        send(c, "haim:subconscious", packb(dict("type", "memory.access", "tenant", "acme", "memory_id", "m" + i,
+                                "context_id", "routine")));
+                    }
+                }
+                send(c, "haim:subconscious", packb(dict("type", "consolidation.trigger", "tier", "hot_to_warm", "tenant", "acme",
+                        "memory_ids", List.of("m21"))));
+                send(c, "haim:subconscious", packb(dict("type", "memory.access", "tenant", "acme", "memory_id", "m20",
+                        "context_id", "routine")));
+                await("m21 in WARM", 60_000, () -> logOf(c, "m21").contains("hot_to_warm:trigger"));
+                QueryReply[] p = new QueryReply[1];
+                await("m21 predicted after m20", 60_000, () -> {
+                    String id = "p" + n[0]++;
+                    try {
+                        send(c, "haim:queries", packb(dict("type", "inference.predict", "tenant", "acme", "query_id", id,
+                                "context_id", "routine", "context_hdv", packed(v[20]), "prediction_window", 0, "k", 2,
+                                "reply_to", "replies:warm")));
+                        p[0] = awaitReply(c, "replies:warm", id);
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                    return p[0].predicted != null && p[0].predicted.length > 0 && p[0].predicted[0].equals("m21");
+                });
+                assertThat(p[0].kind).isEqualTo("inference.predict");
+                assertThat(p[0].hits[0].memoryId).isEqualTo("m21");
+                assertThat(p[0].hits[0].payload).isEqualTo(packb(dict("n", 21)));
+                await("m21 pre-warmed", 60_000, () -> logOf(c, "m21").contains("warm_to_hot:prewarm"));
+
+                // WARM gone: a low-confidence query is answered from HOT, degraded, within the timeout.
+                qdrant.close();
+                String id = "down";
+                send(c, "haim:queries", packb(dict("type", "query", "tenant", "acme", "query_id", id,
+                        "hdv", packed(Hdv.random(D, 5).words()), "k", 2, "reply_to", "replies:warm")));
+                QueryReply down = awaitReply(c, "replies:warm", id);
+                assertThat(down.degraded).isTrue();
+                assertThat(down.degradedReason).startsWith("low confidence, answered from HOT alone: WARM");
+                assertThat(down.tier).isEqualTo("hot");
+                assertThat(down.hits).hasSize(2).allMatch(h -> h.tier.equals("hot"));
+            } finally {
+                job.cancel().get(60, TimeUnit.SECONDS);
+                qdrant.close();
+            }
         }
     }
 
