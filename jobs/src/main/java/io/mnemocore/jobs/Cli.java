@@ -100,8 +100,11 @@ public final class Cli {
             case "tiers":
                 TierBench.main(rest);
                 break;
+            case "inference":
+                InferenceBench.main(rest);
+                break;
             default:
-                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest, state, query, tiers");
+                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest, state, query, tiers, inference");
         }
     }
 
