@@ -3,10 +3,14 @@
 
     python3 examples/querier.py --text "water the tomatoes" --context garden [--tenant acme]
     python3 examples/querier.py --hdv-file vector.bin        # 2,048 bytes, numpy.packbits order
+    python3 examples/querier.py --predict --context garden [--window 60]
 
 The query goes to the query stream (haim:queries); the job answers on the query's reply_to
 stream with {query_id, hits: [{memory_id, distance, score, tier, ltp_strength, payload?}],
-metadata: {tier, latency_ms, confidence, degraded, ...}}. Prints the reply as JSON.
+metadata: {tier, latency_ms, confidence, degraded, ...}}. With --predict it sends an
+inference.predict instead: the memories the context's recent uses predict come back in
+metadata.predicted (and as hits where HOT or WARM holds them), and the job pre-warms them.
+Prints the reply as JSON.
 """
 import argparse
 import json
@@ -27,15 +31,28 @@ def main():
     ap.add_argument("--context")
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--predict", action="store_true", help="ask what the context will use next")
+    ap.add_argument("--window", type=int, default=60, help="--predict: seconds ahead")
+    ap.add_argument("--dim", type=int, default=16384)
     a = ap.parse_args()
-    if (a.text is None) == (a.hdv_file is None):
+    if a.predict and not a.context:
+        sys.exit("--predict needs --context")
+    if not a.predict and (a.text is None) == (a.hdv_file is None):
         sys.exit("give exactly one of --text and --hdv-file")
     r = redis.Redis.from_url(a.redis)
 
     query_id = "py-" + uuid.uuid4().hex
     reply_to = "haim:replies:" + query_id
     query = {"type": "query", "tenant": a.tenant, "query_id": query_id, "k": a.k, "reply_to": reply_to}
-    if a.text is not None:
+    if a.predict:
+        query["type"] = "inference.predict"
+        query["prediction_window"] = a.window
+        if a.hdv_file:
+            with open(a.hdv_file, "rb") as f:
+                query["context_hdv"] = f.read()
+        else:
+            query["context_hdv"] = bytes(a.dim // 8)  # required by the schema; the prediction comes from the context's history
+    elif a.text is not None:
         query["text"] = a.text
     else:
         with open(a.hdv_file, "rb") as f:

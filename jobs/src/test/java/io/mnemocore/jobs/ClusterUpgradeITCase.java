@@ -199,7 +199,7 @@ class ClusterUpgradeITCase {
         assertThat(m.names()).contains(OP + "from_tier_to_tier_haim_consolidation_duration_seconds_count");
         assertThat(m.sum("flink_jobmanager_job_numberOfCompletedCheckpoints")).isGreaterThanOrEqualTo(1);
         assertThat(m.sum("flink_jobmanager_job_lastCheckpointDuration")).isPositive();
-        assertThat(m.sum(OP + "tier_haim_search_latency_seconds_count")).isEqualTo(1);
+        assertThat(m.sum(OP + "tier_haim_search_latency_seconds_count", l -> "hot".equals(l.get("tier")))).isEqualTo(1);
         assertThat(m.all(OP + "tier_haim_search_latency_seconds")).isNotEmpty()
                 .allSatisfy(s -> assertThat(s.value()).isBetween(0.0, 1.0));
         assertThat(m.sum(OP + "haim_queries_total")).isEqualTo(1);

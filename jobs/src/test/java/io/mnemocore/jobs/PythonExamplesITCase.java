@@ -64,6 +64,28 @@ class PythonExamplesITCase {
                 assertThat(v.path("hits").get(0).path("memory_id").asText()).isEqualTo("py-vector");
                 assertThat(v.path("hits").get(0).path("distance").asInt()).isZero();
                 assertThat(v.path("metadata").path("confidence").asText()).isEqualTo("high");
+
+                // A routine in context "chores": garden, vector, garden, vector, garden: next comes the vector.
+                // (Distinct event times: the two memories' uses reach active inference from different subtasks.)
+                long t = System.currentTimeMillis();
+                for (int i = 0; i < 5; i++) {
+                    JobTestSupport.send(c, "haim:subconscious", io.mnemocore.operators.codec.PyPack.packb(io.mnemocore.operators.codec.PyPack.dict(
+                            "type", "memory.access", "tenant", "acme", "memory_id", i % 2 == 0 ? "py-garden" : "py-vector",
+                            "context_id", "chores", "timestamp", t += 10)));
+                }
+                List<String> predict = new ArrayList<>(ask);
+                predict.addAll(List.of("--predict", "--context", "chores", "--window", "0"));
+                JsonNode[] p = new JsonNode[1];
+                await("the vector predicted", 60_000, () -> {
+                    try {
+                        p[0] = json.readTree(run(predict.toArray(new String[0])));
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                    return p[0].path("metadata").path("predicted").path(0).asText().equals("py-vector");
+                });
+                assertThat(p[0].path("kind").asText()).isEqualTo("inference.predict");
+                assertThat(p[0].path("hits").get(0).path("memory_id").asText()).isEqualTo("py-vector");
             } finally {
                 job.cancel().get(60, TimeUnit.SECONDS);
             }

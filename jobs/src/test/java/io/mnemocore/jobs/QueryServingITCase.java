@@ -211,17 +211,19 @@ class QueryServingITCase {
                 // The hit was fed back as an access: m7 comes back to HOT.
                 await("m7 promoted by its use", 60_000, () -> logOf(c, "m7").contains("warm_to_hot:access"));
 
-                // A routine in one context: m20 -> m21 -> m22 -> m23, three times.
+                // A routine in one context: m20 -> m21 -> m22 -> m23, three times. Distinct event times:
+                // the uses reach active inference from both consolidator subtasks, in any order.
+                long t = System.currentTimeMillis();
                 for (int round = 0; round < 3; round++) {
                     for (int i = 20; i < 24; i++) {
                         send(c, "haim:subconscious", packb(dict("type", "memory.access", "tenant", "acme", "memory_id", "m" + i,
-                                "context_id", "routine")));
+                                "context_id", "routine", "timestamp", t += 10)));
                     }
                 }
                 send(c, "haim:subconscious", packb(dict("type", "consolidation.trigger", "tier", "hot_to_warm", "tenant", "acme",
-                        "memory_ids", List.of("m21"))));
+                        "memory_ids", List.of("m21"), "timestamp", t += 10)));
                 send(c, "haim:subconscious", packb(dict("type", "memory.access", "tenant", "acme", "memory_id", "m20",
-                        "context_id", "routine")));
+                        "context_id", "routine", "timestamp", t += 10)));
                 await("m21 in WARM", 60_000, () -> logOf(c, "m21").contains("hot_to_warm:trigger"));
                 QueryReply[] p = new QueryReply[1];
                 await("m21 predicted after m20", 60_000, () -> {

@@ -19,11 +19,41 @@ public class ContextTrace {
         atMs = new long[window];
     }
 
+    /**
+     * Records a use in event-time order: uses of one context come from every consolidator subtask,
+     * so one can arrive after a later one; it is placed where it happened (ties keep arrival order).
+     * A full window drops its oldest use.
+     */
     void add(String id, long at) {
-        ids[next] = id;
-        atMs[next] = at;
-        next = (next + 1) % ids.length;
-        size = Math.min(size + 1, ids.length);
+        if (size == 0 || at >= at(size - 1)) {
+            ids[next] = id;
+            atMs[next] = at;
+            next = (next + 1) % ids.length;
+            size = Math.min(size + 1, ids.length);
+            return;
+        }
+        int pos = size;
+        while (pos > 0 && at(pos - 1) > at) {
+            pos--;
+        }
+        if (pos == 0 && size == ids.length) {
+            return; // older than everything a full window holds
+        }
+        String[] newIds = new String[ids.length];
+        long[] newAt = new long[ids.length];
+        int m = 0;
+        for (int i = (size == ids.length ? 1 : 0); i < size; i++) {
+            if (i == pos) {
+                newIds[m] = id;
+                newAt[m++] = at;
+            }
+            newIds[m] = id(i);
+            newAt[m++] = at(i);
+        }
+        ids = newIds;
+        atMs = newAt;
+        size = m;
+        next = m % ids.length;
     }
 
     /** The i-th access, oldest first. */

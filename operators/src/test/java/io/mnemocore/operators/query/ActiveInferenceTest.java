@@ -134,6 +134,23 @@ class ActiveInferenceTest {
     }
 
     @Test
+    void usesArrivingOutOfOrderArePlacedWhenTheyHappened() {
+        ContextTrace t = new ContextTrace(4);
+        t.add("a", 10);
+        t.add("c", 30);
+        t.add("b", 20); // from another consolidator subtask, late
+        t.add("d", 40);
+        t.add("e", 50); // the window is full: the oldest goes
+        t.add("too-old", 5);
+        t.add("c2", 30); // a tie keeps arrival order
+        java.util.List<String> order = new java.util.ArrayList<>();
+        for (int i = 0; i < t.size; i++) {
+            order.add(t.id(i) + "@" + t.at(i));
+        }
+        assertThat(order).containsExactly("c@30", "c2@30", "d@40", "e@50");
+    }
+
+    @Test
     void stepsFollowTheContextsAccessRate() {
         ContextTrace t = new ContextTrace(16);
         for (int i = 0; i < 5; i++) {
