@@ -273,6 +273,7 @@ public final class MnemoCoreJob {
         SingleOutputStreamOperator<Query> inferred = transitions.getSideOutput(LtpConsolidator.CONTEXT_ACCESSES)
                 .keyBy(a -> ContextAccess.key(a.tenant, a.contextId))
                 .connect(prepared.filter(q -> q.contextId != null || q.isPredict()).name("in-context").uid("in-context-filter")
+                        .setBufferTimeout(0) // a chain ships on its last operator's timeout
                         .keyBy(q -> ContextAccess.key(q.tenant, q.contextId)))
                 .process(new ActiveInference(dim, c.getInt("haim.inference.window"), c.getBool("haim.inference.enabled"),
                         c.getBool("haim.inference.prewarm")))
@@ -281,7 +282,7 @@ public final class MnemoCoreJob {
         inferred.getSideOutput(ActiveInference.PREWARM).sinkTo(sinks.prewarm).name("prewarm").uid(UID_PREWARM_SINK);
         // Context-free queries skip that hop.
         DataStream<Query> queries = prepared.filter(q -> q.contextId == null && !q.isPredict()).name("context-free")
-                .uid("context-free-filter").union(inferred);
+                .uid("context-free-filter").setBufferTimeout(0).union(inferred);
         DataStream<Transition> hotChanges = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
                 .union(transitions.filter(t -> t.kind == TransitionKind.HOT_TOUCH).name("hot-touch").uid("hot-touch-filter"));
         SingleOutputStreamOperator<PartialResult> partials = hotChanges
