@@ -107,7 +107,7 @@ public final class InferenceBench {
                     for (int i = 0; i < sequence.size(); i++) {
                         if (i == perRound) { // warm-up round done
                             settle(redis, prefix, config);
-                            marker = lastId(redis, prefix + ":log");
+                            marker = RedisStreams.lastId(redis, prefix + ":log");
                         }
                         String[] a = sequence.get(i); // context, memory
                         MemoryEvent e = new MemoryEvent();
@@ -135,7 +135,7 @@ public final class InferenceBench {
                         Thread.sleep(pauseMs);
                     }
                     settle(redis, prefix, config);
-                    for (Map<String, String> m : logAfter(redis, prefix + ":log", marker)) {
+                    for (Map<String, String> m : RedisStreams.readAll(redis, prefix + ":log", marker)) {
                         if (tenant.equals(m.get("tenant")) && "access".equals(m.get("reason"))
                                 && ("warm_to_hot".equals(m.get("kind")) || "cold_reactivation".equals(m.get("kind")))) {
                             r.misses++;
@@ -201,7 +201,7 @@ public final class InferenceBench {
         while (contexts < sequence.size() && sequence.get(contexts)[0].equals("agent-" + contexts)) {
             contexts++;
         }
-        for (Map<String, String> m : logAfter(redis, replies, "0-0")) {
+        for (Map<String, String> m : RedisStreams.readAll(redis, replies, "0-0")) {
             try {
                 QueryReply q = ReplyCodec.decode(m.get("data").getBytes(StandardCharsets.ISO_8859_1));
                 int i = Integer.parseInt(q.queryId.substring(1));
@@ -238,30 +238,5 @@ public final class InferenceBench {
         }
         RedisStreams.GroupInfo g = RedisStreams.groupInfo(redis, stream, group);
         return g != null && g.lag == 0 && g.pending == 0;
-    }
-
-    private static String lastId(JedisPooled redis, String stream) {
-        List<Map<String, String>> all = logAfter(redis, stream, "0-0");
-        return all.isEmpty() ? "0-0" : all.get(all.size() - 1).get("_id");
-    }
-
-    private static List<Map<String, String>> logAfter(JedisPooled redis, String stream, String after) {
-        List<Map<String, String>> out = new ArrayList<>();
-        String last = after;
-        List<RedisStreams.Entry> batch;
-        do {
-            batch = RedisStreams.rangeAfter(redis, stream, last, 10_000);
-            for (RedisStreams.Entry e : batch) {
-                last = e.id;
-                Map<String, String> m = e.strings();
-                m.put("_id", e.id);
-                byte[] data = e.field(RedisStreams.DATA);
-                if (data != null) {
-                    m.put("data", new String(data, StandardCharsets.ISO_8859_1));
-                }
-                out.add(m);
-            }
-        } while (!batch.isEmpty());
-        return out;
     }
 }

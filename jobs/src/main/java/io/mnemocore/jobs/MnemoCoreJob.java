@@ -59,13 +59,19 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *        │                                     ├─WARM changes ─▶ WarmTier sink (Qdrant / embedded store)
  *        │                                     ├─WARM→COLD rows, tombstones ─▶ ColdArchive FileSinks (.npy + sidecar)
  *        │                                     ├─COLD reactivations ─▶ Rehydrator (async archive read) ─▶ bus (memory.restore)
+ *        │                                     ├─uses in a context (access with context_id) ─┐
  *        │                                     └─HOT updates (vectors entering, ids leaving) + HOT touches
- *        │                                               │ keyBy(tenant/memory_id)
- * Redis haim:queries ─ source ─ decode ─ route ─┐        ▼
- *        └─ query / inference.predict ──────────┴─ prepare (text→HDV) ─broadcast─▶ HotIndex (per-tenant packed
- *                                                   matrices, exact or sketch+rescore top-k)
- *                                                          └─ partial top-k ─ keyBy(query_id) ─ QueryMerger (merge,
- *                                                             rerank, confidence) ─▶ reply_to stream; hits ─▶ bus as accesses
+ *        │                                               │ keyBy(tenant/memory_id)          │ keyBy(tenant/context)
+ * Redis haim:queries ─ source ─ decode ─ route ─┐        │                                  ▼
+ *        └─ query / inference.predict ──────────┴─ prepare (text→HDV) ─ in a context? ─▶ ActiveInference (context and
+ *                                                   │                    transition holograms; predict) ─prewarm─▶ bus
+ *                                                   ▼ context-free            │ query + hologram / predictions
+ *                                                 broadcast ◀─────────────────┘
+ *                                                   ▼
+ *                                                 HotIndex (per-tenant packed matrices, exact or sketch+rescore top-k)
+ *                                                   └─ partial top-k ─ keyBy(query_id) ─ QueryMerger ─ WarmFallback (async
+ *                                                      I/O, low confidence only) ─ QueryResults (rerank, confidence,
+ *                                                      queryable) ─▶ reply_to stream; hits ─▶ bus as accesses
  *   transitions ─ TierLedger (p=1: tier counts, HOT LRU) ─ evictions ─▶ bus (consolidation.trigger)
  * </pre>
  */

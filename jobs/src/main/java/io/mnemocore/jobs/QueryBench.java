@@ -28,7 +28,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.params.XAddParams;
 
 /**
@@ -187,7 +186,7 @@ public final class QueryBench {
                            Hdv[] centers, int k, double qps, int seconds, SplitMix64 rnd) throws Exception {
         Run r = new Run();
         AtomicBoolean done = new AtomicBoolean();
-        String[] cursor = {lastId(redis, replies)};
+        String[] cursor = {RedisStreams.lastId(redis, replies)};
         Thread reader = new Thread(() -> {
             while (!done.get()) {
                 for (RedisStreams.Entry e : RedisStreams.readAfter(redis, replies, cursor[0], 1000, 100)) {
@@ -240,14 +239,6 @@ public final class QueryBench {
         done.set(true);
         reader.join();
         return r;
-    }
-
-    private static String lastId(JedisPooled redis, String stream) {
-        List<?> last = (List<?>) redis.sendCommand(Protocol.Command.XREVRANGE, stream, "+", "-", "COUNT", "1");
-        if (last == null || last.isEmpty()) {
-            return "0-0";
-        }
-        return new String((byte[]) ((List<?>) last.get(0)).get(0), StandardCharsets.UTF_8);
     }
 
     private static double recall(HdvMatrix all, Run r, int k) {

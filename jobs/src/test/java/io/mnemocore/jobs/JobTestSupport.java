@@ -76,23 +76,7 @@ final class JobTestSupport {
 
     /** Every entry of a stream as field → value (UTF-8), plus "_id"; the raw "data" bytes as ISO-8859-1. */
     static List<Map<String, String>> read(JedisPooled c, String stream) {
-        List<Map<String, String>> out = new ArrayList<>();
-        String last = "0-0";
-        List<RedisStreams.Entry> batch;
-        do {
-            batch = RedisStreams.rangeAfter(c, stream, last, 10_000);
-            for (RedisStreams.Entry e : batch) {
-                last = e.id;
-                Map<String, String> m = e.strings();
-                m.put("_id", e.id);
-                byte[] data = e.field(RedisStreams.DATA);
-                if (data != null) {
-                    m.put("data", new String(data, StandardCharsets.ISO_8859_1));
-                }
-                out.add(m);
-            }
-        } while (!batch.isEmpty());
-        return out;
+        return RedisStreams.readAll(c, stream, "0-0");
     }
 
     static void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {

@@ -69,6 +69,36 @@ public final class RedisStreams {
         return out;
     }
 
+    /**
+     * Every entry after {@code afterId}, each as its fields (UTF-8) plus "_id", with the raw "data"
+     * bytes as ISO-8859-1 (one char per byte). For tools and tests that read whole streams.
+     */
+    public static List<java.util.Map<String, String>> readAll(UnifiedJedis redis, String stream, String afterId) {
+        List<java.util.Map<String, String>> out = new ArrayList<>();
+        String last = afterId;
+        List<Entry> batch;
+        do {
+            batch = rangeAfter(redis, stream, last, 10_000);
+            for (Entry e : batch) {
+                last = e.id;
+                java.util.Map<String, String> m = e.strings();
+                m.put("_id", e.id);
+                byte[] data = e.field(DATA);
+                if (data != null) {
+                    m.put("data", new String(data, StandardCharsets.ISO_8859_1));
+                }
+                out.add(m);
+            }
+        } while (!batch.isEmpty());
+        return out;
+    }
+
+    /** The id of the newest entry, or "0-0" for an empty or missing stream. */
+    public static String lastId(UnifiedJedis redis, String stream) {
+        List<?> last = (List<?>) redis.sendCommand(Protocol.Command.XREVRANGE, b(stream), b("+"), b("-"), b("COUNT"), b("1"));
+        return last == null || last.isEmpty() ? "0-0" : s(((List<?>) last.get(0)).get(0));
+    }
+
     static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

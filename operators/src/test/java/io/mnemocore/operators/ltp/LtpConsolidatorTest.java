@@ -101,6 +101,16 @@ class LtpConsolidatorTest {
         assertThat(drain(h)).isEmpty();
         assertThat(state(h, "t/faded").tier).isEqualTo(Tier.WARM);
 
+        // A COLD one is read back from its archive: the rehydrator gets its location.
+        h.processElement(write("archived", 0, 0.9), 0);
+        h.processElement(trigger("archived", "hot_to_warm", 1), 1);
+        h.processElement(trigger("archived", "warm_to_cold", 2), 2);
+        drain(h);
+        h.processElement(trigger("archived", "prewarm", faded + 3), faded + 3);
+        assertThat(drain(h)).extracting(x -> x.kind + ":" + x.reason).containsExactly("COLD_REACTIVATION:prewarm");
+        assertThat(h.getSideOutput(TierRouter.REACTIVATIONS)).extracting(StreamRecord::getValue)
+                .singleElement().satisfies(r -> assertThat(r.archive).isEqualTo(state(h, "t/archived").archive).isNotNull());
+
         // A memory nobody knows (deleted since the prediction) is skipped, not sent to the DLQ.
         h.processElement(trigger("never-written", "prewarm", 30), 30);
         assertThat(drain(h)).isEmpty();
