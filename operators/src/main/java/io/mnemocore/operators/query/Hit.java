@@ -15,4 +15,20 @@ public class Hit {
     public byte[] payload;
 
     public Hit() {}
+
+    /** A hit with a memory's facts as its tier holds them (score is set by the rerank). */
+    static Hit of(String memoryId, int distance, String tier, double strength, long updatedMs, double halfLifeMs,
+                  long lastAccessMs, String contextId, byte[] payload) {
+        Hit h = new Hit();
+        h.memoryId = memoryId;
+        h.distance = distance;
+        h.tier = tier;
+        h.strength = strength;
+        h.updatedMs = updatedMs;
+        h.halfLifeMs = halfLifeMs;
+        h.lastAccessMs = lastAccessMs;
+        h.contextId = contextId;
+        h.payload = payload;
+        return h;
+    }
 }

@@ -217,16 +217,6 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     private static Hit hit(HotSegment seg, int row, int distance) {
         HotFacts f = seg.facts(row);
         HotMemory c = seg.content(row);
-        Hit h = new Hit();
-        h.memoryId = seg.id(row);
-        h.distance = distance;
-        h.tier = "hot";
-        h.strength = f.strength;
-        h.updatedMs = f.updatedMs;
-        h.halfLifeMs = f.halfLifeMs;
-        h.lastAccessMs = f.lastAccessMs;
-        h.contextId = c.contextId;
-        h.payload = c.payload;
-        return h;
+        return Hit.of(seg.id(row), distance, "hot", f.strength, f.updatedMs, f.halfLifeMs, f.lastAccessMs, c.contextId, c.payload);
     }
 }

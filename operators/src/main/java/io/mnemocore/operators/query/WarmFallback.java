@@ -188,17 +188,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
     }
 
     private static Hit hit(WarmPoint p, int distance) {
-        Hit h = new Hit();
-        h.memoryId = p.memoryId;
-        h.distance = distance;
-        h.tier = "warm";
-        h.strength = p.strength;
-        h.updatedMs = p.updatedMs;
-        h.halfLifeMs = p.halfLifeMs;
-        h.lastAccessMs = p.lastAccessMs;
-        h.contextId = p.contextId;
-        h.payload = p.payload;
-        return h;
+        return Hit.of(p.memoryId, distance, "warm", p.strength, p.updatedMs, p.halfLifeMs, p.lastAccessMs, p.contextId, p.payload);
     }
 
     private static MergedQuery copy(MergedQuery m) {
