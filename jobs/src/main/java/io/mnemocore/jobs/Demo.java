@@ -280,7 +280,7 @@ public final class Demo {
             QueryReply r = client.query(TENANT, question, null, context, 3, java.time.Duration.ofSeconds(3));
             StringBuilder b = new StringBuilder();
             for (Hit h : r.hits) {
-                b.append(b.length() == 0 ? "" : ", ").append(h.memoryId).append(" (").append(h.distance).append(" bits)");
+                b.append(b.length() == 0 ? "" : ", ").append(h.memoryId).append(" (").append(h.distance).append(" bits, ").append(h.tier).append(")");
             }
             System.out.printf("query \"%s\" [%s] -> %s; %.1f ms end to end, confidence %s%n", question, context,
                     b.length() == 0 ? "no HOT memory" : b, (System.nanoTime() - t0) / 1e6, r.confidence);
