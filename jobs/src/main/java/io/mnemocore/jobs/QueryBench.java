@@ -49,6 +49,7 @@ public final class QueryBench {
         int seconds = 20;
         int parallelism = 2;
         int k = 10;
+        int settle = 0;
         for (int i = 0; i < ca.rest.size(); i++) {
             switch (ca.rest.get(i)) {
                 case "--hot": hot = Integer.parseInt(ca.rest.get(++i).replace("_", "")); break;
@@ -56,8 +57,9 @@ public final class QueryBench {
                 case "--seconds": seconds = Integer.parseInt(ca.rest.get(++i)); break;
                 case "--parallelism": parallelism = Integer.parseInt(ca.rest.get(++i)); break;
                 case "--k": k = Integer.parseInt(ca.rest.get(++i)); break;
+                case "--settle": settle = Integer.parseInt(ca.rest.get(++i)); break;
                 default: throw new IllegalArgumentException("unknown option " + ca.rest.get(i)
-                        + " (known: --hot N, --qps R, --seconds S, --parallelism P, --k K, --config, --set)");
+                        + " (known: --hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --config, --set)");
             }
         }
         String prefix = "haim:bench:query:" + System.currentTimeMillis();
@@ -103,7 +105,9 @@ public final class QueryBench {
                     }
                     Thread.sleep(200);
                 }
-                System.err.printf("applied in %.1f s; warming up the HOT index%n", (System.nanoTime() - w0) / 1e9);
+                System.err.printf("applied in %.1f s; %s warming up the HOT index%n", (System.nanoTime() - w0) / 1e9,
+                        settle > 0 ? "idle for " + settle + " s (background compaction of the bulk load), then" : "");
+                Thread.sleep(settle * 1000L);
                 // The first query builds nothing (the index follows live), but JIT and RocksDB warm up.
                 Run warm = run(redis, s.codec, prefix, replies, centers, k, Math.min(qps, 100), 3, rnd);
                 Run r = run(redis, s.codec, prefix, replies, centers, k, qps, seconds, rnd);
@@ -119,7 +123,7 @@ public final class QueryBench {
                         Stats.percentile(lat, 99), Stats.percentile(inJob, 50), k, recall);
                 System.out.println("{\"hot\":" + hot + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
-                        + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
+                        + ",\"settle_s\":" + settle + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
                         + ",\"queries\":" + r.sent + ",\"replies\":" + r.replies.size()
                         + ",\"warmup_replies\":" + warm.replies.size()
                         + ",\"p50_ms\":" + Stats.fmt(Stats.percentile(lat, 50))
