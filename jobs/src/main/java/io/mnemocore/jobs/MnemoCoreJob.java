@@ -16,7 +16,6 @@ import io.mnemocore.operators.query.HotIndex;
 import io.mnemocore.operators.query.MergedQuery;
 import io.mnemocore.operators.query.QueryResults;
 import io.mnemocore.operators.query.WarmFallback;
-import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import io.mnemocore.operators.query.PartialResult;
 import io.mnemocore.operators.query.Query;
 import io.mnemocore.operators.query.QueryMerger;
@@ -45,6 +44,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -306,8 +306,8 @@ public final class MnemoCoreJob {
                 .keyBy(p -> p.query.queryId)
                 .process(new QueryMerger(c.getLong("haim.search.merge_timeout_ms")))
                 .name("query-merger").uid(UID_QUERY_MERGER);
-        // Low confidence: WARM, through async I/O. Off: a threshold no distance reaches never asks.
-        WarmFallback warm = new WarmFallback(s.warmSpec(), c.getBool("haim.search.warm_fallback") ? c.confidenceThresholdBits() : Integer.MAX_VALUE,
+        // Low confidence: WARM, through async I/O.
+        WarmFallback warm = new WarmFallback(s.warmSpec(), c.getBool("haim.search.warm_fallback"), c.confidenceThresholdBits(),
                 c.getLong("haim.search.warm_timeout_ms"), c.getInt("haim.search.warm_threads"),
                 c.getInt("haim.search.warm_breaker_failures"), c.getLong("haim.search.warm_breaker_reset_s") * 1000);
         SingleOutputStreamOperator<MergedQuery> searched = AsyncDataStream.unorderedWait(merged, warm, warm.operatorTimeoutMs(),

@@ -8,6 +8,7 @@ import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.ingest.DlqRecord;
 import io.mnemocore.operators.ingest.EventRouter;
 import io.mnemocore.operators.metrics.ScaledHistogram;
+import io.mnemocore.operators.query.ContextAccess;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -49,7 +50,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
      * Uses of memories in contexts, for active inference: every access that names a context_id,
      * and every delete (sent to the memory's own context). Ids only: no vector is read for them.
      */
-    public static final OutputTag<io.mnemocore.operators.query.ContextAccess> CONTEXT_ACCESSES = new OutputTag<>("context-accesses") {};
+    public static final OutputTag<ContextAccess> CONTEXT_ACCESSES = new OutputTag<>("context-accesses") {};
 
     private final LtpModel model;
     private final EncoderSpec encoderSpec;
@@ -217,7 +218,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
                 if (s != null) {
                     emit(out, ctx, s, TransitionKind.DELETED, s.tier, null, now, "delete", false);
                     if (s.contextId != null) {
-                        ctx.output(CONTEXT_ACCESSES, new io.mnemocore.operators.query.ContextAccess(
+                        ctx.output(CONTEXT_ACCESSES, new ContextAccess(
                                 EventRouter.tenantOf(ctx.getCurrentKey()), s.contextId, EventRouter.memoryIdOf(ctx.getCurrentKey()), now, true));
                     }
                     if (s.timerMs != Long.MAX_VALUE) {
@@ -306,7 +307,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         s.lastAccessMs = Math.max(now, e.lastAccess);
         if (e.contextId != null) {
             String key = ctx.getCurrentKey();
-            ctx.output(CONTEXT_ACCESSES, new io.mnemocore.operators.query.ContextAccess(
+            ctx.output(CONTEXT_ACCESSES, new ContextAccess(
                     EventRouter.tenantOf(key), e.contextId, EventRouter.memoryIdOf(key), now, false));
         }
         switch (s.tier) {

@@ -35,6 +35,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
     private static final long serialVersionUID = 1L;
 
     private final WarmTierSpec spec;
+    private final boolean enabled;
     private final int confidenceThresholdBits;
     private final long timeoutMs;
     private final int threads;
@@ -50,11 +51,13 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
 
     /**
      * @param spec the WARM store; the query path makes one attempt per call, with {@code timeoutMs} as its deadline
+     * @param enabled false: every query passes straight through, WARM is never asked
      * @param breakerFailures consecutive failures (timeouts included) that open the breaker for {@code breakerResetMs}
      */
-    public WarmFallback(WarmTierSpec spec, int confidenceThresholdBits, long timeoutMs, int threads, int breakerFailures,
-                        long breakerResetMs) {
+    public WarmFallback(WarmTierSpec spec, boolean enabled, int confidenceThresholdBits, long timeoutMs, int threads,
+                        int breakerFailures, long breakerResetMs) {
         this.spec = spec.withCalls(timeoutMs, 0, breakerFailures, breakerResetMs);
+        this.enabled = enabled;
         this.confidenceThresholdBits = confidenceThresholdBits;
         this.timeoutMs = timeoutMs;
         this.threads = threads;
@@ -93,6 +96,9 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
 
     /** Low confidence for a query; predicted memories not found in HOT for a prediction. */
     boolean needsWarm(MergedQuery m) {
+        if (!enabled) {
+            return false;
+        }
         if (m.query.isPredict()) {
             return m.query.predicted != null && m.hits.length < m.query.predicted.length;
         }

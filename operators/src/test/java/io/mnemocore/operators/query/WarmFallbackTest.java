@@ -77,7 +77,7 @@ class WarmFallbackTest {
                     WarmTier.Op.upsert(point("t", "warm-far", Hdv.random(D, 2).words())),
                     WarmTier.Op.upsert(point("other", "other-tenant", target)),
                     WarmTier.Op.upsert(point("t", "hot-too", Hdv.random(D, 3).words()))));
-            var h = harness(new WarmFallback(embedded(dir), THRESHOLD, 1_000, 2, 5, 30_000));
+            var h = harness(new WarmFallback(embedded(dir), true, THRESHOLD, 1_000, 2, 5, 30_000));
             h.processElement(merged("low", target, 2, hit("hot-far", 500, 0.9), hit("hot-too", 510, 0.9)), 0);
             h.processElement(merged("high", target, 2, hit("hot-near", 20, 0.9)), 0);
             List<MergedQuery> out = drain(h);
@@ -92,6 +92,13 @@ class WarmFallbackTest {
             MergedQuery high = out.stream().filter(m -> m.query.queryId.equals("high")).findFirst().orElseThrow();
             assertThat(high.warmAsked).isFalse();
             assertThat(high.hits).extracting(x -> x.memoryId).containsExactly("hot-near");
+
+            // Switched off, not even a query with no HOT hit at all asks WARM.
+            var off = harness(new WarmFallback(embedded(dir), false, THRESHOLD, 1_000, 2, 5, 30_000));
+            off.processElement(merged("none", target, 2), 0);
+            MergedQuery none = drain(off).get(0);
+            assertThat(none.warmAsked).isFalse();
+            assertThat(none.hits).isEmpty();
         }
     }
 
@@ -103,7 +110,7 @@ class WarmFallbackTest {
             m.query.kind = "inference.predict";
             m.query.predicted = new String[] {"h1", "w1", "cold-or-gone"};
             m.query.predictedDistance = new int[] {400, 410, 450};
-            var h = harness(new WarmFallback(embedded(dir), THRESHOLD, 1_000, 2, 5, 30_000));
+            var h = harness(new WarmFallback(embedded(dir), true, THRESHOLD, 1_000, 2, 5, 30_000));
             h.processElement(m, 0);
             MergedQuery out = drain(h).get(0);
             assertThat(out.hits).extracting(x -> x.memoryId + ":" + x.tier + ":" + x.distance).containsExactly("h1:hot:400", "w1:warm:410");
@@ -116,7 +123,7 @@ class WarmFallbackTest {
         try (QdrantStandIn q = new QdrantStandIn(RedisServer.freePort(), "")) {
             port = q.port(); // now closed: nothing listens there
         }
-        WarmFallback f = new WarmFallback(qdrant(port), THRESHOLD, 1_000, 1, 2, 60_000);
+        WarmFallback f = new WarmFallback(qdrant(port), true, THRESHOLD, 1_000, 1, 2, 60_000);
         var h = harness(f);
         for (int i = 0; i < 2; i++) {
             h.processElement(merged("q" + i, Hdv.random(D, i).words(), 1, hit("hot", 600, 0.9)), 0);
@@ -162,7 +169,7 @@ class WarmFallbackTest {
     @Test
     void aWarmTierThatDoesNotAnswerTimesOutIntoAHotOnlyReply() throws Exception {
         try (ServerSocket silent = new ServerSocket(0)) { // accepts connections, never answers
-            var f = new WarmFallback(qdrant(silent.getLocalPort()), THRESHOLD, 5_000, 1, 5, 60_000);
+            var f = new WarmFallback(qdrant(silent.getLocalPort()), true, THRESHOLD, 5_000, 1, 5, 60_000);
             var h = harness(f);
             h.processElement(merged("slow", Hdv.random(D, 1).words(), 1, hit("hot", 600, 0.9)), 0);
             h.setProcessingTime(f.operatorTimeoutMs() + 1);
