@@ -98,6 +98,29 @@ public final class MnemoClient implements AutoCloseable {
         e.k = k;
         e.replyTo = replyStream;
         send(queryStream, e);
+        return awaitReply(e.queryId, timeout);
+    }
+
+    /**
+     * Asks what the context will use next ({@code inference.predict}): the reply's {@code predicted}
+     * lists the memory ids, its hits those found in HOT or WARM; the job pre-warms them.
+     */
+    public QueryReply predict(String tenant, String contextId, int k, int predictionWindowS, Duration timeout)
+            throws IOException, TimeoutException {
+        MemoryEvent e = new MemoryEvent();
+        e.type = EventType.INFERENCE_PREDICT;
+        e.tenant = tenant;
+        e.queryId = "p-" + UUID.randomUUID();
+        e.contextId = contextId;
+        e.hdv = new long[dim / 64]; // the schema requires a context_hdv; the prediction comes from the context's history
+        e.predictionWindowS = predictionWindowS;
+        e.k = k;
+        e.replyTo = replyStream;
+        send(queryStream, e);
+        return awaitReply(e.queryId, timeout);
+    }
+
+    private QueryReply awaitReply(String queryId, Duration timeout) throws IOException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
@@ -105,12 +128,12 @@ public final class MnemoClient implements AutoCloseable {
                 replyCursor = entry.id;
                 byte[] data = entry.field(RedisStreams.DATA);
                 QueryReply r = ReplyCodec.decode(data);
-                if (e.queryId.equals(r.queryId)) {
+                if (queryId.equals(r.queryId)) {
                     return r;
                 }
             }
         }
-        throw new TimeoutException("no reply to " + e.queryId + " within " + timeout + " (is the job running?)");
+        throw new TimeoutException("no reply to " + queryId + " within " + timeout + " (is the job running?)");
     }
 
     /** A memory's state, read from the running job through queryable state; null if it has none. */

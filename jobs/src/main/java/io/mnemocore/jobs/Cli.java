@@ -40,6 +40,7 @@ public final class Cli {
                     break;
                 case "store":
                 case "query":
+                case "predict":
                 case "inspect":
                 case "forget":
                     ClientCommands.run(cmd, rest);
@@ -71,7 +72,7 @@ public final class Cli {
     private static void usage() {
         System.err.println("usage: mnemocore demo|run [--seconds N] [--fresh] | bench hamming|encode|ingest [options]"
                 + " | config [--config FILE] [--set key=value]... [--markdown]"
-                + " | store|query|inspect|forget [--tenant T] [--id ID] [--text T|--hdv-file F] [--json]"
+                + " | store|query|predict|inspect|forget [--tenant T] [--id ID] [--text T|--hdv-file F] [--json]"
                 + " | rehydrate [--tenant T] [--from DATE] [--to DATE] [--work-dir DIR] [--dry-run]"
                 + " | cluster start|stop|status | submit [--savepoint PATH|last] [--parallelism P] | stop [--savepoint]");
     }

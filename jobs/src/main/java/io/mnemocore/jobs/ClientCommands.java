@@ -16,7 +16,7 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMap
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ArrayNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** {@code ./mnemocore store|query|inspect|forget}: the {@link MnemoClient} verbs from the shell. */
+/** {@code ./mnemocore store|query|predict|inspect|forget}: the {@link MnemoClient} verbs from the shell. */
 final class ClientCommands {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -33,6 +33,7 @@ final class ClientCommands {
         String ltp = o.opt("--ltp");
         int k = o.intOpt("--k", 10);
         long timeoutMs = o.intOpt("--timeout-ms", 10_000);
+        int window = o.intOpt("--window", 60);
         String job = o.opt("--job");
         String qsHost = or(o.opt("--qs-host"), "127.0.0.1");
         int qsPort = o.intOpt("--qs-port", EmbeddedRunner.QS_PROXY_PORT);
@@ -52,6 +53,12 @@ final class ClientCommands {
                 case "query": {
                     need(text != null ^ hdv != null, "query needs exactly one of --text and --hdv-file");
                     QueryReply r = client.query(tenant, text, hdv, context, k, Duration.ofMillis(timeoutMs));
+                    print(json, replyJson(r), replyText(r));
+                    break;
+                }
+                case "predict": {
+                    need(context != null, "predict needs --context: the prediction comes from that context's recent uses");
+                    QueryReply r = client.predict(tenant, context, k, window, Duration.ofMillis(timeoutMs));
                     print(json, replyJson(r), replyText(r));
                     break;
                 }
@@ -127,6 +134,12 @@ final class ClientCommands {
         if (r.degradedReason != null) {
             m.put("degraded_reason", r.degradedReason);
         }
+        if (r.predicted != null) {
+            ArrayNode p = m.putArray("predicted");
+            for (String id : r.predicted) {
+                p.add(id);
+            }
+        }
         return o;
     }
 
@@ -134,9 +147,12 @@ final class ClientCommands {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%d hits from %s in %d ms (confidence %s%s; %d memories scanned%s)%n",
                 r.hits.length, r.tier, r.latencyMs, r.confidence, r.degraded ? ", degraded: " + r.degradedReason : "",
                 r.scanned, r.approximate ? ", approximate" : ""));
+        if (r.predicted != null) {
+            b.append("predicted: ").append(r.predicted.length == 0 ? "nothing yet" : String.join(", ", r.predicted)).append('\n');
+        }
         for (Hit h : r.hits) {
-            b.append(String.format(Locale.ROOT, "  %-24s distance %5d  score %.4f  ltp %.3f%s%n", h.memoryId, h.distance,
-                    h.score, h.strength, h.contextId != null ? "  context " + h.contextId : ""));
+            b.append(String.format(Locale.ROOT, "  %-24s distance %5d  score %.4f  ltp %.3f  %s%s%n", h.memoryId, h.distance,
+                    h.score, h.strength, h.tier, h.contextId != null ? "  context " + h.contextId : ""));
         }
         return b.toString().stripTrailing();
     }

@@ -308,6 +308,24 @@ class QueryServingITCase {
                 assertThat(kept.hits[0].distance).isEqualTo(200);
                 assertThat(client.recentResult(job.getJobID(), "never-asked")).isNull();
 
+                // A routine in context "chores" (note-1, vec-1, note-1): the client asks what comes next.
+                long t = System.currentTimeMillis();
+                for (String m : new String[] {"note-1", "vec-1", "note-1"}) {
+                    send(c, "haim:subconscious", packb(dict("type", "memory.access", "tenant", "acme", "memory_id", m,
+                            "context_id", "chores", "timestamp", t += 10)));
+                }
+                QueryReply[] next = new QueryReply[1];
+                await("vec-1 predicted", 60_000, () -> {
+                    try {
+                        next[0] = client.predict("acme", "chores", 1, 0, java.time.Duration.ofSeconds(30));
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                    return next[0].predicted.length == 1 && next[0].predicted[0].equals("vec-1");
+                });
+                assertThat(next[0].kind).isEqualTo("inference.predict");
+                assertThat(next[0].hits).extracting(h -> h.memoryId).containsExactly("vec-1");
+
                 client.forget("acme", "vec-1");
                 await("forgotten", 60_000, () -> {
                     try {
