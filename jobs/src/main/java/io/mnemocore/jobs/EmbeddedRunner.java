@@ -82,6 +82,15 @@ public final class EmbeddedRunner implements AutoCloseable {
         return c;
     }
 
+    /** The whole job, with Redis sources and production sinks, on a local MiniCluster of {@code conf}. */
+    public static JobClient submit(JobSettings s, Configuration conf, int parallelism, String name) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
+        MnemoCoreJob.configure(env, s);
+        env.setParallelism(parallelism);
+        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
+        return env.executeAsync(name);
+    }
+
     /** Starts the job; with {@code resume}, from the savepoint recorded by the last stop, if any. */
     public static EmbeddedRunner start(JobSettings s, Path work, boolean resume, int parallelism) throws Exception {
         Files.createDirectories(work.resolve("tmp"));
@@ -92,11 +101,7 @@ public final class EmbeddedRunner implements AutoCloseable {
         }
         Configuration conf = flinkConfig(s, work, savepoint, parallelism);
         org.apache.flink.core.fs.FileSystem.initialize(conf, null); // this process reads archives too (rehydration)
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
-        MnemoCoreJob.configure(env, s);
-        env.setParallelism(parallelism);
-        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
-        JobClient client = env.executeAsync("mnemocore");
+        JobClient client = submit(s, conf, parallelism, "mnemocore");
         // Where ./mnemocore inspect finds the job for queryable state.
         Files.writeString(work.resolve("job-id"), client.getJobID() + "\n");
         return new EmbeddedRunner(work, client, savepoint);

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.params.XAddParams;
 
@@ -78,12 +77,7 @@ public final class InferenceBench {
         int perRound = contexts * routine;
 
         try (JedisPooled redis = s.redis.createClient()) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-                    EmbeddedRunner.flinkConfig(s, work, null, 2));
-            MnemoCoreJob.configure(env, s);
-            env.setParallelism(2);
-            MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
-            JobClient job = env.executeAsync("mnemocore-bench-inference");
+            JobClient job = EmbeddedRunner.submit(s, EmbeddedRunner.flinkConfig(s, work, null, 2), 2, "mnemocore-bench-inference");
             try {
                 System.err.printf("%d contexts x routine of %d, %d other memories, %.0f%% noise, HOT capacity %d, %d rounds%n",
                         contexts, routine, distractors, noise * 100, hotCapacity, rounds);

@@ -25,7 +25,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.params.XAddParams;
@@ -87,12 +86,7 @@ public final class QueryBench {
         }
 
         try (JedisPooled redis = s.redis.createClient()) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-                    EmbeddedRunner.flinkConfig(s, work, null, parallelism));
-            MnemoCoreJob.configure(env, s);
-            env.setParallelism(parallelism);
-            MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
-            JobClient job = env.executeAsync("mnemocore-bench-query");
+            JobClient job = EmbeddedRunner.submit(s, EmbeddedRunner.flinkConfig(s, work, null, parallelism), parallelism, "mnemocore-bench-query");
             try {
                 System.err.printf("writing %,d memories (clustered %d-bit HDVs) through Redis...%n", hot, dim);
                 long w0 = System.nanoTime();

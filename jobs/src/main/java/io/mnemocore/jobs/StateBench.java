@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import redis.clients.jedis.JedisPooled;
 
 /**
@@ -45,12 +44,7 @@ public final class StateBench {
         Path work = Files.createTempDirectory("mnemocore-statebench-");
         try (JedisPooled redis = s.redis.createClient()) {
             IngestBench.fill(redis, s, stream, memories);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-                    EmbeddedRunner.flinkConfig(s, work, null, 2));
-            MnemoCoreJob.configure(env, s);
-            env.setParallelism(2);
-            MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
-            JobClient job = env.executeAsync("mnemocore-bench-state");
+            JobClient job = EmbeddedRunner.submit(s, EmbeddedRunner.flinkConfig(s, work, null, 2), 2, "mnemocore-bench-state");
             StatusBoard board = new StatusBoard(redis, s);
             long deadline = System.currentTimeMillis() + 600_000;
             while (true) {

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import redis.clients.jedis.JedisPooled;
 
 /**
@@ -65,11 +64,7 @@ public final class TierBench {
         try (JedisPooled redis = s.redis.createClient();
              EmbeddedWarmStore warm = EmbeddedWarmStore.open(work.resolve("warm"), dim)) {
             IngestBench.fill(redis, s, stream, n);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(EmbeddedRunner.flinkConfig(s, work, null, 2));
-            MnemoCoreJob.configure(env, s);
-            env.setParallelism(2);
-            MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
-            JobClient job = env.executeAsync("mnemocore-bench-tiers");
+            JobClient job = EmbeddedRunner.submit(s, EmbeddedRunner.flinkConfig(s, work, null, 2), 2, "mnemocore-bench-tiers");
             StatusBoard board = new StatusBoard(redis, s);
             final int total = n;
             try {
