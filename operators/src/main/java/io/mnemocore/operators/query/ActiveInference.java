@@ -5,7 +5,6 @@ import io.mnemocore.hdv.Hdv;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +24,8 @@ import org.apache.flink.util.OutputTag;
  * memories as possible, and known for every tier, COLD included, without reading a vector.
  * <ul>
  *   <li>The <b>context hologram</b> H = majority bundle of the item vectors of the recent uses. It
- *       travels with each query of the context, and the rerank scores a hit's similarity to it
- *       ({@link Rerank}).</li>
+ *       travels with each query of the context (not with predictions, which are not reranked), and
+ *       the rerank scores a hit's similarity to it ({@link Rerank}).</li>
  *   <li>The <b>transition hologram</b> T = majority bundle of ρ(item(a)) ⊕ item(b) over every pair of
  *       consecutive uses a → b (ρ: rotate by one bit). For the last use x, T ⊕ ρ(item(x)) lies
  *       close to the item of whatever followed x before, and near D/2 from everything else.</li>
@@ -111,9 +110,15 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
     public void processElement2(Query q, Context ctx, Collector<Query> out) throws Exception {
         ContextTrace t = enabled ? trace.value() : null;
         if (t != null && t.size > 0) {
-            q.contextHologram = contextHologram(q.tenant, t);
+            // Each distinct memory's item vector once per query, shared by both holograms.
+            Map<String, long[]> items = new LinkedHashMap<>();
+            for (int i = 0; i < t.size; i++) {
+                items.computeIfAbsent(t.id(i), id -> item(q.tenant, id, dim));
+            }
             if (q.isPredict()) {
-                predict(q, t, ctx);
+                predict(q, t, items, ctx); // predictions are not reranked: no context hologram to carry
+            } else {
+                q.contextHologram = contextHologram(t, items);
             }
         }
         if (q.isPredict() && q.predicted == null) {
@@ -123,20 +128,17 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         out.collect(q);
     }
 
-    long[] contextHologram(String tenant, ContextTrace t) {
+    /** Majority bundle of the items of the recent uses (a memory used twice counts twice). */
+    long[] contextHologram(ContextTrace t, Map<String, long[]> items) {
         Bundler b = new Bundler(dim);
         for (int i = 0; i < t.size; i++) {
-            b.addWords(item(tenant, t.id(i), dim));
+            b.addWords(items.get(t.id(i)));
         }
         return b.majority().words();
     }
 
-    private void predict(Query q, ContextTrace t, Context ctx) {
+    private void predict(Query q, ContextTrace t, Map<String, long[]> items, Context ctx) {
         predictions.inc();
-        Map<String, long[]> items = new LinkedHashMap<>();
-        for (int i = 0; i < t.size; i++) {
-            items.computeIfAbsent(t.id(i), id -> item(q.tenant, id, dim));
-        }
         Bundler pairs = new Bundler(dim);
         for (int i = 0; i + 1 < t.size; i++) {
             if (!t.id(i).equals(t.id(i + 1))) {
@@ -147,7 +149,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         List<Integer> dists = new ArrayList<>();
         if (pairs.count() > 0) {
             Hdv transitions = pairs.majority();
-            int steps = Math.max(1, Math.min(q.k, stepsIn(q.k, t, q.predictionWindowMs)));
+            int steps = stepsIn(q.k, t, q.predictionWindowMs);
             int chance = dim / 2 - significantBits;
             String from = t.id(t.size - 1);
             List<Map.Entry<String, Integer>> firstStep = null;
@@ -208,12 +210,12 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         return (int) Math.min(k, Math.max(1, Math.ceil(windowMs / gap)));
     }
 
+    /** Every item by its distance to {@code p}, nearest first (ties by memory id). */
     private static List<Map.Entry<String, Integer>> rank(Map<String, long[]> items, long[] p) {
-        Map<String, Integer> d = new HashMap<>();
+        List<Map.Entry<String, Integer>> out = new ArrayList<>(items.size());
         for (Map.Entry<String, long[]> e : items.entrySet()) {
-            d.put(e.getKey(), Hdv.hamming(e.getValue(), p));
+            out.add(Map.entry(e.getKey(), Hdv.hamming(e.getValue(), p)));
         }
-        List<Map.Entry<String, Integer>> out = new ArrayList<>(d.entrySet());
         out.sort(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
         return out;
     }

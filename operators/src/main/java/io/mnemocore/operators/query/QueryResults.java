@@ -6,10 +6,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -128,28 +126,21 @@ public final class QueryResults extends KeyedProcessFunction<String, MergedQuery
             }
         }
         result.update(r);
+        // A query_id asked again leaves its earlier timer behind; onTimer ignores it (no read here).
         long until = ctx.timerService().currentProcessingTime() + resultTtlMs;
-        Long before = cleanupAt.value();
-        if (before != null) {
-            ctx.timerService().deleteProcessingTimeTimer(before); // a query_id asked again
-        }
         cleanupAt.update(until);
         ctx.timerService().registerProcessingTimeTimer(until);
     }
 
-    /** "hot", "warm" or "hot+warm": the tiers the reply searched that gave hits (the searched ones when none did). */
+    /** "hot", "warm" or "hot+warm": the tiers the hits came from (with no hits, the tiers that answered). */
     private static String tiers(Hit[] hits, MergedQuery m) {
-        Set<String> t = new LinkedHashSet<>();
+        boolean hot = hits.length == 0;
+        boolean warm = hits.length == 0 && m.warmAsked && m.warmError == null;
         for (Hit h : hits) {
-            t.add(h.tier);
+            hot |= "hot".equals(h.tier);
+            warm |= "warm".equals(h.tier);
         }
-        if (t.isEmpty()) {
-            t.add("hot");
-            if (m.warmAsked && m.warmError == null) {
-                t.add("warm");
-            }
-        }
-        return t.contains("hot") && t.contains("warm") ? "hot+warm" : String.join("+", t);
+        return hot && warm ? "hot+warm" : warm ? "warm" : "hot";
     }
 
     @Override

@@ -61,6 +61,7 @@ class ActiveInferenceTest {
         // One use per second: a 2.5 s window looks three steps ahead.
         Query p = ask(h, "inference.predict", "routine", 5, 2_500);
         assertThat(p.predicted).startsWith("m2", "m3", "m4");
+        assertThat(p.contextHologram).as("predictions are not reranked").isNull();
         for (int d : p.predictedDistance) {
             assertThat(d).isLessThan(D / 2 - 6 * 64);
         }
