@@ -1,15 +1,13 @@
 package io.mnemocore.operators.query;
 
 /**
- * The state of one (tenant, context): the last {@code ids.length} memories used in it, oldest
- * first from {@code next} on (a ring), with their access times. The context hologram and the
- * transition hologram are derived from it when needed, so state stays a few bytes per access.
+ * The state of one (tenant, context): its last uses, oldest first, with their event times (at
+ * most {@code ids.length}). The context and transition holograms are derived from it when needed,
+ * so state stays a few bytes per use.
  */
 public class ContextTrace {
     public String[] ids;
     public long[] atMs;
-    /** Where the next access goes; with {@code size < ids.length} also the count. */
-    public int next;
     public int size;
 
     public ContextTrace() {}
@@ -25,65 +23,49 @@ public class ContextTrace {
      * A full window drops its oldest use.
      */
     void add(String id, long at) {
-        if (size == 0 || at >= at(size - 1)) {
-            ids[next] = id;
-            atMs[next] = at;
-            next = (next + 1) % ids.length;
-            size = Math.min(size + 1, ids.length);
-            return;
-        }
         int pos = size;
-        while (pos > 0 && at(pos - 1) > at) {
+        while (pos > 0 && atMs[pos - 1] > at) {
             pos--;
         }
-        if (pos == 0 && size == ids.length) {
-            return; // older than everything a full window holds
-        }
-        String[] newIds = new String[ids.length];
-        long[] newAt = new long[ids.length];
-        int m = 0;
-        for (int i = (size == ids.length ? 1 : 0); i < size; i++) {
-            if (i == pos) {
-                newIds[m] = id;
-                newAt[m++] = at;
+        if (size == ids.length) {
+            if (pos == 0) {
+                return; // older than everything a full window holds
             }
-            newIds[m] = id(i);
-            newAt[m++] = at(i);
+            System.arraycopy(ids, 1, ids, 0, pos - 1);
+            System.arraycopy(atMs, 1, atMs, 0, pos - 1);
+            pos--;
+        } else {
+            System.arraycopy(ids, pos, ids, pos + 1, size - pos);
+            System.arraycopy(atMs, pos, atMs, pos + 1, size - pos);
+            size++;
         }
-        ids = newIds;
-        atMs = newAt;
-        size = m;
-        next = m % ids.length;
+        ids[pos] = id;
+        atMs[pos] = at;
     }
 
-    /** The i-th access, oldest first. */
+    /** The i-th use, oldest first. */
     String id(int i) {
-        return ids[(next - size + i + ids.length) % ids.length];
+        return ids[i];
     }
 
     long at(int i) {
-        return atMs[(next - size + i + ids.length) % ids.length];
+        return atMs[i];
     }
 
-    /** Drops every access to {@code id} (a deleted memory), keeping the order of the rest. */
+    /** Drops every use of {@code id} (a deleted memory), keeping the order of the rest. */
     boolean remove(String id) {
-        int n = size;
-        String[] keptIds = new String[ids.length];
-        long[] keptAt = new long[ids.length];
         int m = 0;
-        for (int i = 0; i < n; i++) {
-            if (!id.equals(id(i))) {
-                keptIds[m] = id(i);
-                keptAt[m++] = at(i);
+        for (int i = 0; i < size; i++) {
+            if (!id.equals(ids[i])) {
+                ids[m] = ids[i];
+                atMs[m++] = atMs[i];
             }
         }
-        if (m == n) {
-            return false;
+        boolean removed = m < size;
+        for (int i = m; i < size; i++) {
+            ids[i] = null;
         }
-        ids = keptIds;
-        atMs = keptAt;
         size = m;
-        next = m % ids.length;
-        return true;
+        return removed;
     }
 }

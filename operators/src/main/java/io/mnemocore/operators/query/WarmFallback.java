@@ -56,7 +56,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
      */
     public WarmFallback(WarmTierSpec spec, boolean enabled, int confidenceThresholdBits, long timeoutMs, int threads,
                         int breakerFailures, long breakerResetMs) {
-        this.spec = spec.withCalls(timeoutMs, 0, breakerFailures, breakerResetMs);
+        this.spec = spec.forQueries(timeoutMs);
         this.enabled = enabled;
         this.confidenceThresholdBits = confidenceThresholdBits;
         this.timeoutMs = timeoutMs;

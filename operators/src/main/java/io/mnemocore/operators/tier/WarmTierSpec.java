@@ -41,10 +41,13 @@ public final class WarmTierSpec implements Serializable {
         this.breakerResetMs = breakerResetMs;
     }
 
-    /** The same store with another deadline and retry count per call (the query path cannot wait like the sink). */
-    public WarmTierSpec withCalls(long timeoutMs, int retries, int breakerFailures, long breakerResetMs) {
+    /**
+     * The same store for the query path: one attempt per call with {@code timeoutMs} as its
+     * deadline, and no breaker of its own (the query path keeps one for every kind of store).
+     */
+    public WarmTierSpec forQueries(long timeoutMs) {
         return new WarmTierSpec(dim, embeddedPath, qdrantUrl, apiKey, collection, hnswM, hnswEfConstruct, binaryQuantization,
-                alwaysRam, timeoutMs, retries, breakerFailures, breakerResetMs);
+                alwaysRam, timeoutMs, 0, Integer.MAX_VALUE, breakerResetMs);
     }
 
     public boolean isQdrant() {
