@@ -139,7 +139,7 @@ public final class InferenceBench {
                         }
                     }
                     if (predict) {
-                        accuracy(redis, replies, sequence, perRound, r);
+                        accuracy(redis, replies, sequence, perRound, contexts, r);
                     }
                     results.put(tenant, r);
                     System.err.printf("%-7s %d accesses measured, %d misses: hit rate %.3f%s%n", tenant, r.accesses, r.misses,
@@ -190,11 +190,7 @@ public final class InferenceBench {
     }
 
     /** How often the context's next access was among the predictions made after the one before (measured rounds). */
-    private static void accuracy(JedisPooled redis, String replies, List<String[]> sequence, int perRound, Result r) {
-        int contexts = 0;
-        while (contexts < sequence.size() && sequence.get(contexts)[0].equals("agent-" + contexts)) {
-            contexts++;
-        }
+    private static void accuracy(JedisPooled redis, String replies, List<String[]> sequence, int perRound, int contexts, Result r) {
         for (Map<String, String> m : RedisStreams.readAll(redis, replies, "0-0")) {
             try {
                 QueryReply q = ReplyCodec.decode(m.get("data").getBytes(StandardCharsets.ISO_8859_1));

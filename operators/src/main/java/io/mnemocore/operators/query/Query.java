@@ -16,7 +16,7 @@ public class Query {
     public long preparedMs;
     /**
      * The context hologram of (tenant, context_id) at the time of the query ({@link ActiveInference}),
-     * for the rerank's context term; null without a context or before any access in it.
+     * for the rerank's context term; null without a context, before any use in it, and for predictions.
      */
     public long[] contextHologram;
     /** inference.predict: the memory ids the context predicts, best first, and their distance to the prediction. */
