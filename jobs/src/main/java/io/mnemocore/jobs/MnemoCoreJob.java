@@ -299,7 +299,8 @@ public final class MnemoCoreJob {
                         c.getInt("haim.search.threads"), Integer.parseInt(c.getString("haim.gpu.device").substring(5)),
                         c.getBool("haim.gpu.fallback_to_cpu"),
                         c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
-                        c.getInt("haim.search.oversample"), c.getInt("haim.search.approximate_min_rows")))
+                        c.getInt("haim.search.oversample"), c.getDouble("haim.search.sketch_margin_sigmas"),
+                        c.getInt("haim.search.approximate_min_rows")))
                 .name("hot-index").uid(UID_HOT_INDEX)
                 .setBufferTimeout(0);
         SingleOutputStreamOperator<MergedQuery> merged = partials

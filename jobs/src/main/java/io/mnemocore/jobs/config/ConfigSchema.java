@@ -164,6 +164,7 @@ public final class ConfigSchema {
         oneOf("haim.search.mode", "exact", "approximate");
         num("haim.search.sketch_bits", Type.INT, 64, 1 << 20);
         num("haim.search.oversample", Type.INT, 1, 10_000);
+        num("haim.search.sketch_margin_sigmas", Type.DOUBLE, 0, 100);
         num("haim.search.approximate_min_rows", Type.INT, 0, Integer.MAX_VALUE);
         num("haim.search.confidence_threshold_bits", Type.INT, 0, 1 << 20);
         num("haim.search.merge_timeout_ms", Type.LONG, 10, 3_600_000);

@@ -43,6 +43,7 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     private final boolean approximate;
     private final int sketchBits;
     private final int oversample;
+    private final double marginSigmas;
     private final int approximateMinRows;
 
     private transient ValueState<HotMemory> state;
@@ -60,10 +61,12 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     /**
      * @param approximate use the two-stage search for tenants with at least {@code approximateMinRows}
      *     HOT memories on a subtask; below that the exact scan is as fast
+     * @param marginSigmas how far behind the k-th best sketch distance a candidate is still ranked
+     *     exactly, in standard deviations ({@link HotSegment#search}); 0 ranks all k x oversample
      */
     public HotIndex(int dim, String kernelName, int threads, boolean approximate, int sketchBits, int oversample,
-                    int approximateMinRows) {
-        this(dim, kernelName, threads, 0, true, approximate, sketchBits, oversample, approximateMinRows);
+                    double marginSigmas, int approximateMinRows) {
+        this(dim, kernelName, threads, 0, true, approximate, sketchBits, oversample, marginSigmas, approximateMinRows);
     }
 
     /**
@@ -72,7 +75,7 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
      *     {@code haim_gpu_fallback}, and fails otherwise
      */
     public HotIndex(int dim, String kernelName, int threads, int cudaDevice, boolean fallbackToCpu, boolean approximate,
-                    int sketchBits, int oversample, int approximateMinRows) {
+                    int sketchBits, int oversample, double marginSigmas, int approximateMinRows) {
         if (sketchBits % 64 != 0 || sketchBits <= 0 || sketchBits > dim) {
             throw new IllegalArgumentException("sketch bits must be a positive multiple of 64 up to " + dim);
         }
@@ -84,6 +87,7 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         this.approximate = approximate;
         this.sketchBits = sketchBits;
         this.oversample = oversample;
+        this.marginSigmas = marginSigmas;
         this.approximateMinRows = approximateMinRows;
     }
 
@@ -203,7 +207,7 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
             r.hits = found.toArray(new Hit[0]);
         } else {
             r.approximate = approximate && seg.rows() >= approximateMinRows;
-            TopK top = seg.search(kernel, q.hdv, q.k, r.approximate, oversample);
+            TopK top = seg.search(kernel, q.hdv, q.k, r.approximate, oversample, marginSigmas);
             r.scanned = seg.rows();
             r.hits = new Hit[top.size()];
             for (int i = 0; i < top.size(); i++) {

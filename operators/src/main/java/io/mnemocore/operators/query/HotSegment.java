@@ -1,5 +1,6 @@
 package io.mnemocore.operators.query;
 
+import io.mnemocore.hdv.kernel.FastCpuKernel;
 import io.mnemocore.hdv.kernel.HammingKernel;
 import io.mnemocore.hdv.kernel.HdvMatrix;
 import io.mnemocore.hdv.kernel.TopK;
@@ -89,9 +90,14 @@ final class HotSegment {
 
     /**
      * The k nearest rows by Hamming distance. Approximate: scan the sketches for the
-     * {@code k * oversample} best candidates, then rank those by their exact distance.
+     * {@code k * oversample} best candidates, then rank by exact distance those whose sketch
+     * distance is within {@code marginSigmas} standard deviations of the k-th best one (0: all of
+     * them). The difference of two rows' sketch distances has a standard deviation of at most
+     * sqrt(S/2) bits for an S-bit sketch (binomial sampling at p = 1/2), so a row beyond that
+     * margin is behind the k-th candidate in full distance too, except with the normal tail
+     * probability; on clustered data this ranks tens of rows instead of hundreds.
      */
-    TopK search(HammingKernel kernel, long[] query, int k, boolean approximate, int oversample) {
+    TopK search(HammingKernel kernel, long[] query, int k, boolean approximate, int oversample, double marginSigmas) {
         int n = full.rows();
         int kk = Math.min(k, n);
         if (kk == 0) {
@@ -102,16 +108,24 @@ final class HotSegment {
         }
         int candidates = (int) Math.min(n, (long) kk * oversample);
         TopK c = kernel.topK(sketch, Arrays.copyOf(query, sketchWords), candidates);
+        int take = c.size();
+        if (marginSigmas > 0 && take > kk) {
+            long cut = c.distance(kk - 1) + (long) Math.ceil(marginSigmas * Math.sqrt(sketchWords * 64 / 2.0));
+            while (take > kk && c.distance(take - 1) > cut) {
+                take--; // sorted by distance: drop from the far end
+            }
+        }
+        int[] rows = Arrays.copyOf(c.rows(), take);
+        Arrays.sort(rows); // ascending rows: the exact pass walks the matrix forwards
         TopKCollector exact = new TopKCollector(kk);
         long[] d = full.data();
         int w = full.wordsPerRow();
-        for (int i = 0; i < c.size(); i++) {
-            int row = c.row(i);
-            int dist = 0;
-            for (int j = 0, base = row * w; j < w; j++) {
-                dist += Long.bitCount(d[base + j] ^ query[j]);
+        for (int row : rows) {
+            int limit = exact.threshold();
+            int dist = FastCpuKernel.distance(d, row * w, query, w, limit);
+            if (dist <= limit) {
+                exact.offer(dist, row);
             }
-            exact.offer(dist, row);
         }
         return exact.result();
     }

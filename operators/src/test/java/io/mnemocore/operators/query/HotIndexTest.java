@@ -25,7 +25,7 @@ class HotIndexTest {
     static final KeySelector<Transition, String> KEY = t -> t.tenant + "/" + t.memoryId;
 
     static HotIndex index(boolean approximate) {
-        return new HotIndex(D, "cpu", 1, approximate, 128, 8, 0);
+        return new HotIndex(D, "cpu", 1, approximate, 128, 8, 4, 0);
     }
 
     static KeyedBroadcastOperatorTestHarness<String, Transition, Query, PartialResult> harness(HotIndex fn,
@@ -167,22 +167,24 @@ class HotIndexTest {
     void gpuSettingFallsBackToTheCpuOrFailsWithTheReason() throws Exception {
         String why = io.mnemocore.hdv.kernel.CudaKernel.unavailableReason();
         org.junit.jupiter.api.Assumptions.assumeTrue(why != null, "a GPU is present here");
-        var h = harness(new HotIndex(D, "cuda", 1, 0, true, false, 128, 8, 0), null);
+        var h = harness(new HotIndex(D, "cuda", 1, 0, true, false, 128, 8, 4, 0), null);
         Hdv base = Hdv.random(D, 1);
         h.processElement(hot("a", "m", base.words()), 0);
         assertThat(ids(ask(h, query("a", base.words(), 1)))).containsExactly("m");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> harness(new HotIndex(D, "cuda", 1, 0, false, false, 128, 8, 0), null))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> harness(new HotIndex(D, "cuda", 1, 0, false, false, 128, 8, 4, 0), null))
                 .hasStackTraceContaining(why);
     }
 
     /**
      * Clustered data (as real memories are): the approximate search (sketch scan, exact rescoring)
-     * finds the exact top-10, compared with the reference kernel over the same rows.
+     * finds the exact top-10, compared with the reference kernel over the same rows, at each sketch
+     * size the kernel has its own loop for, with candidates cut at 4 standard deviations.
      */
-    @Test
-    void approximateSearchMatchesExactOnClusteredData() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1024, 512, 256})
+    void approximateSearchMatchesExactOnClusteredData(int sketchBits) throws Exception {
         int dim = 16384;
-        var h = harness(new HotIndex(dim, "cpu", 1, true, 1024, 16, 0), null);
+        var h = harness(new HotIndex(dim, "cpu", 1, true, sketchBits, 16, 4, 0), null);
         Random rnd = new Random(5);
         HdvMatrix all = new HdvMatrix(dim, 2000);
         List<String> ids = new ArrayList<>();

@@ -19,7 +19,7 @@ class KernelEquivalenceTest {
     @Test
     void randomAndNearDuplicateQueriesMatchReference() {
         ReferenceKernel ref = new ReferenceKernel();
-        for (int dim : new int[] {64, 1024, 16384}) {
+        for (int dim : new int[] {64, 256, 512, 1024, 16384}) {
             for (int n : new int[] {1, 7, 333, 1000}) {
                 HdvMatrix m = HammingBench.generate(n, dim, dim + n);
                 long[][] qs = HammingBench.flippedQueries(m, 5, 0.10, 11);
