@@ -14,6 +14,7 @@ import io.mnemocore.operators.query.ActiveInference;
 import io.mnemocore.operators.query.ContextAccess;
 import io.mnemocore.operators.query.HotIndex;
 import io.mnemocore.operators.query.MergedQuery;
+import io.mnemocore.operators.query.QueryReplies;
 import io.mnemocore.operators.query.QueryResults;
 import io.mnemocore.operators.query.WarmFallback;
 import io.mnemocore.operators.query.PartialResult;
@@ -44,7 +45,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -69,9 +70,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                                 broadcast ◀─────────────────┘
  *                                                   ▼
  *                                                 HotIndex (per-tenant packed matrices, exact or sketch+rescore top-k)
- *                                                   └─ partial top-k ─ keyBy(query_id) ─ QueryMerger ─ WarmFallback (async
- *                                                      I/O, low confidence only) ─ QueryResults (rerank, confidence,
- *                                                      queryable) ─▶ reply_to stream; hits ─▶ bus as accesses
+ *                                                   └─ partial top-k ─ by query_id ─ QueryMerger (heap) ─ WarmFallback (async
+ *                                                      I/O, low confidence only) ─ QueryReplies (rerank, confidence) ─▶
+ *                                                      reply_to stream; hits ─▶ bus as accesses; keyBy(query_id) ─▶
+ *                                                      QueryResults (queryable recent replies)
  *   transitions ─ TierLedger (p=1: tier counts, HOT LRU) ─ evictions ─▶ bus (consolidation.trigger)
  * </pre>
  */
@@ -90,6 +92,7 @@ public final class MnemoCoreJob {
     public static final String UID_ACTIVE_INFERENCE = "active-inference";
     public static final String UID_PREWARM_SINK = "prewarm-sink";
     public static final String UID_WARM_FALLBACK = "warm-fallback";
+    public static final String UID_QUERY_REPLY = "query-reply";
     public static final String UID_QUERY_RESULTS = "query-results";
     public static final String UID_REPLY_SINK = "reply-sink";
     public static final String UID_QUERY_FEEDBACK_SINK = "query-feedback-sink";
@@ -213,7 +216,7 @@ public final class MnemoCoreJob {
         replies.sinkTo(sinks.replies).name("replies").uid(UID_REPLY_SINK);
         // Hits go back to the bus from a writer chained to each merger subtask: no shuffle, and the
         // ledger's single writer (parallelism 1) stays out of the query path.
-        replies.getSideOutput(QueryResults.FEEDBACK)
+        replies.getSideOutput(QueryReplies.FEEDBACK)
                 .sinkTo(sinks.feedback).name("query-feedback").uid(UID_QUERY_FEEDBACK_SINK);
 
         transitions
@@ -303,10 +306,12 @@ public final class MnemoCoreJob {
                         c.getInt("haim.search.approximate_min_rows")))
                 .name("hot-index").uid(UID_HOT_INDEX)
                 .setBufferTimeout(0);
+        // Not keyed: the merger holds its few open merges on the heap, so no RocksDB snapshot
+        // stops the reply path (QueryMerger).
         SingleOutputStreamOperator<MergedQuery> merged = partials
-                .keyBy(p -> p.query.queryId)
-                .process(new QueryMerger(c.getLong("haim.search.merge_timeout_ms")))
-                .name("query-merger").uid(UID_QUERY_MERGER);
+                .partitionCustom(new QueryMerger.ByQueryId(), p -> p.query.queryId)
+                .transform("query-merger", TypeInformation.of(MergedQuery.class), new QueryMerger(c.getLong("haim.search.merge_timeout_ms")))
+                .uid(UID_QUERY_MERGER);
         // Low confidence: WARM, through async I/O.
         WarmFallback warm = new WarmFallback(s.warmSpec(), c.getBool("haim.search.warm_fallback"), c.confidenceThresholdBits(),
                 c.getLong("haim.search.warm_timeout_ms"), c.getInt("haim.search.warm_threads"),
@@ -317,11 +322,15 @@ public final class MnemoCoreJob {
         Rerank rerank = new Rerank(dim, s.ltp, c.getDouble("haim.search.weight_similarity"), c.getDouble("haim.search.weight_ltp"),
                 c.getDouble("haim.search.weight_recency"), c.getDouble("haim.search.recency_half_life_hours"),
                 c.getDouble("haim.search.weight_context"));
-        // Still partitioned by query_id (forward from the merger): keyed again without a shuffle.
-        return DataStreamUtils.reinterpretAsKeyedStream(searched, m -> m.query.queryId)
-                .process(new QueryResults(rerank, dim, c.confidenceThresholdBits(), c.getLong("haim.search.result_ttl_s") * 1000))
-                .name("query-results").uid(UID_QUERY_RESULTS)
+        SingleOutputStreamOperator<QueryReply> replies = searched
+                .process(new QueryReplies(rerank, dim, c.confidenceThresholdBits()))
+                .name("query-reply").uid(UID_QUERY_REPLY)
                 .setBufferTimeout(0);
+        // Queryable recent replies, on their own task: its RocksDB snapshots delay no reply.
+        replies.keyBy(r -> r.queryId)
+                .process(new QueryResults(c.getLong("haim.search.result_ttl_s") * 1000))
+                .name("query-results").uid(UID_QUERY_RESULTS);
+        return replies;
     }
 
     /** {@code flink run mnemocore-jobs-*-job.jar [--config FILE] [--set key=value]... [--data-dir DIR]}; DIR holds relative tier paths (default: the working directory). */

@@ -50,6 +50,7 @@ public final class QueryBench {
         int k = 10;
         int settle = 0;
         Path trace = null;
+        int warmup = 10;
         for (int i = 0; i < ca.rest.size(); i++) {
             switch (ca.rest.get(i)) {
                 case "--hot": hot = Integer.parseInt(ca.rest.get(++i).replace("_", "")); break;
@@ -59,8 +60,9 @@ public final class QueryBench {
                 case "--k": k = Integer.parseInt(ca.rest.get(++i)); break;
                 case "--settle": settle = Integer.parseInt(ca.rest.get(++i)); break;
                 case "--trace": trace = Path.of(ca.rest.get(++i)); break;
+                case "--warmup": warmup = Integer.parseInt(ca.rest.get(++i)); break;
                 default: throw new IllegalArgumentException("unknown option " + ca.rest.get(i)
-                        + " (known: --hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --trace FILE, --config, --set)");
+                        + " (known: --hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --warmup S, --trace FILE, --config, --set)");
             }
         }
         String prefix = "haim:bench:query:" + System.currentTimeMillis();
@@ -115,8 +117,10 @@ public final class QueryBench {
                 System.err.printf("applied in %.1f s; %s warming up the HOT index%n", (System.nanoTime() - w0) / 1e9,
                         settle > 0 ? "idle for " + settle + " s (background compaction of the bulk load), then" : "");
                 Thread.sleep(settle * 1000L);
-                // The first query builds nothing (the index follows live), but JIT and RocksDB warm up.
-                Run warm = run(redis, s.codec, prefix, replies, centers, k, Math.min(qps, 100), 3, rnd);
+                // The first query builds nothing (the index follows live), but the JIT compiles the
+                // query path (C2 took a quarter of the 2 cores for a while after a short warm-up) and
+                // RocksDB takes in the first rounds of fed-back accesses: warm up at the measured rate.
+                Run warm = run(redis, s.codec, prefix, replies, centers, k, qps, warmup, rnd);
                 Run r = run(redis, s.codec, prefix, replies, centers, k, qps, seconds, rnd);
 
                 // Recall@10 on a sample of replies, against an exact scan of the same memories.
@@ -133,7 +137,7 @@ public final class QueryBench {
                         Stats.percentile(lat, 99), Stats.percentile(inJob, 50), k, recall);
                 System.out.println("{\"hot\":" + hot + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
-                        + ",\"settle_s\":" + settle + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
+                        + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
                         + ",\"queries\":" + r.sent + ",\"replies\":" + r.replies.size()
                         + ",\"warmup_replies\":" + warm.replies.size()
                         + ",\"p50_ms\":" + Stats.fmt(Stats.percentile(lat, 50))

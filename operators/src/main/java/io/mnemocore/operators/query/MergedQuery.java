@@ -2,7 +2,7 @@ package io.mnemocore.operators.query;
 
 /**
  * A query's HOT hits merged over all HOT index subtasks, on its way to the optional WARM search
- * ({@link WarmFallback}) and the reply ({@link QueryResults}).
+ * ({@link WarmFallback}) and the reply ({@link QueryReplies}).
  */
 public class MergedQuery {
     public Query query;

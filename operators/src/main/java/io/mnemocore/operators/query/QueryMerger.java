@@ -1,88 +1,190 @@
 package io.mnemocore.operators.query;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.util.Collector;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.Partitioner;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.MathUtils;
 
 /**
- * Merges the HOT index subtasks' partial results of a query (keyed by query_id) into the global
- * top-k by Hamming distance. A query whose partial results do not all arrive within the merge
- * timeout goes on with what arrived, and its reply will say so. What comes next (WARM search,
- * rerank, reply) is {@link WarmFallback} and {@link QueryResults}, chained to this operator.
+ * Merges the HOT index subtasks' partial results of a query into the global top-k by Hamming
+ * distance. A query whose partial results do not all arrive within the merge timeout goes on with
+ * what arrived, and its reply will say so. What comes next (WARM search, rerank, reply) is
+ * {@link WarmFallback} and {@link QueryReplies}, chained to this operator.
+ *
+ * <p>Partials arrive partitioned by query_id ({@link ByQueryId}), not keyed, and an open merge is
+ * held on the heap and checkpointed as operator state. A merge lives for milliseconds; keyed state
+ * would put a RocksDB instance on the reply path, and its native checkpoint (a memtable flush in
+ * the synchronous phase) stopped every reply for 100–300 ms at each checkpoint ({@code bench
+ * query --trace}). The state is a union list: after a rescale each subtask keeps the merges that
+ * the partitioner now sends to it.
  */
-public final class QueryMerger extends KeyedProcessFunction<String, PartialResult, MergedQuery> {
+public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
+        implements OneInputStreamOperator<PartialResult, MergedQuery> {
     private static final long serialVersionUID = 1L;
 
     private final long mergeTimeoutMs;
-    private transient ValueState<PartialResult> pending;
-    private transient ValueState<Integer> received;
+    /** Open merges and answered markers by query_id, in deadline order (insertion order is deadline order). */
+    private transient LinkedHashMap<String, Merge> merges;
+    private transient ListState<Merge> checkpointed;
+    private transient long timerAt;
 
     public QueryMerger(long mergeTimeoutMs) {
         this.mergeTimeoutMs = mergeTimeoutMs;
     }
 
-    @Override
-    public void open(OpenContext ctx) {
-        pending = getRuntimeContext().getState(new ValueStateDescriptor<>("pending", PartialResult.class));
-        received = getRuntimeContext().getState(new ValueStateDescriptor<>("received", Integer.class));
+    /** The merger subtask of a query_id; the same function routes its partials and assigns restored merges. */
+    public static int subtaskOf(String queryId, int parallelism) {
+        return MathUtils.murmurHash(queryId.hashCode()) % parallelism;
+    }
+
+    /** Partitions partial results by query_id for {@code partitionCustom}. */
+    public static final class ByQueryId implements Partitioner<String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int partition(String queryId, int parallelism) {
+            return subtaskOf(queryId, parallelism);
+        }
+    }
+
+    /**
+     * One query's merge: the partials so far combined, how many arrived, and when it times out.
+     * {@code received < 0}: already answered; partials that still come are ignored until the deadline.
+     */
+    public static class Merge {
+        public String queryId;
+        public PartialResult acc;
+        public int received;
+        public long deadline;
+
+        public Merge() {}
     }
 
     @Override
-    public void processElement(PartialResult p, Context ctx, Collector<MergedQuery> out) throws Exception {
-        PartialResult acc = pending.value();
-        int n = received.value() == null ? 0 : received.value();
-        if (n < 0) {
+    public void initializeState(StateInitializationContext ctx) throws Exception {
+        super.initializeState(ctx);
+        merges = new LinkedHashMap<>();
+        checkpointed = ctx.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("open-merges", Merge.class));
+        if (ctx.isRestored()) {
+            int me = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+            int n = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+            List<Merge> mine = new ArrayList<>();
+            for (Merge m : checkpointed.get()) {
+                if (subtaskOf(m.queryId, n) == me) {
+                    mine.add(m);
+                }
+            }
+            mine.sort(Comparator.comparingLong(m -> m.deadline));
+            for (Merge m : mine) {
+                merges.put(m.queryId, m);
+            }
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        timerAt = Long.MAX_VALUE;
+        scheduleHead(); // restored merges time out as before (processing time went on while the job was down)
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext ctx) throws Exception {
+        super.snapshotState(ctx);
+        checkpointed.update(new ArrayList<>(merges.values()));
+    }
+
+    @Override
+    public void processElement(StreamRecord<PartialResult> record) {
+        PartialResult p = record.getValue();
+        String id = p.query.queryId;
+        Merge m = merges.get(id);
+        if (m != null && m.received < 0) {
             return; // already answered: a partial that came after the merge timeout
         }
-        if (acc == null) {
-            acc = p;
-            ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + mergeTimeoutMs);
+        if (m == null) {
+            m = new Merge();
+            m.queryId = id;
+            m.acc = p;
+            m.deadline = getProcessingTimeService().getCurrentProcessingTime() + mergeTimeoutMs;
+            merges.put(id, m);
+            scheduleHead();
         } else {
-            acc.hits = topK(concat(acc.hits, p.hits), acc.query.k);
-            acc.scanned += p.scanned;
-            acc.approximate |= p.approximate;
+            m.acc.hits = topK(concat(m.acc.hits, p.hits), m.acc.query.k);
+            m.acc.scanned += p.scanned;
+            m.acc.approximate |= p.approximate;
         }
-        n++;
-        if (n >= p.parts) {
-            emit(acc, null, out);
-            // Done: the merge timer clears the marker, so late partials of a timed-out query stay ignored until then.
-            pending.clear();
-            received.update(-1);
-        } else {
-            pending.update(acc);
-            received.update(n);
+        m.received++;
+        if (m.received >= p.parts) {
+            emit(m.acc, null);
+            // Done: the marker stays until the deadline, so late partials of a timed-out query stay ignored until then.
+            m.acc = null;
+            m.received = -1;
         }
     }
 
-    @Override
-    public void onTimer(long t, OnTimerContext ctx, Collector<MergedQuery> out) throws Exception {
-        PartialResult acc = pending.value();
-        Integer n = received.value();
-        if (acc != null && n != null && n >= 0) {
-            emit(acc, "results of " + (acc.parts - n) + " of " + acc.parts + " HOT index subtasks missing after "
-                    + mergeTimeoutMs + " ms", out);
-            pending.clear();
+    private void onTimer(long now) {
+        List<Merge> overdue = new ArrayList<>();
+        for (Iterator<Merge> it = merges.values().iterator(); it.hasNext(); ) {
+            Merge m = it.next();
+            if (m.deadline > now) {
+                break;
+            }
+            it.remove();
+            if (m.received >= 0) {
+                overdue.add(m);
+            }
+        }
+        for (Merge m : overdue) {
+            emit(m.acc, "results of " + (m.acc.parts - m.received) + " of " + m.acc.parts + " HOT index subtasks missing after "
+                    + mergeTimeoutMs + " ms");
             // Late partials may still come; remember the answer for one more timeout, then forget.
-            received.update(-1);
-            ctx.timerService().registerProcessingTimeTimer(t + mergeTimeoutMs);
-        } else {
-            pending.clear();
-            received.clear();
+            m.acc = null;
+            m.received = -1;
+            m.deadline = now + mergeTimeoutMs;
+            merges.put(m.queryId, m); // the latest deadline: the end of the deadline order
+        }
+        timerAt = Long.MAX_VALUE;
+        scheduleHead();
+    }
+
+    /** One timer at a time, at the earliest deadline. */
+    private void scheduleHead() {
+        if (merges.isEmpty()) {
+            return;
+        }
+        long head = merges.values().iterator().next().deadline;
+        if (head < timerAt) {
+            timerAt = head;
+            getProcessingTimeService().registerTimer(head, this::onTimer);
         }
     }
 
-    private static void emit(PartialResult acc, String missing, Collector<MergedQuery> out) {
+    /** Open merges and answered markers held now (for tests and the state size). */
+    int held() {
+        return merges.size();
+    }
+
+    private void emit(PartialResult acc, String missing) {
         MergedQuery m = new MergedQuery();
         m.query = acc.query;
         m.hits = topK(acc.hits, acc.query.k);
         m.scanned = acc.scanned;
         m.approximate = acc.approximate;
         m.missing = missing;
-        out.collect(m);
+        output.collect(new StreamRecord<>(m));
     }
 
     private static Hit[] concat(Hit[] a, Hit[] b) {

@@ -4,20 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mnemocore.operators.ltp.LtpModel;
 import io.mnemocore.operators.ltp.LtpParams;
+import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 class QueryMergerTest {
     static final int D = 16384;
     static final LtpModel LTP = new LtpModel(LtpParams.of(24, 0.3, 1.5, 365, 0.7, 0.3, 0.05, 30, 0.9, 1));
 
-    static KeyedOneInputStreamOperatorTestHarness<String, PartialResult, MergedQuery> harness() throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new QueryMerger(2_000)),
-                p -> p.query.queryId, Types.STRING);
+    static OneInputStreamOperatorTestHarness<PartialResult, MergedQuery> harness() throws Exception {
+        var h = harness(1, 0, null);
         h.open();
+        return h;
+    }
+
+    static OneInputStreamOperatorTestHarness<PartialResult, MergedQuery> harness(int parallelism, int subtask,
+            OperatorSubtaskState restore) throws Exception {
+        var h = new OneInputStreamOperatorTestHarness<>(new QueryMerger(2_000), 128, parallelism, subtask);
+        if (restore != null) {
+            h.initializeState(restore);
+        }
         return h;
     }
 
@@ -90,6 +99,58 @@ class QueryMergerTest {
         h.processElement(part(q, 1, 3, hit("y", 1, 0.9)), 0);
         assertThat(h.extractOutputValues()).hasSize(1);
         h.setProcessingTime(4_002);
-        assertThat(h.numKeyedStateEntries()).as("the late-part marker is gone after one more timeout").isZero();
+        assertThat(((QueryMerger) h.getOperator()).held()).as("the late-part marker is gone after one more timeout").isZero();
+    }
+
+    @Test
+    void completedMergesAreForgottenAtTheirDeadline() throws Exception {
+        var h = harness();
+        for (int i = 0; i < 5; i++) {
+            Query q = query("c" + i, 1);
+            h.processElement(part(q, 0, 2, hit("a" + i, 10, 0.9)), 0);
+            h.processElement(part(q, 1, 2, hit("b" + i, 20, 0.9)), 0);
+        }
+        assertThat(h.extractOutputValues()).hasSize(5).allMatch(m -> m.missing == null);
+        h.setProcessingTime(2_000);
+        assertThat(((QueryMerger) h.getOperator()).held()).isZero();
+        assertThat(h.extractOutputValues()).as("nothing timed out").hasSize(5);
+    }
+
+    /**
+     * An open merge is in the checkpoint: restored (here on two subtasks instead of one), the
+     * subtask the partitioner now sends its query to completes it with the missing partial, and
+     * the other one times nothing out.
+     */
+    @Test
+    void openMergesSurviveARestoreAndARescale() throws Exception {
+        var h = harness();
+        List<Query> qs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            Query q = query("r" + i, 2);
+            qs.add(q);
+            h.processElement(part(q, 0, 2, hit("x" + i, 100 + i, 0.9)), 0);
+        }
+        OperatorSubtaskState snap = h.snapshot(1, 0);
+        h.close();
+        OperatorSubtaskState[] parts = {
+            AbstractStreamOperatorTestHarness.repartitionOperatorState(snap, 128, 1, 2, 0),
+            AbstractStreamOperatorTestHarness.repartitionOperatorState(snap, 128, 1, 2, 1)};
+        List<MergedQuery> out = new ArrayList<>();
+        int held = 0;
+        for (int sub = 0; sub < 2; sub++) {
+            var r = harness(2, sub, parts[sub]);
+            r.open();
+            held += ((QueryMerger) r.getOperator()).held();
+            for (int i = 0; i < qs.size(); i++) {
+                Query q = qs.get(i);
+                if (QueryMerger.subtaskOf(q.queryId, 2) == sub) {
+                    r.processElement(part(q, 1, 2, hit("y" + i, 1, 0.9)), 0);
+                }
+            }
+            out.addAll(r.extractOutputValues());
+            r.close();
+        }
+        assertThat(held).as("each open merge restored on exactly one subtask").isEqualTo(qs.size());
+        assertThat(out).hasSize(qs.size()).allMatch(m -> m.missing == null && m.hits.length == 2 && m.hits[0].distance == 1);
     }
 }

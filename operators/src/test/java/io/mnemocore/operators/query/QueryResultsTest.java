@@ -1,142 +1,48 @@
 package io.mnemocore.operators.query;
 
-import static io.mnemocore.operators.query.QueryMergerTest.D;
-import static io.mnemocore.operators.query.QueryMergerTest.LTP;
-import static io.mnemocore.operators.query.QueryMergerTest.hit;
-import static io.mnemocore.operators.query.QueryMergerTest.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mnemocore.hdv.Bundler;
-import io.mnemocore.operators.codec.EventType;
-import io.mnemocore.operators.codec.MemoryEvent;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 class QueryResultsTest {
 
-    static KeyedOneInputStreamOperatorTestHarness<String, MergedQuery, QueryReply> harness(Rerank rerank) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new QueryResults(rerank, D, 500, 60_000)),
-                m -> m.query.queryId, Types.STRING);
-        h.open();
-        return h;
-    }
-
-    static MergedQuery merged(Query q, Hit... hits) {
-        MergedQuery m = new MergedQuery();
-        m.query = q;
-        m.hits = hits;
-        m.scanned = 200;
-        return m;
-    }
-
-    @Test
-    void answersWithRerankedHitsAndFeedsThemBackAsAccesses() throws Exception {
-        var h = harness(new Rerank(D, LTP, 1.0, 0.0, 0.0, 24));
-        Query q = query("q1", 3);
-        q.contextId = "kitchen";
-        h.processElement(merged(q, hit("a", 100, 0.9), hit("b", 200, 0.9), hit("c", 300, 0.9)), 0);
-        QueryReply r = h.extractOutputValues().get(0);
-        assertThat(r.hits).extracting(x -> x.memoryId).containsExactly("a", "b", "c");
-        assertThat(r.confidence).isEqualTo("high");
-        assertThat(r.degraded).isFalse();
-        assertThat(r.tier).isEqualTo("hot");
-        assertThat(r.scanned).isEqualTo(200);
-        assertThat(r.hits[0].score).isEqualTo(1.0 - 100.0 / D);
-        var fed = h.getSideOutput(QueryResults.FEEDBACK);
-        assertThat(fed).extracting(StreamRecord::getValue).extracting(e -> ((MemoryEvent) e).memoryId).containsExactly("a", "b", "c");
-        assertThat(fed).extracting(StreamRecord::getValue)
-                .allMatch(e -> ((MemoryEvent) e).type == EventType.MEMORY_ACCESS && "kitchen".equals(((MemoryEvent) e).contextId));
-    }
-
-    @Test
-    void rerankWeighsLtpStrengthAgainstSimilarity() throws Exception {
-        var h = harness(new Rerank(D, LTP, 1.0, 1.0, 0.0, 24));
-        h.processElement(merged(query("q2", 2), hit("near-weak", 100, 0.1), hit("far-strong", 300, 0.95)), 0);
-        QueryReply r = h.extractOutputValues().get(0);
-        assertThat(r.hits).extracting(x -> x.memoryId).containsExactly("far-strong", "near-weak");
-    }
-
-    @Test
-    void contextHologramLiftsMemoriesRecentlyUsedInTheContext() throws Exception {
-        Query q = query("q6", 2);
-        Bundler b = new Bundler(D);
-        for (String id : new String[] {"used-1", "far-but-used", "used-2"}) {
-            b.addWords(ActiveInference.item("t", id, D));
-        }
-        q.contextHologram = b.majority().words();
-        // Without the context term the nearer memory wins; with it, the one used in the context.
-        var plain = harness(new Rerank(D, LTP, 1.0, 0.0, 0.0, 24, 0.0));
-        plain.processElement(merged(q, hit("near-unused", 100, 0.9), hit("far-but-used", 400, 0.9)), 0);
-        assertThat(plain.extractOutputValues().get(0).hits[0].memoryId).isEqualTo("near-unused");
-        var withContext = harness(new Rerank(D, LTP, 1.0, 0.0, 0.0, 24, 0.5));
-        withContext.processElement(merged(q, hit("near-unused", 100, 0.9), hit("far-but-used", 400, 0.9)), 0);
-        QueryReply r = withContext.extractOutputValues().get(0);
-        assertThat(r.hits[0].memoryId).isEqualTo("far-but-used");
-        // Three bundled: the member sits about D/4 from the majority (context term ~0.5), others at D/2.
-        assertThat(r.hits[0].score - (1.0 - 400.0 / D)).isBetween(0.5 * 0.4, 0.5 * 0.6);
-        assertThat(r.hits[1].score - (1.0 - 100.0 / D)).isLessThan(0.5 * 0.05);
-    }
-
-    @Test
-    void warmHitsAndAWarmFailureShowInTheReply() throws Exception {
-        var h = harness(new Rerank(D, LTP, 1.0, 0.0, 0.0, 24));
-        Hit warm = hit("w", 40, 0.5);
-        warm.tier = "warm";
-        MergedQuery both = merged(query("q7", 2), warm, hit("h", 7000, 0.9));
-        both.warmAsked = true;
-        h.processElement(both, 0);
-        QueryReply r = h.extractOutputValues().get(0);
-        assertThat(r.tier).isEqualTo("hot+warm");
-        assertThat(r.confidence).isEqualTo("high");
-        assertThat(r.degraded).isFalse();
-        assertThat(r.hits).extracting(x -> x.tier).containsExactly("warm", "hot");
-
-        MergedQuery failed = merged(query("q8", 2), hit("h", 7000, 0.9));
-        failed.warmAsked = true;
-        failed.warmError = "WARM search timed out after 250 ms";
-        failed.missing = "results of 1 of 2 HOT index subtasks missing after 2000 ms";
-        h.processElement(failed, 0);
-        QueryReply d = h.extractOutputValues().get(1);
-        assertThat(d.confidence).isEqualTo("low");
-        assertThat(d.degraded).isTrue();
-        assertThat(d.tier).isEqualTo("hot");
-        assertThat(d.degradedReason).contains("1 of 2").contains("answered from HOT alone: WARM search timed out");
-    }
-
-    @Test
-    void predictionsKeepTheirOrderAndAreNotCountedAsAccesses() throws Exception {
-        var h = harness(new Rerank(D, LTP, 1.0, 0.0, 0.0, 24));
-        Query q = query("p1", 3);
-        q.kind = "inference.predict";
-        q.predicted = new String[] {"next", "after", "gone"};
-        q.predictedDistance = new int[] {7000, 6000, 7500};
-        Hit warm = hit("after", 6000, 0.8);
-        warm.tier = "warm";
-        h.processElement(merged(q, warm, hit("next", 7000, 0.9)), 0);
-        QueryReply r = h.extractOutputValues().get(0);
-        assertThat(r.hits).extracting(x -> x.memoryId).containsExactly("next", "after");
-        assertThat(r.predicted).containsExactly("next", "after", "gone");
-        assertThat(r.confidence).isEqualTo("high");
-        assertThat(r.hits[0].score).isEqualTo(1.0 - 2.0 * 7000 / D);
-        assertThat(h.getSideOutput(QueryResults.FEEDBACK)).isNullOrEmpty();
+    static QueryReply reply(String queryId, String hit) {
+        QueryReply r = new QueryReply();
+        r.queryId = queryId;
+        r.tenant = "t";
+        r.kind = "query";
+        Hit h = new Hit();
+        h.memoryId = hit;
+        h.tier = "hot";
+        r.hits = new Hit[] {h};
+        return r;
     }
 
     @Test
     void resultStaysQueryableUntilItsTimerRemovesIt() throws Exception {
-        var h = harness(new Rerank(D, LTP, 1.0, 0.0, 0.0, 24));
-        h.processElement(merged(query("q4", 1), hit("a", 1, 0.9)), 0);
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new QueryResults(60_000)),
+                (QueryReply r) -> r.queryId, Types.STRING);
+        h.open();
+        h.processElement(reply("q4", "a"), 0);
         assertThat(result(h, "q4").hits[0].memoryId).isEqualTo("a");
         assertThat(QueryResults.resultDescriptor().isQueryable()).isTrue();
+        assertThat(h.extractOutputValues()).as("a store, no output").isEmpty();
+        h.setProcessingTime(30_000);
+        h.processElement(reply("q5", "b"), 0);
         h.setProcessingTime(59_999);
         assertThat(result(h, "q4")).isNotNull();
         h.setProcessingTime(60_000);
         assertThat(result(h, "q4")).isNull();
+        assertThat(result(h, "q5").hits[0].memoryId).isEqualTo("b");
+        h.setProcessingTime(90_000);
+        assertThat(result(h, "q5")).isNull();
+        assertThat(h.numKeyedStateEntries()).isZero();
     }
 
-    static QueryReply result(KeyedOneInputStreamOperatorTestHarness<String, MergedQuery, QueryReply> h, String queryId)
+    static QueryReply result(KeyedOneInputStreamOperatorTestHarness<String, QueryReply, Void> h, String queryId)
             throws Exception {
         h.getOperator().getKeyedStateBackend().setCurrentKey(queryId);
         return h.getOperator().getKeyedStateBackend()

@@ -1,0 +1,125 @@
+package io.mnemocore.operators.query;
+
+import io.mnemocore.operators.codec.EventType;
+import io.mnemocore.operators.codec.MemoryEvent;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The reply to a query (chained behind the merger and the WARM search; no state, so nothing on
+ * the reply path waits for a state snapshot). Hits of a query are ordered by the {@link Rerank}
+ * score (similarity, LTP, recency, context hologram); those of an {@code inference.predict} in the
+ * order they were predicted. The reply goes out on the main output, to the reply streams and to
+ * {@link QueryResults}, which keeps it queryable; every hit of a query goes back to the
+ * consolidator as a {@code memory.access} on {@link #FEEDBACK} (memories only scanned, and
+ * predictions, are not uses).
+ */
+public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply> {
+    private static final long serialVersionUID = 1L;
+    public static final OutputTag<MemoryEvent> FEEDBACK = new OutputTag<>("query-feedback") {};
+
+    private final Rerank rerank;
+    private final int dim;
+    private final int confidenceThresholdBits;
+    private transient Counter degraded;
+    private transient Counter lowConfidence;
+
+    public QueryReplies(Rerank rerank, int dim, int confidenceThresholdBits) {
+        this.rerank = rerank;
+        this.dim = dim;
+        this.confidenceThresholdBits = confidenceThresholdBits;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        degraded = getRuntimeContext().getMetricGroup().counter("haim_query_degraded_total");
+        lowConfidence = getRuntimeContext().getMetricGroup().counter("haim_query_low_confidence_total");
+    }
+
+    @Override
+    public void processElement(MergedQuery m, Context ctx, Collector<QueryReply> out) throws Exception {
+        Query q = m.query;
+        Hit[] hits = m.hits.clone();
+        if (q.isPredict()) {
+            Map<String, Integer> rank = new HashMap<>();
+            for (int i = 0; i < q.predicted.length; i++) {
+                rank.put(q.predicted[i], i);
+            }
+            for (Hit h : hits) {
+                h.score = Math.max(0, 1.0 - 2.0 * h.distance / dim); // how clearly it was predicted
+            }
+            Arrays.sort(hits, Comparator.comparingInt(h -> rank.getOrDefault(h.memoryId, Integer.MAX_VALUE)));
+        } else {
+            for (Hit h : hits) {
+                h.score = rerank.score(h, q.receivedMs, q.tenant, q.contextHologram);
+            }
+            Arrays.sort(hits, Comparator.<Hit>comparingDouble(h -> -h.score).thenComparingInt(h -> h.distance)
+                    .thenComparing(h -> h.memoryId));
+        }
+        QueryReply r = new QueryReply();
+        r.queryId = q.queryId;
+        r.tenant = q.tenant;
+        r.kind = q.kind;
+        r.replyTo = q.replyTo;
+        r.hits = hits;
+        r.tier = tiers(hits, m);
+        r.scanned = m.scanned;
+        r.approximate = m.approximate;
+        if (q.isPredict()) {
+            r.predicted = q.predicted;
+            r.confidence = q.predicted.length > 0 ? "high" : "low";
+        } else {
+            r.confidence = m.bestDistance() < confidenceThresholdBits ? "high" : "low";
+        }
+        List<String> why = new ArrayList<>();
+        if (m.missing != null) {
+            why.add(m.missing);
+        }
+        if (m.warmError != null) {
+            why.add((q.isPredict() ? "predicted memories not looked up in WARM: " : "low confidence, answered from HOT alone: ")
+                    + m.warmError);
+        }
+        if (r.confidence.equals("low")) {
+            lowConfidence.inc();
+        }
+        r.degraded = !why.isEmpty();
+        r.degradedReason = r.degraded ? String.join("; ", why) : null;
+        if (r.degraded) {
+            degraded.inc();
+        }
+        r.latencyMs = Math.max(0, System.currentTimeMillis() - q.receivedMs);
+        out.collect(r);
+        if (!q.isPredict()) {
+            for (Hit h : hits) {
+                MemoryEvent access = new MemoryEvent();
+                access.type = EventType.MEMORY_ACCESS;
+                access.tenant = q.tenant;
+                access.memoryId = h.memoryId;
+                access.contextId = q.contextId;
+                access.accessCount = 1;
+                access.timestamp = q.receivedMs;
+                ctx.output(FEEDBACK, access);
+            }
+        }
+    }
+
+    /** "hot", "warm" or "hot+warm": the tiers the hits came from (with no hits, the tiers that answered). */
+    private static String tiers(Hit[] hits, MergedQuery m) {
+        boolean hot = hits.length == 0;
+        boolean warm = hits.length == 0 && m.warmAsked && m.warmError == null;
+        for (Hit h : hits) {
+            hot |= "hot".equals(h.tier);
+            warm |= "warm".equals(h.tier);
+        }
+        return hot && warm ? "hot+warm" : warm ? "warm" : "hot";
+    }
+}
