@@ -70,7 +70,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                                 broadcast ◀─────────────────┘
  *                                                   ▼
  *                                                 HotIndex (per-tenant packed matrices, exact or sketch+rescore top-k)
- *                                                   └─ partial top-k ─ by query_id ─ QueryMerger (heap) ─ WarmFallback (async
+ *                                                   └─ partial top-k ─ keyBy(query_id) ─ QueryMerger (heap) ─ WarmFallback (async
  *                                                      I/O, low confidence only) ─ QueryReplies (rerank, confidence) ─▶
  *                                                      reply_to stream; hits ─▶ bus as accesses; keyBy(query_id) ─▶
  *                                                      QueryResults (queryable recent replies)
@@ -306,10 +306,10 @@ public final class MnemoCoreJob {
                         c.getInt("haim.search.approximate_min_rows")))
                 .name("hot-index").uid(UID_HOT_INDEX)
                 .setBufferTimeout(0);
-        // Not keyed: the merger holds its few open merges on the heap, so no RocksDB snapshot
-        // stops the reply path (QueryMerger).
+        // Keyed for routing only: the merger holds its few open merges on the heap, so no RocksDB
+        // snapshot stops the reply path (QueryMerger).
         SingleOutputStreamOperator<MergedQuery> merged = partials
-                .partitionCustom(new QueryMerger.ByQueryId(), p -> p.query.queryId)
+                .keyBy(p -> p.query.queryId)
                 .transform("query-merger", TypeInformation.of(MergedQuery.class), new QueryMerger(c.getLong("haim.search.merge_timeout_ms")))
                 .uid(UID_QUERY_MERGER);
         // Low confidence: WARM, through async I/O.

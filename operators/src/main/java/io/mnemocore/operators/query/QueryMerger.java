@@ -7,15 +7,14 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.functions.Partitioner;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.util.MathUtils;
 
 /**
  * Merges the HOT index subtasks' partial results of a query into the global top-k by Hamming
@@ -23,12 +22,13 @@ import org.apache.flink.util.MathUtils;
  * what arrived, and its reply will say so. What comes next (WARM search, rerank, reply) is
  * {@link WarmFallback} and {@link QueryReplies}, chained to this operator.
  *
- * <p>Partials arrive partitioned by query_id ({@link ByQueryId}), not keyed, and an open merge is
- * held on the heap and checkpointed as operator state. A merge lives for milliseconds; keyed state
- * would put a RocksDB instance on the reply path, and its native checkpoint (a memtable flush in
- * the synchronous phase) stopped every reply for 100–300 ms at each checkpoint ({@code bench
- * query --trace}). The state is a union list: after a rescale each subtask keeps the merges that
- * the partitioner now sends to it.
+ * <p>Partials arrive keyed by query_id, but an open merge is held on the heap and checkpointed as
+ * operator state, and the timeouts are processing-time callbacks, not keyed timers: a merge lives
+ * for milliseconds, and keyed state or timers in RocksDB on the reply path made its native
+ * checkpoint (a memtable flush in the synchronous phase) stop every reply for 100–300 ms at each
+ * checkpoint ({@code bench query --trace}). The state is a union list: after a rescale each
+ * subtask keeps the merges whose query_id's key group it now owns. (A custom partitioner would
+ * avoid the idle keyed backend, but Flink refuses unaligned checkpoints with one.)
  */
 public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
         implements OneInputStreamOperator<PartialResult, MergedQuery> {
@@ -44,19 +44,9 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
         this.mergeTimeoutMs = mergeTimeoutMs;
     }
 
-    /** The merger subtask of a query_id; the same function routes its partials and assigns restored merges. */
-    public static int subtaskOf(String queryId, int parallelism) {
-        return MathUtils.murmurHash(queryId.hashCode()) % parallelism;
-    }
-
-    /** Partitions partial results by query_id for {@code partitionCustom}. */
-    public static final class ByQueryId implements Partitioner<String> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public int partition(String queryId, int parallelism) {
-            return subtaskOf(queryId, parallelism);
-        }
+    /** The merger subtask that keyBy(query_id) sends a query's partials to. */
+    public static int subtaskOf(String queryId, int maxParallelism, int parallelism) {
+        return KeyGroupRangeAssignment.assignKeyToParallelOperator(queryId, maxParallelism, parallelism);
     }
 
     /**
@@ -80,9 +70,10 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
         if (ctx.isRestored()) {
             int me = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
             int n = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+            int max = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
             List<Merge> mine = new ArrayList<>();
             for (Merge m : checkpointed.get()) {
-                if (subtaskOf(m.queryId, n) == me) {
+                if (subtaskOf(m.queryId, max, n) == me) {
                     mine.add(m);
                 }
             }

@@ -118,7 +118,7 @@ class QueryMergerTest {
 
     /**
      * An open merge is in the checkpoint: restored (here on two subtasks instead of one), the
-     * subtask the partitioner now sends its query to completes it with the missing partial, and
+     * subtask that now owns its query_id's key group completes it with the missing partial, and
      * the other one times nothing out.
      */
     @Test
@@ -143,7 +143,7 @@ class QueryMergerTest {
             held += ((QueryMerger) r.getOperator()).held();
             for (int i = 0; i < qs.size(); i++) {
                 Query q = qs.get(i);
-                if (QueryMerger.subtaskOf(q.queryId, 2) == sub) {
+                if (QueryMerger.subtaskOf(q.queryId, 128, 2) == sub) {
                     r.processElement(part(q, 1, 2, hit("y" + i, 1, 0.9)), 0);
                 }
             }
