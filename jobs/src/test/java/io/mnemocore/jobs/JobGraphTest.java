@@ -1,0 +1,58 @@
+package io.mnemocore.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamEdge;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.runtime.partitioner.CustomPartitionerWrapper;
+import org.junit.jupiter.api.Test;
+
+/** The shape of the job graph that no operator test sees (built here, never run). */
+class JobGraphTest {
+
+    static StreamGraph graph() {
+        // Building the graph opens no connection; the address is never dialled.
+        JobSettings s = JobTestSupport.settings("redis://127.0.0.1:1");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        MnemoCoreJob.configure(env, s);
+        MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
+        return env.getStreamGraph();
+    }
+
+    static List<StreamEdge> edges(StreamGraph g) {
+        List<StreamEdge> all = new ArrayList<>();
+        for (StreamNode n : g.getStreamNodes()) {
+            all.addAll(n.getOutEdges());
+        }
+        return all;
+    }
+
+    static StreamNode node(StreamGraph g, String name) {
+        return g.getStreamNodes().stream().filter(n -> n.getOperatorName().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** Flink refuses unaligned checkpoints for a graph with a custom partitioner. */
+    @Test
+    void noCustomPartitionerSoUnalignedCheckpointsStayPossible() {
+        assertThat(edges(graph())).noneMatch(e -> e.getPartitioner() instanceof CustomPartitionerWrapper);
+    }
+
+    /**
+     * The reply path keeps no RocksDB state: the merger's key is for routing only (its merges are
+     * operator state), and the reply stage is not keyed. The queryable store is keyed, downstream.
+     */
+    @Test
+    void replyPathOperatorsHoldNoKeyedStateExceptTheResultStore() {
+        StreamGraph g = graph();
+        assertThat(node(g, "query-reply").getStatePartitioners()).isEmpty();
+        assertThat(node(g, "warm-fallback").getStatePartitioners()).isEmpty();
+        assertThat(node(g, "query-results").getStatePartitioners()).isNotEmpty();
+        StreamNode results = node(g, "query-results");
+        assertThat(results.getInEdges()).singleElement()
+                .satisfies(e -> assertThat(g.getStreamNode(e.getSourceId()).getOperatorName()).isEqualTo("query-reply"));
+    }
+}
