@@ -5,9 +5,11 @@ import io.mnemocore.operators.codec.CodecLimits;
 import io.mnemocore.operators.codec.EventCodec;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.ltp.LtpConsolidator;
 import io.mnemocore.operators.ltp.MemoryState;
 import io.mnemocore.operators.ltp.MemoryStateSerializer;
 import io.mnemocore.operators.query.QueryReply;
+import io.mnemocore.operators.query.QueryResults;
 import io.mnemocore.operators.query.ReplyCodec;
 import io.mnemocore.operators.redis.RedisConnectionConfig;
 import io.mnemocore.operators.redis.RedisStreams;
@@ -88,17 +90,10 @@ public final class MnemoClient implements AutoCloseable {
     /** Sends a query and blocks until its reply arrives on this client's reply stream, or the timeout passes. */
     public QueryReply query(String tenant, String text, long[] hdv, String contextId, int k, Duration timeout)
             throws IOException, TimeoutException {
-        MemoryEvent e = new MemoryEvent();
-        e.type = EventType.QUERY;
-        e.tenant = tenant;
-        e.queryId = "q-" + UUID.randomUUID();
+        MemoryEvent e = queryEvent(EventType.QUERY, "q-", tenant, contextId, k);
         e.text = text;
         e.hdv = hdv;
-        e.contextId = contextId;
-        e.k = k;
-        e.replyTo = replyStream;
-        send(queryStream, e);
-        return awaitReply(e.queryId, timeout);
+        return ask(e, timeout);
     }
 
     /**
@@ -107,20 +102,27 @@ public final class MnemoClient implements AutoCloseable {
      */
     public QueryReply predict(String tenant, String contextId, int k, int predictionWindowS, Duration timeout)
             throws IOException, TimeoutException {
-        MemoryEvent e = new MemoryEvent();
-        e.type = EventType.INFERENCE_PREDICT;
-        e.tenant = tenant;
-        e.queryId = "p-" + UUID.randomUUID();
-        e.contextId = contextId;
+        MemoryEvent e = queryEvent(EventType.INFERENCE_PREDICT, "p-", tenant, contextId, k);
         e.hdv = new long[dim / 64]; // the schema requires a context_hdv; the prediction comes from the context's history
         e.predictionWindowS = predictionWindowS;
-        e.k = k;
-        e.replyTo = replyStream;
-        send(queryStream, e);
-        return awaitReply(e.queryId, timeout);
+        return ask(e, timeout);
     }
 
-    private QueryReply awaitReply(String queryId, Duration timeout) throws IOException, TimeoutException {
+    private MemoryEvent queryEvent(EventType type, String idPrefix, String tenant, String contextId, int k) {
+        MemoryEvent e = new MemoryEvent();
+        e.type = type;
+        e.tenant = tenant;
+        e.queryId = idPrefix + UUID.randomUUID();
+        e.contextId = contextId;
+        e.k = k;
+        e.replyTo = replyStream;
+        return e;
+    }
+
+    /** Sends a query or prediction and blocks until its reply arrives on this client's reply stream. */
+    private QueryReply ask(MemoryEvent e, Duration timeout) throws IOException, TimeoutException {
+        send(queryStream, e);
+        String queryId = e.queryId;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
@@ -136,14 +138,16 @@ public final class MnemoClient implements AutoCloseable {
         throw new TimeoutException("no reply to " + queryId + " within " + timeout + " (is the job running?)");
     }
 
+    // The state names are the job's own compile-time constants (inlined: no Flink runtime class is loaded here).
+
     /** A memory's state, read from the running job through queryable state; null if it has none. */
     public MemoryState inspect(JobID job, String tenant, String memoryId) throws IOException, InterruptedException {
-        return queryState(job, new ValueStateDescriptor<>("memory", MemoryStateSerializer.INSTANCE), tenant + "/" + memoryId);
+        return queryState(job, new ValueStateDescriptor<>(LtpConsolidator.STATE_NAME, MemoryStateSerializer.INSTANCE), tenant + "/" + memoryId);
     }
 
     /** A recent reply, by query_id, from the job's queryable state (kept for haim.search.result_ttl_s); null if gone. */
     public QueryReply recentResult(JobID job, String queryId) throws IOException, InterruptedException {
-        return queryState(job, new ValueStateDescriptor<>("query-result", QueryReply.class), queryId);
+        return queryState(job, new ValueStateDescriptor<>(QueryResults.RESULT_STATE, QueryReply.class), queryId);
     }
 
     private <V> V queryState(JobID job, ValueStateDescriptor<V> d, String key) throws IOException, InterruptedException {

@@ -322,10 +322,11 @@ public final class MnemoCoreJob {
         Rerank rerank = new Rerank(dim, s.ltp, c.getDouble("haim.search.weight_similarity"), c.getDouble("haim.search.weight_ltp"),
                 c.getDouble("haim.search.weight_recency"), c.getDouble("haim.search.recency_half_life_hours"),
                 c.getDouble("haim.search.weight_context"));
+        // The reply and feedback writers are chained to this stage; its only network output is the
+        // copy for the result store, which can wait for the default buffer timeout (no per-reply flush).
         SingleOutputStreamOperator<QueryReply> replies = searched
                 .process(new QueryReplies(rerank, dim, c.confidenceThresholdBits()))
-                .name("query-reply").uid(UID_QUERY_REPLY)
-                .setBufferTimeout(0);
+                .name("query-reply").uid(UID_QUERY_REPLY);
         // Queryable recent replies, on their own task: its RocksDB snapshots delay no reply.
         replies.keyBy(r -> r.queryId)
                 .process(new QueryResults(c.getLong("haim.search.result_ttl_s") * 1000))

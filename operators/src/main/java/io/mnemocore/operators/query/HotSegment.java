@@ -115,7 +115,10 @@ final class HotSegment {
                 take--; // sorted by distance: drop from the far end
             }
         }
-        int[] rows = Arrays.copyOf(c.rows(), take);
+        int[] rows = new int[take];
+        for (int i = 0; i < take; i++) {
+            rows[i] = c.row(i);
+        }
         Arrays.sort(rows); // ascending rows: the exact pass walks the matrix forwards
         TopKCollector exact = new TopKCollector(kk);
         long[] d = full.data();
