@@ -43,6 +43,57 @@ public final class QueryBench {
 
     /** Replies whose recall@k is checked against an exact scan. */
     private static final int RECALL_SAMPLE = 200;
+    /** How long after a checkpoint trigger a query counts as sent "near" it (the stalls traced lasted 0.5–1 s). */
+    private static final long CHECKPOINT_WINDOW_MS = 2000;
+
+    /**
+     * Wall-clock times of the embedded job's checkpoint triggers, from the checkpoint coordinator's
+     * log (same JVM), kept here without printing them.
+     */
+    static final class CheckpointTriggers extends org.apache.logging.log4j.core.appender.AbstractAppender {
+        private static final String LOGGER = "org.apache.flink.runtime.checkpoint.CheckpointCoordinator";
+        private final List<Long> atMs = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        private CheckpointTriggers() {
+            super("bench-checkpoint-triggers", null, null, true, org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY);
+        }
+
+        static CheckpointTriggers attach() {
+            var ctx = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false);
+            var cfg = ctx.getConfiguration();
+            CheckpointTriggers a = new CheckpointTriggers();
+            a.start();
+            var lc = cfg.getLoggerConfig(LOGGER);
+            if (lc.getName().equals(LOGGER)) {
+                // A log config of its own (e.g. conf/log4j2-checkpoint-debug.properties) keeps its appenders.
+                lc.addAppender(a, org.apache.logging.log4j.Level.INFO, null);
+                if (!lc.getLevel().isLessSpecificThan(org.apache.logging.log4j.Level.INFO)) {
+                    lc.setLevel(org.apache.logging.log4j.Level.INFO);
+                }
+            } else {
+                lc = org.apache.logging.log4j.core.config.LoggerConfig.newBuilder().withLoggerName(LOGGER)
+                        .withLevel(org.apache.logging.log4j.Level.INFO).withAdditivity(false).withConfig(cfg).build();
+                lc.addAppender(a, org.apache.logging.log4j.Level.INFO, null);
+                cfg.addLogger(LOGGER, lc);
+            }
+            ctx.updateLoggers();
+            return a;
+        }
+
+        @Override
+        public void append(org.apache.logging.log4j.core.LogEvent e) {
+            if (e.getMessage().getFormattedMessage().startsWith("Triggering checkpoint")) {
+                atMs.add(e.getTimeMillis());
+            }
+        }
+
+        List<Long> between(long fromMs, long toMs) {
+            synchronized (atMs) {
+                // A trigger shortly before the first send still slows the first queries.
+                return atMs.stream().filter(t -> t > fromMs - CHECKPOINT_WINDOW_MS && t <= toMs).toList();
+            }
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
@@ -93,6 +144,7 @@ public final class QueryBench {
         }
 
         try (JedisPooled redis = s.redis.createClient()) {
+            CheckpointTriggers checkpoints = CheckpointTriggers.attach();
             JobClient job = EmbeddedRunner.submit(s, EmbeddedRunner.flinkConfig(s, work, null, parallelism), parallelism, "mnemocore-bench-query");
             try {
                 System.err.printf("writing %,d memories (clustered %d-bit HDVs) through Redis...%n", hot, dim);
@@ -133,11 +185,24 @@ public final class QueryBench {
                 }
                 double[] lat = r.latenciesMs();
                 double[] inJob = r.inJobMs();
+                // Split by the job's checkpoints: queries sent in the CHECKPOINT_WINDOW_MS after a trigger, and the rest.
+                List<Long> triggers = checkpoints.between(r.startEpochMs, r.startEpochMs + Math.round(r.sendSeconds * 1000));
+                List<Double> inside = new ArrayList<>(), outside = new ArrayList<>();
+                for (Map.Entry<String, Long> e : r.latencyNs.entrySet()) {
+                    long sentMs = r.epochMs(r.sentAt.get(e.getKey()));
+                    boolean near = triggers.stream().anyMatch(t -> sentMs >= t && sentMs < t + CHECKPOINT_WINDOW_MS);
+                    (near ? inside : outside).add(e.getValue() / 1e6);
+                }
+                double[] in = inside.stream().mapToDouble(Double::doubleValue).toArray();
+                double[] off = outside.stream().mapToDouble(Double::doubleValue).toArray();
                 double achieved = r.latencyNs.size() / r.sendSeconds;
                 System.err.printf("%d queries sent in %.1f s, %d replies; end to end p50 %.2f ms p95 %.2f p99 %.2f;"
                                 + " in the job (Redis entry time to merged reply, ms resolution) p50 %.1f ms; recall@%d %.4f%n",
                         r.sent, r.sendSeconds, r.latencyNs.size(), Stats.percentile(lat, 50), Stats.percentile(lat, 95),
                         Stats.percentile(lat, 99), Stats.percentile(inJob, 50), k, recall);
+                System.err.printf("%d checkpoints triggered while sending; the %d queries sent within %d ms after one: p99 %.2f ms;"
+                                + " the other %d: p50 %.2f p95 %.2f p99 %.2f ms%n", triggers.size(), in.length, CHECKPOINT_WINDOW_MS,
+                        Stats.percentile(in, 99), off.length, Stats.percentile(off, 50), Stats.percentile(off, 95), Stats.percentile(off, 99));
                 System.out.println("{\"hot\":" + hot + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -147,6 +212,9 @@ public final class QueryBench {
                         + ",\"p95_ms\":" + Stats.fmt(Stats.percentile(lat, 95))
                         + ",\"p99_ms\":" + Stats.fmt(Stats.percentile(lat, 99))
                         + ",\"in_job_p50_ms\":" + Stats.fmt(Stats.percentile(inJob, 50))
+                        + ",\"checkpoints\":" + triggers.size() + ",\"near_checkpoint_queries\":" + in.length
+                        + ",\"near_checkpoint_p99_ms\":" + Stats.fmt(Stats.percentile(in, 99))
+                        + ",\"between_checkpoints_p99_ms\":" + Stats.fmt(Stats.percentile(off, 99))
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
             } finally {
                 job.cancel();
@@ -161,15 +229,13 @@ public final class QueryBench {
         List<String> ids = new ArrayList<>(r.sentAt.keySet());
         ids.sort(java.util.Comparator.comparingLong(r.sentAt::get));
         long t0 = ids.isEmpty() ? 0 : r.sentAt.get(ids.get(0));
-        // Wall-clock time of the first send, to line the trace up with logs (GC, checkpoints).
-        long epoch0 = r.startEpochMs + (t0 - r.startNanos) / 1_000_000;
         StringBuilder b = new StringBuilder("sent_ms,e2e_ms,in_job_ms,sent_epoch_ms\n");
         for (String id : ids) {
             Long ns = r.latencyNs.get(id);
             Long inJob = r.inJob.get(id);
             b.append(String.format(java.util.Locale.ROOT, "%.3f,%s,%s,%d%n", (r.sentAt.get(id) - t0) / 1e6,
                     ns == null ? "" : String.format(java.util.Locale.ROOT, "%.3f", ns / 1e6), inJob == null ? "" : inJob,
-                    epoch0 + (r.sentAt.get(id) - t0) / 1_000_000));
+                    r.epochMs(r.sentAt.get(id)))); // wall clock, to line the trace up with logs (GC, checkpoints)
         }
         Files.writeString(file, b);
     }
@@ -217,6 +283,11 @@ public final class QueryBench {
         final Map<String, QueryReply> replies = new ConcurrentHashMap<>();
         final Map<String, Long> latencyNs = new ConcurrentHashMap<>();
         final Map<String, Long> inJob = new ConcurrentHashMap<>();
+
+        /** A System.nanoTime() of this run as wall-clock milliseconds. */
+        long epochMs(long nanos) {
+            return startEpochMs + (nanos - startNanos) / 1_000_000;
+        }
 
         double[] latenciesMs() {
             return latencyNs.values().stream().mapToDouble(n -> n / 1e6).toArray();
