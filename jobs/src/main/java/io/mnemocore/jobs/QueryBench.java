@@ -203,6 +203,8 @@ public final class QueryBench {
                 System.err.printf("%d checkpoints triggered while sending; the %d queries sent within %d ms after one: p99 %.2f ms;"
                                 + " the other %d: p50 %.2f p95 %.2f p99 %.2f ms%n", triggers.size(), in.length, CHECKPOINT_WINDOW_MS,
                         Stats.percentile(in, 99), off.length, Stats.percentile(off, 50), Stats.percentile(off, 95), Stats.percentile(off, 99));
+                // Figures differ several-fold between machines of the same size: name the one they came from.
+                System.err.printf("machine: %s, %d cores%n", cpuModel(), Runtime.getRuntime().availableProcessors());
                 System.out.println("{\"hot\":" + hot + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -385,5 +387,14 @@ public final class QueryBench {
             }
         }
         return wanted == 0 ? Double.NaN : (double) found / wanted;
+    }
+
+    static String cpuModel() {
+        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst().orElse(System.getProperty("os.arch"));
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return System.getProperty("os.arch");
+        }
     }
 }
