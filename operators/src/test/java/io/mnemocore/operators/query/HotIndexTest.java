@@ -17,6 +17,9 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -160,6 +163,108 @@ class HotIndexTest {
         // Changes after the rebuild are applied to the rebuilt matrices.
         restored.processElement(leave("a", ids(after).get(0), TransitionKind.HOT_TO_WARM), 0);
         assertThat(ids(ask(restored, query("a", base.words(), 10)))).doesNotContain(ids(after).get(0)).hasSize(10);
+    }
+
+    static Transition touch(String tenant, String id, double strength, long atMs) {
+        Transition t = new Transition();
+        t.kind = TransitionKind.HOT_TOUCH;
+        t.tenant = tenant;
+        t.memoryId = id;
+        t.fromTier = Tier.HOT;
+        t.toTier = Tier.HOT;
+        t.strength = strength;
+        t.atMs = atMs;
+        t.halfLifeMs = 86_400_000;
+        t.lastAccessMs = atMs;
+        return t;
+    }
+
+    static Hit hitFor(PartialResult r, String id) {
+        for (Hit h : r.hits) {
+            if (h.memoryId.equals(id)) {
+                return h;
+            }
+        }
+        throw new AssertionError(id + " not in " + ids(r));
+    }
+
+    /**
+     * Accesses write no keyed state: their facts are checkpointed as operator state, and survive a
+     * restore both before the rebuild (touched again, snapshotted again) and after it.
+     */
+    @Test
+    void accessFactsSurviveRestoresWithoutKeyedWrites() throws Exception {
+        var h = harness(index(false), null);
+        Hdv base = Hdv.random(D, 1);
+        for (int i = 0; i < 4; i++) {
+            h.processElement(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()), 0);
+        }
+        ask(h, query("a", base.words(), 4)); // matrices in use before the touches
+        h.processElement(touch("a", "m1", 0.97, 5000), 0);
+        h.processElement(touch("a", "m3", 0.5, 6000), 0);
+        var backend = h.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey("a/m1");
+        HotFacts keyed = backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                HotIndex.factsDescriptor()).value();
+        assertThat(keyed.strength).isEqualTo(0.9); // still the HOT add's: the touch stayed on the heap
+        OperatorSubtaskState first = h.snapshot(1, 1);
+        h.close();
+
+        // Restored, not yet queried: one more touch, a removal, and a snapshot from the pending facts.
+        var mid = harness(index(false), first);
+        mid.processElement(touch("a", "m2", 0.8, 7000), 0);
+        mid.processElement(leave("a", "m3", TransitionKind.HOT_TO_WARM), 0);
+        mid.processElement(touch("a", "m3", 0.1, 7500), 0); // overtook nothing: m3 is gone
+        OperatorSubtaskState second = mid.snapshot(2, 2);
+        mid.close();
+
+        var last = harness(index(false), second);
+        PartialResult r = ask(last, query("a", base.words(), 4));
+        assertThat(ids(r)).containsExactly("m0", "m1", "m2");
+        assertThat(hitFor(r, "m0").strength).isEqualTo(0.9);   // never touched: the facts of its HOT add
+        assertThat(hitFor(r, "m0").updatedMs).isEqualTo(1000);
+        assertThat(hitFor(r, "m1").strength).isEqualTo(0.97);  // touched before the first snapshot
+        assertThat(hitFor(r, "m1").updatedMs).isEqualTo(5000);
+        assertThat(hitFor(r, "m2").strength).isEqualTo(0.8);   // touched while not rebuilt
+        assertThat(hitFor(r, "m2").lastAccessMs).isEqualTo(7000);
+    }
+
+    /** Scaled from one subtask to two, each keeps the access facts of its own key groups only. */
+    @Test
+    void accessFactsFollowTheirKeysOnRescale() throws Exception {
+        var h = harness(index(false), null);
+        Hdv base = Hdv.random(D, 1);
+        int n = 40;
+        for (int i = 0; i < n; i++) {
+            h.processElement(hot("a", "m" + i, flip(base, 5 + i, i).words()), 0);
+        }
+        ask(h, query("a", base.words(), 1));
+        for (int i = 0; i < n; i++) {
+            h.processElement(touch("a", "m" + i, 0.5 + i / 100.0, 10_000 + i), 0);
+        }
+        OperatorSubtaskState snap = h.snapshot(1, 1);
+        h.close();
+
+        List<String> seen = new ArrayList<>();
+        for (int sub = 0; sub < 2; sub++) {
+            OperatorSubtaskState part = AbstractStreamOperatorTestHarness.repartitionOperatorState(snap, 128, 1, 2, sub);
+            var fn = index(false);
+            var s = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(fn, List.of()), KEY,
+                    Types.STRING, 128, 2, sub);
+            s.setup();
+            s.initializeState(part);
+            s.open();
+            PartialResult r = ask(s, query("a", base.words(), n));
+            for (Hit hit : r.hits) {
+                int i = Integer.parseInt(hit.memoryId.substring(1));
+                assertThat(hit.strength).isEqualTo(0.5 + i / 100.0);
+                assertThat(hit.updatedMs).isEqualTo(10_000 + i);
+                assertThat(QueryMerger.subtaskOf("a/" + hit.memoryId, 128, 2)).isEqualTo(sub);
+            }
+            seen.addAll(ids(r));
+            s.close();
+        }
+        assertThat(seen).hasSize(n).doesNotHaveDuplicates();
     }
 
     /** haim.gpu.enabled without a usable GPU: with fallback the index answers on the CPU, without it fails clearly. */
