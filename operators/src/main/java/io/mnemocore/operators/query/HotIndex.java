@@ -43,7 +43,7 @@ import org.apache.flink.util.Collector;
  * <p>Keyed state is written only when a memory enters or leaves HOT. The LTP facts of HOT accesses
  * (one per returned hit) stay on the heap and are checkpointed as one packed operator-state entry
  * per subtask: written to RocksDB, they filled its memtable, whose flush in the synchronous part of
- * each checkpoint stopped the queries for 61–155 ms (9–58 ms without them, measured). The entry is
+ * each checkpoint stopped the queries (64–169 ms with them, 19–70 ms without; README, Known gaps). The entry is
  * union state, so a rescaled subtask keeps the keys of its own key groups; keyed facts are the
  * fallback (a memory never touched, or a savepoint taken before this entry existed).
  */
