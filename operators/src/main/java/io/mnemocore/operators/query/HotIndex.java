@@ -14,18 +14,20 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
@@ -41,8 +43,8 @@ import org.apache.flink.util.Collector;
  * state ({@code applyToKeyedState}) when the first query arrives, without replaying any events.
  *
  * <p>Keyed state is written only when a memory enters or leaves HOT. The LTP facts of HOT accesses
- * (one per returned hit) stay on the heap and are checkpointed as one packed operator-state entry
- * per subtask: written to RocksDB, they filled its memtable, whose flush in the synchronous part of
+ * (one per returned hit) stay on the heap; those of memories touched since their HOT add are
+ * checkpointed as one packed operator-state entry per subtask: written to RocksDB, they filled its memtable, whose flush in the synchronous part of
  * each checkpoint stopped the queries (64–169 ms with them, 19–70 ms without; README, Known gaps). The entry is
  * union state, so a rescaled subtask keeps the keys of its own key groups; keyed facts are the
  * fallback (a memory never touched, or a savepoint taken before this entry existed).
@@ -63,9 +65,11 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     private final int approximateMinRows;
 
     private transient ValueState<HotMemory> state;
-    /** LTP facts apart from the vector, so an access rewrites a few bytes, not 2 KB. */
+    /** LTP facts as of the HOT add: membership for touches, and the fallback after a restore. */
     private transient ValueState<HotFacts> facts;
     private transient ListState<byte[]> latestFacts;
+    /** Keys whose facts on the heap are newer than keyed state: only these are checkpointed. */
+    private transient Set<String> touched;
     /** Restored or touched facts, newer than keyed state, while the matrices are not yet rebuilt. */
     private transient Map<String, HotFacts> pending;
     private transient Map<String, HotSegment> segments;
@@ -125,6 +129,7 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         // A fresh start has nothing to rebuild: the matrices follow the transitions from the first one.
         loaded = !ctx.isRestored();
         pending = new HashMap<>();
+        touched = new HashSet<>();
         latestFacts = ctx.getOperatorStateStore().getUnionListState(
                 new ListStateDescriptor<>(LATEST_FACTS, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         if (ctx.isRestored()) {
@@ -137,6 +142,7 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
                     }
                 });
             }
+            touched.addAll(pending.keySet());
         }
     }
 
@@ -148,28 +154,31 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     }
 
     private byte[] encodeFacts() throws IOException {
-        int n = 0;
-        for (HotSegment seg : segments.values()) {
-            n += seg.rows();
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * Math.max(n, pending.size()) + 16);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * touched.size() + 16);
         DataOutputStream out = new DataOutputStream(bytes);
-        if (loaded) {
-            out.writeInt(n);
-            for (Map.Entry<String, HotSegment> e : segments.entrySet()) {
-                HotSegment seg = e.getValue();
-                for (int r = 0; r < seg.rows(); r++) {
-                    writeFacts(out, e.getKey() + "/" + seg.id(r), seg.facts(r));
-                }
+        out.writeInt(0); // the count, set below
+        int n = 0;
+        for (String key : touched) {
+            HotFacts f = null;
+            if (loaded) {
+                HotSegment seg = segments.get(EventRouter.tenantOf(key));
+                int row = seg == null ? -1 : seg.rowOf(EventRouter.memoryIdOf(key));
+                f = row < 0 ? null : seg.facts(row);
+            } else {
+                f = pending.get(key);
             }
-        } else {
-            out.writeInt(pending.size());
-            for (Map.Entry<String, HotFacts> e : pending.entrySet()) {
-                writeFacts(out, e.getKey(), e.getValue());
+            if (f != null) {
+                writeFacts(out, key, f);
+                n++;
             }
         }
         out.flush();
-        return bytes.toByteArray();
+        byte[] packed = bytes.toByteArray();
+        packed[0] = (byte) (n >>> 24);
+        packed[1] = (byte) (n >>> 16);
+        packed[2] = (byte) (n >>> 8);
+        packed[3] = (byte) n;
+        return packed;
     }
 
     private static void writeFacts(DataOutputStream out, String key, HotFacts f) throws IOException {
@@ -232,6 +241,7 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
                 } else {
                     pending.put(key, f);
                 }
+                touched.add(key);
             }
         } else if (t.toTier == Tier.HOT && t.hdv != null) {
             HotMemory m = new HotMemory();
@@ -242,6 +252,7 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
             state.update(m);
             facts.update(f);
             pending.remove(key);
+            touched.remove(key);
             if (loaded && segment(EventRouter.tenantOf(key)).upsert(EventRouter.memoryIdOf(key), m, f)) {
                 rows++;
             }
@@ -249,6 +260,7 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
             state.clear();
             facts.clear();
             pending.remove(key);
+            touched.remove(key);
             if (loaded && segment(EventRouter.tenantOf(key)).remove(EventRouter.memoryIdOf(key))) {
                 rows--;
             }
