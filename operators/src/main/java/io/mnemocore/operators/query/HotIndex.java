@@ -14,9 +14,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -44,10 +42,11 @@ import org.apache.flink.util.Collector;
  *
  * <p>Keyed state is written only when a memory enters or leaves HOT. The LTP facts of HOT accesses
  * (one per returned hit) stay on the heap; those of memories touched since their HOT add are
- * checkpointed as one packed operator-state entry per subtask: written to RocksDB, they filled its memtable, whose flush in the synchronous part of
- * each checkpoint stopped the queries (64–169 ms with them, 19–70 ms without; README, Known gaps). The entry is
- * union state, so a rescaled subtask keeps the keys of its own key groups; keyed facts are the
- * fallback (a memory never touched, or a savepoint taken before this entry existed).
+ * checkpointed as one packed operator-state entry per subtask. Written to RocksDB, they filled
+ * the memtable whose flush in the synchronous part of each checkpoint stopped the queries
+ * (64–169 ms with them, 19–70 ms without; README, Known gaps). The entry is union state, so a
+ * rescaled subtask keeps the keys of its own key groups; keyed facts are the fallback (a memory
+ * never touched, or a savepoint taken before this entry existed).
  */
 public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transition, Query, PartialResult>
         implements CheckpointedFunction {
@@ -68,10 +67,11 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     /** LTP facts as of the HOT add: membership for touches, and the fallback after a restore. */
     private transient ValueState<HotFacts> facts;
     private transient ListState<byte[]> latestFacts;
-    /** Keys whose facts on the heap are newer than keyed state: only these are checkpointed. */
-    private transient Set<String> touched;
-    /** Restored or touched facts, newer than keyed state, while the matrices are not yet rebuilt. */
-    private transient Map<String, HotFacts> pending;
+    /**
+     * Facts newer than keyed state, by key: only these are checkpointed. Once the matrices are
+     * built the values are the very objects their rows hold.
+     */
+    private transient Map<String, HotFacts> touched;
     private transient Map<String, HotSegment> segments;
     private transient boolean loaded;
     private transient HammingKernel kernel;
@@ -128,21 +128,26 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     public void initializeState(FunctionInitializationContext ctx) throws Exception {
         // A fresh start has nothing to rebuild: the matrices follow the transitions from the first one.
         loaded = !ctx.isRestored();
-        pending = new HashMap<>();
-        touched = new HashSet<>();
+        touched = new HashMap<>();
         latestFacts = ctx.getOperatorStateStore().getUnionListState(
                 new ListStateDescriptor<>(LATEST_FACTS, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         if (ctx.isRestored()) {
             var task = getRuntimeContext().getTaskInfo();
             for (byte[] packed : latestFacts.get()) {
-                decodeFacts(packed, (key, f) -> {
+                DataInputStream in = new DataInputStream(new ByteArrayInputStream(packed));
+                for (int i = in.readInt(); i > 0; i--) {
+                    String key = in.readUTF();
+                    HotFacts f = new HotFacts();
+                    f.strength = in.readDouble();
+                    f.updatedMs = in.readLong();
+                    f.halfLifeMs = in.readDouble();
+                    f.lastAccessMs = in.readLong();
                     if (KeyGroupRangeAssignment.assignKeyToParallelOperator(key, task.getMaxNumberOfParallelSubtasks(),
                             task.getNumberOfParallelSubtasks()) == task.getIndexOfThisSubtask()) {
-                        pending.put(key, f);
+                        touched.put(key, f);
                     }
-                });
+                }
             }
-            touched.addAll(pending.keySet());
         }
     }
 
@@ -156,51 +161,17 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     private byte[] encodeFacts() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * touched.size() + 16);
         DataOutputStream out = new DataOutputStream(bytes);
-        out.writeInt(0); // the count, set below
-        int n = 0;
-        for (String key : touched) {
-            HotFacts f = null;
-            if (loaded) {
-                HotSegment seg = segments.get(EventRouter.tenantOf(key));
-                int row = seg == null ? -1 : seg.rowOf(EventRouter.memoryIdOf(key));
-                f = row < 0 ? null : seg.facts(row);
-            } else {
-                f = pending.get(key);
-            }
-            if (f != null) {
-                writeFacts(out, key, f);
-                n++;
-            }
+        out.writeInt(touched.size());
+        for (Map.Entry<String, HotFacts> e : touched.entrySet()) {
+            HotFacts f = e.getValue();
+            out.writeUTF(e.getKey());
+            out.writeDouble(f.strength);
+            out.writeLong(f.updatedMs);
+            out.writeDouble(f.halfLifeMs);
+            out.writeLong(f.lastAccessMs);
         }
         out.flush();
-        byte[] packed = bytes.toByteArray();
-        packed[0] = (byte) (n >>> 24);
-        packed[1] = (byte) (n >>> 16);
-        packed[2] = (byte) (n >>> 8);
-        packed[3] = (byte) n;
-        return packed;
-    }
-
-    private static void writeFacts(DataOutputStream out, String key, HotFacts f) throws IOException {
-        out.writeUTF(key);
-        out.writeDouble(f.strength);
-        out.writeLong(f.updatedMs);
-        out.writeDouble(f.halfLifeMs);
-        out.writeLong(f.lastAccessMs);
-    }
-
-    static void decodeFacts(byte[] packed, java.util.function.BiConsumer<String, HotFacts> to) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(packed));
-        int n = in.readInt();
-        for (int i = 0; i < n; i++) {
-            String key = in.readUTF();
-            HotFacts f = new HotFacts();
-            f.strength = in.readDouble();
-            f.updatedMs = in.readLong();
-            f.halfLifeMs = in.readDouble();
-            f.lastAccessMs = in.readLong();
-            to.accept(key, f);
-        }
+        return bytes.toByteArray();
     }
 
     @Override
@@ -232,16 +203,16 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     public void processElement(Transition t, ReadOnlyContext ctx, Collector<PartialResult> out) throws Exception {
         String key = ctx.getCurrentKey();
         if (t.kind == TransitionKind.HOT_TOUCH) {
-            // Read first: a touch can overtake the removal it follows (they travel different edges),
-            // and must not leave facts behind for a memory that has left HOT.
-            if (facts.value() != null) {
+            // Membership first: a touch can overtake the removal it follows (they travel different
+            // edges), and must not leave facts behind for a memory that has left HOT. Once the
+            // matrices are built they answer that without a state read.
+            HotSegment seg = loaded ? segments.get(EventRouter.tenantOf(key)) : null;
+            if (loaded ? seg != null && seg.rowOf(EventRouter.memoryIdOf(key)) >= 0 : facts.value() != null) {
                 HotFacts f = HotFacts.of(t);
                 if (loaded) {
-                    segment(EventRouter.tenantOf(key)).updateFacts(EventRouter.memoryIdOf(key), f);
-                } else {
-                    pending.put(key, f);
+                    seg.updateFacts(EventRouter.memoryIdOf(key), f);
                 }
-                touched.add(key);
+                touched.put(key, f);
             }
         } else if (t.toTier == Tier.HOT && t.hdv != null) {
             HotMemory m = new HotMemory();
@@ -251,7 +222,6 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
             HotFacts f = HotFacts.of(t);
             state.update(m);
             facts.update(f);
-            pending.remove(key);
             touched.remove(key);
             if (loaded && segment(EventRouter.tenantOf(key)).upsert(EventRouter.memoryIdOf(key), m, f)) {
                 rows++;
@@ -259,7 +229,6 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         } else if (t.fromTier == Tier.HOT && t.toTier != Tier.HOT) {
             state.clear();
             facts.clear();
-            pending.remove(key);
             touched.remove(key);
             if (loaded && segment(EventRouter.tenantOf(key)).remove(EventRouter.memoryIdOf(key))) {
                 rows--;
@@ -279,11 +248,10 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
                 HotFacts f = st.value();
                 HotMemory m = state.value(); // the current key is the one being visited
                 if (f != null && m != null) {
-                    segment(EventRouter.tenantOf(key)).upsert(EventRouter.memoryIdOf(key), m, pending.getOrDefault(key, f));
+                    segment(EventRouter.tenantOf(key)).upsert(EventRouter.memoryIdOf(key), m, touched.getOrDefault(key, f));
                     rows++;
                 }
             });
-            pending.clear();
             loaded = true;
         }
         queries.inc();

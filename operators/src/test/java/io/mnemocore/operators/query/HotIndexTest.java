@@ -128,15 +128,7 @@ class HotIndexTest {
         Transition back = hot("a", "m0", flip(base, 10, 0).words());
         back.kind = TransitionKind.WARM_TO_HOT;
         h.processElement(back, 0);
-        Transition touch = new Transition();
-        touch.kind = TransitionKind.HOT_TOUCH;
-        touch.tenant = "a";
-        touch.memoryId = "m1";
-        touch.fromTier = Tier.HOT;
-        touch.toTier = Tier.HOT;
-        touch.strength = 0.99;
-        touch.atMs = 5000;
-        h.processElement(touch, 0);
+        h.processElement(touch("a", "m1", 0.99, 5000), 0);
         PartialResult r = ask(h, query("a", base.words(), 5));
         assertThat(ids(r)).containsExactly("m0", "m1", "m3", "m4");
         assertThat(r.hits[1].strength).isEqualTo(0.99);
