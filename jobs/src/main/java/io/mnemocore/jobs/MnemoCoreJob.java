@@ -12,7 +12,9 @@ import io.mnemocore.operators.ltp.Transition;
 import io.mnemocore.operators.ltp.TransitionKind;
 import io.mnemocore.operators.query.ActiveInference;
 import io.mnemocore.operators.query.ContextAccess;
+import io.mnemocore.operators.query.HotChange;
 import io.mnemocore.operators.query.HotIndex;
+import io.mnemocore.operators.query.HotStore;
 import io.mnemocore.operators.query.MergedQuery;
 import io.mnemocore.operators.query.QueryReplies;
 import io.mnemocore.operators.query.QueryResults;
@@ -40,7 +42,6 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -63,13 +64,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *        │                                     ├─uses in a context (access with context_id) ─┐
  *        │                                     └─HOT updates (vectors entering, ids leaving) + HOT touches
  *        │                                               │ keyBy(tenant/memory_id)          │ keyBy(tenant/context)
+ *        │                                             HotStore (RocksDB: HOT vectors, facts)   │
+ *        │                                               │ forward                          │
  * Redis haim:queries ─ source ─ decode ─ route ─┐        │                                  ▼
  *        └─ query / inference.predict ──────────┴─ prepare (text→HDV) ─ in a context? ─▶ ActiveInference (context and
  *                                                   │                    transition holograms; predict) ─prewarm─▶ bus
  *                                                   ▼ context-free            │ query + hologram / predictions
  *                                                 broadcast ◀─────────────────┘
  *                                                   ▼
- *                                                 HotIndex (per-tenant packed matrices, exact or sketch+rescore top-k)
+ *                                                 HotIndex (heap: per-tenant packed matrices, exact or sketch+rescore top-k)
  *                                                   └─ partial top-k ─ keyBy(query_id) ─ QueryMerger (heap) ─ WarmFallback (async
  *                                                      I/O, low confidence only) ─ QueryReplies (rerank, confidence) ─▶
  *                                                      reply_to stream; hits ─▶ bus as accesses; keyBy(query_id) ─▶
@@ -87,7 +90,9 @@ public final class MnemoCoreJob {
     public static final String UID_QUERY_DECODE = "decode-queries";
     public static final String UID_QUERY_ROUTE = "route-queries";
     public static final String UID_QUERY_PREPARE = "prepare-query";
-    public static final String UID_HOT_INDEX = "hot-index";
+    /** The keyed state of the HOT index: the uid the single-operator index had, so its savepoints restore into the store. */
+    public static final String UID_HOT_STORE = "hot-index";
+    public static final String UID_HOT_INDEX = "hot-index-search";
     public static final String UID_QUERY_MERGER = "query-merger";
     public static final String UID_ACTIVE_INFERENCE = "active-inference";
     public static final String UID_PREWARM_SINK = "prewarm-sink";
@@ -294,10 +299,16 @@ public final class MnemoCoreJob {
                 .uid("context-free-filter").setBufferTimeout(0).union(inferred);
         DataStream<Transition> hotChanges = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
                 .union(transitions.filter(t -> t.kind == TransitionKind.HOT_TOUCH).name("hot-touch").uid("hot-touch-filter"));
-        SingleOutputStreamOperator<PartialResult> partials = hotChanges
+        // The store (keyed state, RocksDB) and the searchable index (heap only) are two tasks, so
+        // the store's synchronous snapshot never stops a query (HotStore); forward: store subtask i
+        // feeds index subtask i, which needs the READY of exactly that store.
+        DataStream<HotChange> hotSet = hotChanges
                 .keyBy(t -> t.tenant + "/" + t.memoryId)
-                // No broadcast state: the index lives in keyed state, the broadcast only fans queries out.
-                .connect(queries.broadcast(new MapStateDescriptor<?, ?>[0]))
+                .transform("hot-store", TypeInformation.of(HotChange.class), new HotStore())
+                .uid(UID_HOT_STORE)
+                .forward();
+        SingleOutputStreamOperator<PartialResult> partials = hotSet
+                .connect(queries.broadcast())
                 .process(new HotIndex(dim, c.getBool("haim.gpu.enabled") ? "cuda" : c.getString("haim.search.kernel"),
                         c.getInt("haim.search.threads"), Integer.parseInt(c.getString("haim.gpu.device").substring(5)),
                         c.getBool("haim.gpu.fallback_to_cpu"),

@@ -30,7 +30,7 @@ import redis.clients.jedis.JedisPooled;
  * Queries through Redis and the real job: memories written on the bus become HOT, a query on
  * the query stream is answered on its reply_to stream with the nearest memories of its tenant
  * only, the returned hits come back to the consolidator as accesses, and after a stop with a
- * savepoint and a restore the HOT index is rebuilt from keyed state and answers the same.
+ * savepoint and a restore the HOT index is rebuilt from the HOT store's keyed state and answers the same.
  */
 class QueryServingITCase {
     static final int D = 16384;
@@ -141,7 +141,7 @@ class QueryServingITCase {
             assertThat(returned.size()).isLessThan(state.size());
             assertThat(c.xlen("haim:dlq")).isZero();
 
-            // Restored job: the HOT index is rebuilt from keyed state at the first query.
+            // Restored job: the HOT store rebuilds the index from its keyed state at the start; a query sent at once waits for that.
             JobClient restored = JobTestSupport.start(s, 2, sp);
             send(c, "haim:queries", packb(dict("type", "query", "tenant", "acme", "query_id", "q5",
                     "hdv", packed(flip(vectors[42], 300, 1)), "k", 5, "reply_to", "replies:it")));

@@ -3,53 +3,36 @@ package io.mnemocore.operators.query;
 import io.mnemocore.hdv.kernel.HammingKernel;
 import io.mnemocore.hdv.kernel.HammingKernels;
 import io.mnemocore.hdv.kernel.TopK;
-import io.mnemocore.operators.ingest.EventRouter;
-import io.mnemocore.operators.ltp.Tier;
-import io.mnemocore.operators.ltp.Transition;
-import io.mnemocore.operators.ltp.TransitionKind;
 import io.mnemocore.operators.metrics.ScaledHistogram;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.streaming.api.functions.co.CoProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * The HOT index. Keyed like the consolidator (tenant/memory_id), it follows the consolidator's
- * tier changes: a memory that becomes HOT (with its vector) is added, one that leaves HOT is
- * removed, a HOT access refreshes its LTP facts. Each subtask keeps its HOT memories in keyed
- * state and, in memory, one packed matrix per tenant. Queries arrive broadcast, so every subtask
- * answers with its own top-k for the query's tenant only; {@link QueryMerger} merges them.
+ * The HOT index: the searchable half. Each subtask holds, on the heap, one packed matrix per
+ * tenant of the HOT memories that {@link HotStore} subtask of the same number holds in keyed
+ * state, and follows its changes (adds, removals, LTP facts of accesses). Queries arrive
+ * broadcast, so every subtask answers with its own top-k for the query's tenant only;
+ * {@link QueryMerger} merges them.
  *
- * <p>The in-memory matrices are not checkpointed: after a restore they are rebuilt from keyed
- * state ({@code applyToKeyedState}) when the first query arrives, without replaying any events.
- *
- * <p>Keyed state is written only when a memory enters or leaves HOT. The LTP facts of HOT accesses
- * (one per returned hit) stay on the heap; those of memories touched since their HOT add are
- * checkpointed as one packed operator-state entry per subtask. Written to RocksDB, they filled
- * the memtable whose flush in the synchronous part of each checkpoint stopped the queries
- * (64–169 ms with them, 19–70 ms without; README, Known gaps). The entry is union state, so a
- * rescaled subtask keeps the keys of its own key groups; keyed facts are the fallback (a memory
- * never touched, or a savepoint taken before this entry existed).
+ * <p>The matrices are not checkpointed: at each start the store sends every HOT memory it holds,
+ * then READY, and queries that arrive before READY wait here (in operator state across a
+ * checkpoint), so no query is answered from a half-built index. No keyed state lives here, so
+ * this task's checkpoints copy only those waiting queries: the RocksDB snapshot that used to stop
+ * the queries runs on the store's task.
  */
-public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transition, Query, PartialResult>
-        implements CheckpointedFunction {
+public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialResult> implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     private final int dim;
@@ -63,17 +46,11 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     private final double marginSigmas;
     private final int approximateMinRows;
 
-    private transient ValueState<HotMemory> state;
-    /** LTP facts as of the HOT add: membership for touches, and the fallback after a restore. */
-    private transient ValueState<HotFacts> facts;
-    private transient ListState<byte[]> latestFacts;
-    /**
-     * Facts newer than keyed state, by key: only these are checkpointed. Once the matrices are
-     * built the values are the very objects their rows hold.
-     */
-    private transient Map<String, HotFacts> touched;
+    /** Queries that came before the store's READY, in arrival order. */
+    private transient List<Query> waiting;
+    private transient ListState<Query> waitingState;
+    private transient boolean ready;
     private transient Map<String, HotSegment> segments;
-    private transient boolean loaded;
     private transient HammingKernel kernel;
     private transient Histogram searchSeconds;
     private transient Counter queries;
@@ -114,73 +91,26 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
         this.approximateMinRows = approximateMinRows;
     }
 
-    public static ValueStateDescriptor<HotMemory> stateDescriptor() {
-        return new ValueStateDescriptor<>("hot-memory", HotMemory.class);
-    }
-
-    static ValueStateDescriptor<HotFacts> factsDescriptor() {
-        return new ValueStateDescriptor<>("hot-facts", HotFacts.class);
-    }
-
-    static final String LATEST_FACTS = "hot-facts-latest";
-
     @Override
     public void initializeState(FunctionInitializationContext ctx) throws Exception {
-        // A fresh start has nothing to rebuild: the matrices follow the transitions from the first one.
-        loaded = !ctx.isRestored();
-        touched = new HashMap<>();
-        latestFacts = ctx.getOperatorStateStore().getUnionListState(
-                new ListStateDescriptor<>(LATEST_FACTS, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-        if (ctx.isRestored()) {
-            var task = getRuntimeContext().getTaskInfo();
-            for (byte[] packed : latestFacts.get()) {
-                DataInputStream in = new DataInputStream(new ByteArrayInputStream(packed));
-                for (int i = in.readInt(); i > 0; i--) {
-                    String key = in.readUTF();
-                    HotFacts f = new HotFacts();
-                    f.strength = in.readDouble();
-                    f.updatedMs = in.readLong();
-                    f.halfLifeMs = in.readDouble();
-                    f.lastAccessMs = in.readLong();
-                    if (KeyGroupRangeAssignment.assignKeyToParallelOperator(key, task.getMaxNumberOfParallelSubtasks(),
-                            task.getNumberOfParallelSubtasks()) == task.getIndexOfThisSubtask()) {
-                        touched.put(key, f);
-                    }
-                }
-            }
+        // Split, not union: each subtask gets its own waiting queries back at the same parallelism;
+        // after a rescale a waiting query is answered by fewer subtasks, and its merge times out
+        // into a degraded reply.
+        waitingState = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("hot-index-waiting", Query.class));
+        waiting = new ArrayList<>();
+        for (Query q : waitingState.get()) {
+            waiting.add(q);
         }
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext ctx) throws Exception {
-        // Keyed state holds the vectors and membership; the facts of accesses since are packed here.
-        latestFacts.clear();
-        latestFacts.add(encodeFacts());
-    }
-
-    private byte[] encodeFacts() throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * touched.size() + 16);
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeInt(touched.size());
-        for (Map.Entry<String, HotFacts> e : touched.entrySet()) {
-            HotFacts f = e.getValue();
-            out.writeUTF(e.getKey());
-            out.writeDouble(f.strength);
-            out.writeLong(f.updatedMs);
-            out.writeDouble(f.halfLifeMs);
-            out.writeLong(f.lastAccessMs);
-        }
-        out.flush();
-        return bytes.toByteArray();
+        waitingState.update(waiting);
     }
 
     @Override
     public void open(OpenContext ctx) {
-        state = getRuntimeContext().getState(stateDescriptor());
-        facts = getRuntimeContext().getState(factsDescriptor());
-        if (segments == null) {
-            segments = new HashMap<>();
-        }
+        segments = new HashMap<>();
         kernel = HammingKernels.create(kernelName, threads, cudaDevice, fallbackToCpu, why -> {
             LOG.warn("haim.gpu.enabled but no GPU can be used ({}); the HOT index searches on the CPU", why);
             gpuFallback = 1;
@@ -200,39 +130,34 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     }
 
     @Override
-    public void processElement(Transition t, ReadOnlyContext ctx, Collector<PartialResult> out) throws Exception {
-        String key = ctx.getCurrentKey();
-        if (t.kind == TransitionKind.HOT_TOUCH) {
-            // Membership first: a touch can overtake the removal it follows (they travel different
-            // edges), and must not leave facts behind for a memory that has left HOT. Once the
-            // matrices are built they answer that without a state read.
-            HotSegment seg = loaded ? segments.get(EventRouter.tenantOf(key)) : null;
-            if (loaded ? seg != null && seg.rowOf(EventRouter.memoryIdOf(key)) >= 0 : facts.value() != null) {
-                HotFacts f = HotFacts.of(t);
-                if (loaded) {
-                    seg.updateFacts(EventRouter.memoryIdOf(key), f);
+    public void processElement1(HotChange c, Context ctx, Collector<PartialResult> out) throws Exception {
+        switch (c.op) {
+            case UPSERT:
+                if (segment(c.tenant).upsert(c.memoryId, c.memory, c.facts)) {
+                    rows++;
                 }
-                touched.put(key, f);
-            }
-        } else if (t.toTier == Tier.HOT && t.hdv != null) {
-            HotMemory m = new HotMemory();
-            m.hdv = t.hdv;
-            m.payload = t.payload;
-            m.contextId = t.contextId;
-            HotFacts f = HotFacts.of(t);
-            state.update(m);
-            facts.update(f);
-            touched.remove(key);
-            if (loaded && segment(EventRouter.tenantOf(key)).upsert(EventRouter.memoryIdOf(key), m, f)) {
-                rows++;
-            }
-        } else if (t.fromTier == Tier.HOT && t.toTier != Tier.HOT) {
-            state.clear();
-            facts.clear();
-            touched.remove(key);
-            if (loaded && segment(EventRouter.tenantOf(key)).remove(EventRouter.memoryIdOf(key))) {
-                rows--;
-            }
+                break;
+            case REMOVE:
+                HotSegment seg = segments.get(c.tenant);
+                if (seg != null && seg.remove(c.memoryId)) {
+                    rows--;
+                }
+                break;
+            case TOUCH:
+                HotSegment touched = segments.get(c.tenant);
+                if (touched != null) {
+                    touched.updateFacts(c.memoryId, c.facts);
+                }
+                break;
+            case READY:
+                ready = true;
+                for (Query q : waiting) {
+                    answer(q, out);
+                }
+                waiting.clear();
+                break;
+            default:
+                throw new IllegalStateException("unknown HOT change " + c.op);
         }
     }
 
@@ -241,19 +166,20 @@ public final class HotIndex extends KeyedBroadcastProcessFunction<String, Transi
     }
 
     @Override
-    public void processBroadcastElement(Query q, Context ctx, Collector<PartialResult> out) throws Exception {
-        if (!loaded) {
-            rows = 0;
-            ctx.applyToKeyedState(factsDescriptor(), (key, st) -> {
-                HotFacts f = st.value();
-                HotMemory m = state.value(); // the current key is the one being visited
-                if (f != null && m != null) {
-                    segment(EventRouter.tenantOf(key)).upsert(EventRouter.memoryIdOf(key), m, touched.getOrDefault(key, f));
-                    rows++;
-                }
-            });
-            loaded = true;
+    public void processElement2(Query q, Context ctx, Collector<PartialResult> out) throws Exception {
+        if (ready) {
+            answer(q, out);
+        } else {
+            waiting.add(q);
         }
+    }
+
+    /** Queries waiting for the rebuild (for tests). */
+    int waiting() {
+        return waiting.size();
+    }
+
+    private void answer(Query q, Collector<PartialResult> out) {
         queries.inc();
         long t0 = System.nanoTime();
         PartialResult r = new PartialResult();

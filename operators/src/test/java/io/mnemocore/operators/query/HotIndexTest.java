@@ -16,13 +16,18 @@ import java.util.Random;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.api.operators.co.CoProcessOperator;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The HOT index as the job wires it: {@link HotStore} (keyed harness) feeding {@link HotIndex}
+ * (two-input harness), every change the store emits forwarded to the index.
+ */
 class HotIndexTest {
     static final int D = 1024;
     static final KeySelector<Transition, String> KEY = t -> t.tenant + "/" + t.memoryId;
@@ -31,16 +36,80 @@ class HotIndexTest {
         return new HotIndex(D, "cpu", 1, approximate, 128, 8, 4, 0);
     }
 
-    static KeyedBroadcastOperatorTestHarness<String, Transition, Query, PartialResult> harness(HotIndex fn,
-            OperatorSubtaskState restore) throws Exception {
-        var h = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(fn, List.of()), KEY, Types.STRING,
-                128, 1, 0);
-        h.setup();
-        if (restore != null) {
-            h.initializeState(restore);
+    /** One store subtask and the index subtask it feeds. */
+    static final class Pipeline implements AutoCloseable {
+        final KeyedOneInputStreamOperatorTestHarness<String, Transition, HotChange> store;
+        final TwoInputStreamOperatorTestHarness<HotChange, Query, PartialResult> index;
+        final HotIndex fn;
+        private int forwarded;
+
+        Pipeline(HotIndex fn, Snapshot restore, int parallelism, int subtask) throws Exception {
+            this.fn = fn;
+            store = new KeyedOneInputStreamOperatorTestHarness<>(new HotStore(), KEY, Types.STRING, 128, parallelism, subtask);
+            index = new TwoInputStreamOperatorTestHarness<>(new CoProcessOperator<>(fn), 128, parallelism, subtask);
+            store.setup();
+            index.setup();
+            if (restore != null) {
+                store.initializeState(restore.store);
+                index.initializeState(restore.index);
+            }
+            store.open();
+            index.open();
         }
-        h.open();
-        return h;
+
+        /** Lets the store's start-up rebuild run (a processing-time callback) and delivers it. */
+        Pipeline start() throws Exception {
+            store.setProcessingTime(store.getProcessingTime() + 1);
+            forward();
+            return this;
+        }
+
+        void forward() throws Exception {
+            List<HotChange> out = store.extractOutputValues();
+            for (; forwarded < out.size(); forwarded++) {
+                index.processElement1(out.get(forwarded), 0);
+            }
+        }
+
+        void send(Transition t) throws Exception {
+            store.processElement(t, 0);
+            forward();
+        }
+
+        /** The partial results the index has emitted so far. */
+        List<PartialResult> results() {
+            return index.extractOutputValues();
+        }
+
+        PartialResult ask(Query q) throws Exception {
+            int before = results().size();
+            index.processElement2(q, 0);
+            assertThat(results()).hasSize(before + 1);
+            return results().get(before);
+        }
+
+        Snapshot snapshot(long id) throws Exception {
+            return new Snapshot(store.snapshot(id, id), index.snapshot(id, id));
+        }
+
+        HotFacts keyedFacts(String key) throws Exception {
+            var backend = store.getOperator().getKeyedStateBackend();
+            backend.setCurrentKey(key);
+            return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                    HotStore.factsDescriptor()).value();
+        }
+
+        @Override
+        public void close() throws Exception {
+            store.close();
+            index.close();
+        }
+    }
+
+    record Snapshot(OperatorSubtaskState store, OperatorSubtaskState index) {}
+
+    static Pipeline pipeline(HotIndex fn) throws Exception {
+        return new Pipeline(fn, null, 1, 0).start();
     }
 
     static Transition hot(String tenant, String id, long[] hdv) {
@@ -78,15 +147,6 @@ class HotIndexTest {
         return q;
     }
 
-    static PartialResult ask(KeyedBroadcastOperatorTestHarness<String, Transition, Query, PartialResult> h, Query q)
-            throws Exception {
-        int before = h.extractOutputValues().size();
-        h.processBroadcastElement(q, 0);
-        List<PartialResult> out = h.extractOutputValues();
-        assertThat(out).hasSize(before + 1);
-        return out.get(before);
-    }
-
     static List<String> ids(PartialResult r) {
         List<String> ids = new ArrayList<>();
         for (Hit h : r.hits) {
@@ -97,64 +157,96 @@ class HotIndexTest {
 
     @Test
     void answersTheTenantsNearestHotMemoriesOnly() throws Exception {
-        var h = harness(index(false), null);
+        var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
-        h.processElement(hot("a", "near", flip(base, 10, 2).words()), 0);
-        h.processElement(hot("a", "mid", flip(base, 100, 3).words()), 0);
-        h.processElement(hot("a", "far", Hdv.random(D, 4).words()), 0);
-        h.processElement(hot("b", "other-tenant-exact", base.words()), 0);
+        p.send(hot("a", "near", flip(base, 10, 2).words()));
+        p.send(hot("a", "mid", flip(base, 100, 3).words()));
+        p.send(hot("a", "far", Hdv.random(D, 4).words()));
+        p.send(hot("b", "other-tenant-exact", base.words()));
 
-        PartialResult r = ask(h, query("a", base.words(), 2));
+        PartialResult r = p.ask(query("a", base.words(), 2));
         assertThat(ids(r)).containsExactly("near", "mid");
         assertThat(r.hits[0].distance).isEqualTo(10);
         assertThat(r.hits[0].payload).containsExactly(0xa1, 0x78);
         assertThat(r.hits[0].tier).isEqualTo("hot");
         assertThat(r.parts).isEqualTo(1);
         assertThat(r.scanned).isEqualTo(3);
-        assertThat(ids(ask(h, query("b", base.words(), 5)))).containsExactly("other-tenant-exact");
-        assertThat(ask(h, query("nobody", base.words(), 5)).hits).isEmpty();
+        assertThat(ids(p.ask(query("b", base.words(), 5)))).containsExactly("other-tenant-exact");
+        assertThat(p.ask(query("nobody", base.words(), 5)).hits).isEmpty();
     }
 
     @Test
     void followsMemoriesLeavingAndReenteringHot() throws Exception {
-        var h = harness(index(false), null);
+        var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
         for (int i = 0; i < 5; i++) {
-            h.processElement(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()), 0);
+            p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
         }
-        h.processElement(leave("a", "m0", TransitionKind.HOT_TO_WARM), 0);
-        h.processElement(leave("a", "m2", TransitionKind.DELETED), 0);
-        assertThat(ids(ask(h, query("a", base.words(), 5)))).containsExactly("m1", "m3", "m4");
+        p.send(leave("a", "m0", TransitionKind.HOT_TO_WARM));
+        p.send(leave("a", "m2", TransitionKind.DELETED));
+        assertThat(ids(p.ask(query("a", base.words(), 5)))).containsExactly("m1", "m3", "m4");
         Transition back = hot("a", "m0", flip(base, 10, 0).words());
         back.kind = TransitionKind.WARM_TO_HOT;
-        h.processElement(back, 0);
-        h.processElement(touch("a", "m1", 0.99, 5000), 0);
-        PartialResult r = ask(h, query("a", base.words(), 5));
+        p.send(back);
+        p.send(touch("a", "m1", 0.99, 5000));
+        PartialResult r = p.ask(query("a", base.words(), 5));
         assertThat(ids(r)).containsExactly("m0", "m1", "m3", "m4");
         assertThat(r.hits[1].strength).isEqualTo(0.99);
         assertThat(r.hits[1].updatedMs).isEqualTo(5000);
     }
 
-    /** After a restore the in-memory matrices are empty; the first query rebuilds them from keyed state. */
+    /**
+     * After a restore the index is empty: the store sends what its keyed state holds, then READY;
+     * a query that comes first waits for READY instead of being answered from a partial index.
+     */
     @Test
-    void rebuildsFromKeyedStateAfterRestore() throws Exception {
-        var h = harness(index(false), null);
+    void rebuildsFromTheStoresKeyedStateAfterRestore() throws Exception {
+        var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
         for (int i = 0; i < 50; i++) {
-            h.processElement(hot(i % 2 == 0 ? "a" : "b", "m" + i, flip(base, 5 + i, i).words()), 0);
+            p.send(hot(i % 2 == 0 ? "a" : "b", "m" + i, flip(base, 5 + i, i).words()));
         }
-        h.processElement(leave("a", "m0", TransitionKind.HOT_TO_WARM), 0);
-        PartialResult before = ask(h, query("a", base.words(), 10));
-        OperatorSubtaskState snap = h.snapshot(1, 1);
-        h.close();
+        p.send(leave("a", "m0", TransitionKind.HOT_TO_WARM));
+        PartialResult before = p.ask(query("a", base.words(), 10));
+        Snapshot snap = p.snapshot(1);
+        p.close();
 
-        var restored = harness(index(false), snap);
-        PartialResult after = ask(restored, query("a", base.words(), 10));
+        var restored = new Pipeline(index(false), snap, 1, 0);
+        restored.index.processElement2(query("a", base.words(), 10), 0);
+        assertThat(restored.results()).isEmpty();
+        assertThat(restored.fn.waiting()).isEqualTo(1);
+        restored.start();
+        assertThat(restored.results()).hasSize(1);
+        PartialResult after = restored.results().get(0);
         assertThat(ids(after)).isEqualTo(ids(before)).doesNotContain("m0").hasSize(10);
         assertThat(after.scanned).isEqualTo(24);
+        assertThat(restored.fn.waiting()).isZero();
         // Changes after the rebuild are applied to the rebuilt matrices.
-        restored.processElement(leave("a", ids(after).get(0), TransitionKind.HOT_TO_WARM), 0);
-        assertThat(ids(ask(restored, query("a", base.words(), 10)))).doesNotContain(ids(after).get(0)).hasSize(10);
+        restored.send(leave("a", ids(after).get(0), TransitionKind.HOT_TO_WARM));
+        assertThat(ids(restored.ask(query("a", base.words(), 10)))).doesNotContain(ids(after).get(0)).hasSize(10);
+    }
+
+    /** A query still waiting for READY at a checkpoint is in that checkpoint, and is answered after the next restore. */
+    @Test
+    void aQueryWaitingForTheRebuildSurvivesACheckpoint() throws Exception {
+        var p = pipeline(index(false));
+        Hdv base = Hdv.random(D, 1);
+        for (int i = 0; i < 6; i++) {
+            p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
+        }
+        Snapshot first = p.snapshot(1);
+        p.close();
+
+        var waiting = new Pipeline(index(false), first, 1, 0);
+        Query q = query("a", base.words(), 3);
+        waiting.index.processElement2(q, 0);
+        Snapshot second = waiting.snapshot(2); // before its store's rebuild arrived
+        waiting.close();
+
+        var last = new Pipeline(index(false), second, 1, 0).start();
+        assertThat(last.results()).hasSize(1);
+        assertThat(last.results().get(0).query.queryId).isEqualTo(q.queryId);
+        assertThat(ids(last.results().get(0))).containsExactly("m0", "m1", "m2");
     }
 
     static Transition touch(String tenant, String id, double strength, long atMs) {
@@ -181,72 +273,55 @@ class HotIndexTest {
     }
 
     /**
-     * Accesses write no keyed state: their facts are checkpointed as operator state, and survive a
-     * restore both before the rebuild (touched again, snapshotted again) and after it.
+     * Accesses are written to the store's keyed state (on its task, not the index's), so their facts
+     * come back with the rebuild; a touch that overtook its memory's removal brings nothing back.
      */
     @Test
-    void accessFactsSurviveRestoresWithoutKeyedWrites() throws Exception {
-        var h = harness(index(false), null);
+    void accessFactsAreKeptByTheStoreAndRebuilt() throws Exception {
+        var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
         for (int i = 0; i < 4; i++) {
-            h.processElement(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()), 0);
+            p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
         }
-        ask(h, query("a", base.words(), 4)); // matrices in use before the touches
-        h.processElement(touch("a", "m1", 0.97, 5000), 0);
-        h.processElement(touch("a", "m3", 0.5, 6000), 0);
-        var backend = h.getOperator().getKeyedStateBackend();
-        backend.setCurrentKey("a/m1");
-        HotFacts keyed = backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-                HotIndex.factsDescriptor()).value();
-        assertThat(keyed.strength).isEqualTo(0.9); // still the HOT add's: the touch stayed on the heap
-        OperatorSubtaskState first = h.snapshot(1, 1);
-        h.close();
+        p.send(touch("a", "m1", 0.97, 5000));
+        p.send(leave("a", "m3", TransitionKind.HOT_TO_WARM));
+        p.send(touch("a", "m3", 0.1, 7500)); // overtook nothing: m3 is gone
+        assertThat(p.keyedFacts("a/m1").strength).isEqualTo(0.97);
+        assertThat(p.keyedFacts("a/m3")).isNull();
+        assertThat(hitFor(p.ask(query("a", base.words(), 4)), "m1").strength).isEqualTo(0.97);
+        Snapshot snap = p.snapshot(1);
+        p.close();
 
-        // Restored, not yet queried: one more touch, a removal, and a snapshot from the pending facts.
-        var mid = harness(index(false), first);
-        mid.processElement(touch("a", "m2", 0.8, 7000), 0);
-        mid.processElement(leave("a", "m3", TransitionKind.HOT_TO_WARM), 0);
-        mid.processElement(touch("a", "m3", 0.1, 7500), 0); // overtook nothing: m3 is gone
-        OperatorSubtaskState second = mid.snapshot(2, 2);
-        mid.close();
-
-        var last = harness(index(false), second);
-        PartialResult r = ask(last, query("a", base.words(), 4));
+        var restored = new Pipeline(index(false), snap, 1, 0).start();
+        PartialResult r = restored.ask(query("a", base.words(), 4));
         assertThat(ids(r)).containsExactly("m0", "m1", "m2");
         assertThat(hitFor(r, "m0").strength).isEqualTo(0.9);   // never touched: the facts of its HOT add
         assertThat(hitFor(r, "m0").updatedMs).isEqualTo(1000);
-        assertThat(hitFor(r, "m1").strength).isEqualTo(0.97);  // touched before the first snapshot
+        assertThat(hitFor(r, "m1").strength).isEqualTo(0.97);
         assertThat(hitFor(r, "m1").updatedMs).isEqualTo(5000);
-        assertThat(hitFor(r, "m2").strength).isEqualTo(0.8);   // touched while not rebuilt
-        assertThat(hitFor(r, "m2").lastAccessMs).isEqualTo(7000);
+        assertThat(hitFor(r, "m1").lastAccessMs).isEqualTo(5000);
     }
 
-    /** Scaled from one subtask to two, each keeps the access facts of its own key groups only. */
+    /** Scaled from one subtask to two, each store rebuilds its index subtask with its own key groups only. */
     @Test
-    void accessFactsFollowTheirKeysOnRescale() throws Exception {
-        var h = harness(index(false), null);
+    void aRescaledStoreRebuildsEachIndexSubtaskWithItsOwnKeys() throws Exception {
+        var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
         int n = 40;
         for (int i = 0; i < n; i++) {
-            h.processElement(hot("a", "m" + i, flip(base, 5 + i, i).words()), 0);
+            p.send(hot("a", "m" + i, flip(base, 5 + i, i).words()));
+            p.send(touch("a", "m" + i, 0.5 + i / 100.0, 10_000 + i));
         }
-        ask(h, query("a", base.words(), 1));
-        for (int i = 0; i < n; i++) {
-            h.processElement(touch("a", "m" + i, 0.5 + i / 100.0, 10_000 + i), 0);
-        }
-        OperatorSubtaskState snap = h.snapshot(1, 1);
-        h.close();
+        Snapshot snap = p.snapshot(1);
+        p.close();
 
         List<String> seen = new ArrayList<>();
         for (int sub = 0; sub < 2; sub++) {
-            OperatorSubtaskState part = AbstractStreamOperatorTestHarness.repartitionOperatorState(snap, 128, 1, 2, sub);
-            var fn = index(false);
-            var s = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(fn, List.of()), KEY,
-                    Types.STRING, 128, 2, sub);
-            s.setup();
-            s.initializeState(part);
-            s.open();
-            PartialResult r = ask(s, query("a", base.words(), n));
+            Snapshot part = new Snapshot(AbstractStreamOperatorTestHarness.repartitionOperatorState(snap.store(), 128, 1, 2, sub),
+                    AbstractStreamOperatorTestHarness.repartitionOperatorState(snap.index(), 128, 1, 2, sub));
+            var s = new Pipeline(index(false), part, 2, sub).start();
+            PartialResult r = s.ask(query("a", base.words(), n));
+            assertThat(r.parts).isEqualTo(2);
             for (Hit hit : r.hits) {
                 int i = Integer.parseInt(hit.memoryId.substring(1));
                 assertThat(hit.strength).isEqualTo(0.5 + i / 100.0);
@@ -259,16 +334,59 @@ class HotIndexTest {
         assertThat(seen).hasSize(n).doesNotHaveDuplicates();
     }
 
+    /**
+     * A savepoint of the single-operator index (same uid) held the facts of later accesses in one
+     * packed operator-state entry; restored into the store they go to keyed state, for memories
+     * still HOT only.
+     */
+    @Test
+    void factsOfTheEarlierIndexFormatAreMigratedOnRestore() throws Exception {
+        var p = pipeline(index(false));
+        Hdv base = Hdv.random(D, 1);
+        for (int i = 0; i < 3; i++) {
+            p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        out.writeInt(2);
+        for (String key : List.of("a/m1", "a/gone")) {
+            out.writeUTF(key);
+            out.writeDouble(0.77);
+            out.writeLong(8000);
+            out.writeDouble(3_600_000);
+            out.writeLong(8500);
+        }
+        p.store.getOperator().getOperatorStateBackend().getUnionListState(new org.apache.flink.api.common.state.ListStateDescriptor<>(
+                HotStore.LEGACY_FACTS, org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO))
+                .add(bytes.toByteArray());
+        Snapshot snap = p.snapshot(1);
+        p.close();
+
+        var restored = new Pipeline(index(false), snap, 1, 0).start();
+        assertThat(restored.keyedFacts("a/gone")).isNull();
+        PartialResult r = restored.ask(query("a", base.words(), 3));
+        assertThat(hitFor(r, "m1").strength).isEqualTo(0.77);
+        assertThat(hitFor(r, "m1").halfLifeMs).isEqualTo(3_600_000);
+        assertThat(hitFor(r, "m1").lastAccessMs).isEqualTo(8500);
+        assertThat(hitFor(r, "m0").strength).isEqualTo(0.9);
+        // Read once: the next snapshot no longer carries the entry.
+        Snapshot again = restored.snapshot(2);
+        restored.close();
+        var later = new Pipeline(index(false), again, 1, 0).start();
+        assertThat(hitFor(later.ask(query("a", base.words(), 3)), "m1").strength).isEqualTo(0.77);
+        later.close();
+    }
+
     /** haim.gpu.enabled without a usable GPU: with fallback the index answers on the CPU, without it fails clearly. */
     @Test
     void gpuSettingFallsBackToTheCpuOrFailsWithTheReason() throws Exception {
         String why = io.mnemocore.hdv.kernel.CudaKernel.unavailableReason();
         org.junit.jupiter.api.Assumptions.assumeTrue(why != null, "a GPU is present here");
-        var h = harness(new HotIndex(D, "cuda", 1, 0, true, false, 128, 8, 4, 0), null);
+        var p = pipeline(new HotIndex(D, "cuda", 1, 0, true, false, 128, 8, 4, 0));
         Hdv base = Hdv.random(D, 1);
-        h.processElement(hot("a", "m", base.words()), 0);
-        assertThat(ids(ask(h, query("a", base.words(), 1)))).containsExactly("m");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> harness(new HotIndex(D, "cuda", 1, 0, false, false, 128, 8, 4, 0), null))
+        p.send(hot("a", "m", base.words()));
+        assertThat(ids(p.ask(query("a", base.words(), 1)))).containsExactly("m");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> pipeline(new HotIndex(D, "cuda", 1, 0, false, false, 128, 8, 4, 0)))
                 .hasStackTraceContaining(why);
     }
 
@@ -281,7 +399,7 @@ class HotIndexTest {
     @org.junit.jupiter.params.provider.ValueSource(ints = {1024, 512, 256})
     void approximateSearchMatchesExactOnClusteredData(int sketchBits) throws Exception {
         int dim = 16384;
-        var h = harness(new HotIndex(dim, "cpu", 1, true, sketchBits, 16, 4, 0), null);
+        var p = pipeline(new HotIndex(dim, "cpu", 1, true, sketchBits, 16, 4, 0));
         Random rnd = new Random(5);
         HdvMatrix all = new HdvMatrix(dim, 2000);
         List<String> ids = new ArrayList<>();
@@ -293,14 +411,14 @@ class HotIndexTest {
             long[] v = flip(centers[i % centers.length], 500 + rnd.nextInt(2000), 7 * i).words();
             all.add(v);
             ids.add("m" + i);
-            h.processElement(hot("a", "m" + i, v), 0);
+            p.send(hot("a", "m" + i, v));
         }
         int found = 0, wanted = 0;
         try (ReferenceKernel ref = new ReferenceKernel()) {
             for (int q = 0; q < 40; q++) {
                 long[] query = flip(centers[q], 1000, 99 + q).words();
                 TopK exact = ref.topK(all, query, 10);
-                PartialResult r = ask(h, query("a", query, 10));
+                PartialResult r = p.ask(query("a", query, 10));
                 assertThat(r.approximate).isTrue();
                 List<String> got = ids(r);
                 for (int i = 0; i < exact.size(); i++) {

@@ -1,0 +1,37 @@
+package io.mnemocore.operators.query;
+
+import io.mnemocore.operators.ingest.EventRouter;
+
+/** One change to a subtask's HOT set, from {@link HotStore} to the {@link HotIndex} subtask it feeds. */
+public class HotChange {
+    public enum Op {
+        /** The memory is HOT with this content and these facts (added, re-added or rebuilt). */
+        UPSERT,
+        /** The memory left HOT. */
+        REMOVE,
+        /** A HOT memory was accessed: its LTP facts changed. */
+        TOUCH,
+        /** The store has sent every HOT memory it held at its start: the index may answer queries. */
+        READY
+    }
+
+    public Op op;
+    public String tenant;
+    public String memoryId;
+    public HotMemory memory;
+    public HotFacts facts;
+
+    public HotChange() {}
+
+    static HotChange of(Op op, String key, HotMemory memory, HotFacts facts) {
+        HotChange c = new HotChange();
+        c.op = op;
+        if (key != null) {
+            c.tenant = EventRouter.tenantOf(key);
+            c.memoryId = EventRouter.memoryIdOf(key);
+        }
+        c.memory = memory;
+        c.facts = facts;
+        return c;
+    }
+}

@@ -1,0 +1,143 @@
+package io.mnemocore.operators.query;
+
+import io.mnemocore.operators.ltp.Tier;
+import io.mnemocore.operators.ltp.Transition;
+import io.mnemocore.operators.ltp.TransitionKind;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * The durable half of the HOT index. Keyed like the consolidator (tenant/memory_id), it keeps each
+ * HOT memory's vector, payload and LTP facts in keyed state (RocksDB) and forwards every change
+ * to the {@link HotIndex} subtask of the same number, which holds the searchable matrices on the
+ * heap. At its start it sends that subtask every HOT memory of its key groups, then
+ * {@link HotChange.Op#READY}: that is how the index is rebuilt after a restore or a rescale,
+ * from keyed state, without replaying any event.
+ *
+ * <p>Why two operators: a keyed operator's RocksDB native checkpoint runs in the synchronous part
+ * of each checkpoint, on the task's thread. With the keyed state in the operator that answers
+ * queries, that part (17–72 ms at 100,000 HOT, README "Where the time goes") stopped every query
+ * at every checkpoint. Here it stops only this task; the index task snapshots nothing but the
+ * queries it holds while waiting for READY.
+ */
+public final class HotStore extends AbstractStreamOperator<HotChange> implements OneInputStreamOperator<Transition, HotChange> {
+    private static final long serialVersionUID = 1L;
+
+    /** Operator state of the earlier single-operator index (same uid): touched facts, read once on restore. */
+    static final String LEGACY_FACTS = "hot-facts-latest";
+
+    private transient ValueState<HotMemory> memory;
+    private transient ValueState<HotFacts> facts;
+
+    public static ValueStateDescriptor<HotMemory> memoryDescriptor() {
+        return new ValueStateDescriptor<>("hot-memory", HotMemory.class);
+    }
+
+    static ValueStateDescriptor<HotFacts> factsDescriptor() {
+        return new ValueStateDescriptor<>("hot-facts", HotFacts.class);
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext ctx) throws Exception {
+        super.initializeState(ctx);
+        memory = ctx.getKeyedStateStore().getState(memoryDescriptor());
+        facts = ctx.getKeyedStateStore().getState(factsDescriptor());
+        ListState<byte[]> legacy = ctx.getOperatorStateStore().getUnionListState(
+                new ListStateDescriptor<>(LEGACY_FACTS, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        if (ctx.isRestored()) {
+            migrateLegacyFacts(legacy);
+        }
+    }
+
+    /**
+     * A savepoint of the single-operator index kept the facts of accesses since a memory's HOT add
+     * in one packed union entry per subtask (count, then per memory: key, strength, updated_ms,
+     * half_life_ms, last_access_ms). They go into keyed state here, for the keys of this subtask.
+     */
+    private void migrateLegacyFacts(ListState<byte[]> legacy) throws Exception {
+        var task = getRuntimeContext().getTaskInfo();
+        for (byte[] packed : legacy.get()) {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(packed));
+            for (int i = in.readInt(); i > 0; i--) {
+                String key = in.readUTF();
+                HotFacts f = new HotFacts();
+                f.strength = in.readDouble();
+                f.updatedMs = in.readLong();
+                f.halfLifeMs = in.readDouble();
+                f.lastAccessMs = in.readLong();
+                if (KeyGroupRangeAssignment.assignKeyToParallelOperator(key, task.getMaxNumberOfParallelSubtasks(),
+                        task.getNumberOfParallelSubtasks()) == task.getIndexOfThisSubtask()) {
+                    setCurrentKey(key);
+                    if (facts.value() != null) {
+                        facts.update(f);
+                    }
+                }
+            }
+        }
+        legacy.clear();
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        // In the mailbox, once the task runs: a checkpoint cannot cut the rebuild in two, and
+        // changes processed before it are idempotent with it (it sends the state they left).
+        getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime(), now -> rebuildIndex());
+    }
+
+    private void rebuildIndex() throws Exception {
+        getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, memoryDescriptor(),
+                (key, st) -> {
+                    HotMemory m = st.value();
+                    HotFacts f = facts.value(); // the visited key is the current key
+                    if (m != null && f != null) {
+                        emit(HotChange.Op.UPSERT, (String) key, m, f);
+                    }
+                });
+        emit(HotChange.Op.READY, null, null, null);
+    }
+
+    @Override
+    public void processElement(StreamRecord<Transition> record) throws Exception {
+        Transition t = record.getValue();
+        String key = (String) getCurrentKey();
+        if (t.kind == TransitionKind.HOT_TOUCH) {
+            // A touch can overtake the removal it follows (they travel different edges): it must
+            // not bring back facts for a memory that has left HOT.
+            if (facts.value() != null) {
+                HotFacts f = HotFacts.of(t);
+                facts.update(f);
+                emit(HotChange.Op.TOUCH, key, null, f);
+            }
+        } else if (t.toTier == Tier.HOT && t.hdv != null) {
+            HotMemory m = new HotMemory();
+            m.hdv = t.hdv;
+            m.payload = t.payload;
+            m.contextId = t.contextId;
+            HotFacts f = HotFacts.of(t);
+            memory.update(m);
+            facts.update(f);
+            emit(HotChange.Op.UPSERT, key, m, f);
+        } else if (t.fromTier == Tier.HOT && t.toTier != Tier.HOT) {
+            memory.clear();
+            facts.clear();
+            emit(HotChange.Op.REMOVE, key, null, null);
+        }
+    }
+
+    private void emit(HotChange.Op op, String key, HotMemory m, HotFacts f) {
+        output.collect(new StreamRecord<>(HotChange.of(op, key, m, f)));
+    }
+}
