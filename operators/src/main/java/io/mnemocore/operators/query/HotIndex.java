@@ -94,7 +94,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     @Override
     public void initializeState(FunctionInitializationContext ctx) throws Exception {
         // Split, not union: each subtask gets its own waiting queries back at the same parallelism;
-        // after a rescale a waiting query is answered by fewer subtasks, and its merge times out
+        // after a rescale a waiting query is answered by only some subtasks, and its merge times out
         // into a degraded reply.
         waitingState = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("hot-index-waiting", Query.class));
         waiting = new ArrayList<>();
