@@ -245,11 +245,16 @@ public final class QueryBench {
     static long[] flip(long[] words, int bits, SplitMix64 rnd) {
         long[] w = words.clone();
         int dim = w.length * 64;
-        Set<Integer> done = new HashSet<>();
-        while (done.size() < bits) {
+        // A bitmap of the flipped positions, not a HashSet<Integer>: the client shares the job's
+        // JVM, and its set was a sixth of the garbage while the queries were measured.
+        long[] done = new long[w.length];
+        for (int n = 0; n < bits; ) {
             int b = (int) Long.remainderUnsigned(rnd.nextLong(), dim);
-            if (done.add(b)) {
-                w[b >>> 6] ^= 1L << (b & 63);
+            long bit = 1L << (b & 63);
+            if ((done[b >>> 6] & bit) == 0) {
+                done[b >>> 6] |= bit;
+                w[b >>> 6] ^= bit;
+                n++;
             }
         }
         return w;

@@ -127,7 +127,8 @@ public final class ReplyCodec {
                 case "context_id" -> h.contextId = u.unpackString();
                 case "payload" -> {
                     Value v = u.unpackValue();
-                    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+                    // A payload is small: the default 8 KB buffer per hit was most of a reader's garbage.
+                    try (MessageBufferPacker p = MessagePack.DEFAULT_PACKER_CONFIG.withBufferSize(256).newBufferPacker()) {
                         p.packValue(v);
                         h.payload = p.toByteArray();
                     }
