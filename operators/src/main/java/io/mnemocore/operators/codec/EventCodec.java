@@ -534,7 +534,6 @@ public final class EventCodec implements Serializable {
 
     // ---- encoder -------------------------------------------------------------------------
 
-    /** Encodes an event the way producers should: HDVs packed, only the fields its type uses. */
     /** Room for the fields of the event; the packer grows past it when a hint falls short. */
     private static int sizeHint(MemoryEvent e) {
         int n = 256;
@@ -553,6 +552,7 @@ public final class EventCodec implements Serializable {
         return n;
     }
 
+    /** Encodes an event the way producers should: HDVs packed, only the fields its type uses. */
     public byte[] encode(MemoryEvent e) {
         // Sized to the event: the default 8 KB buffer per event was a quarter of the query
         // path's garbage (a memory.access per returned hit; JFR allocation samples, README).

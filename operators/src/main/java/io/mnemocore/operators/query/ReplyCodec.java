@@ -127,7 +127,7 @@ public final class ReplyCodec {
                 case "context_id" -> h.contextId = u.unpackString();
                 case "payload" -> {
                     Value v = u.unpackValue();
-                    // A payload is small: the default 8 KB buffer per hit was most of a reader's garbage.
+                    // Payloads are small: the default 8 KB buffer per hit is garbage a reader need not make.
                     try (MessageBufferPacker p = MessagePack.DEFAULT_PACKER_CONFIG.withBufferSize(256).newBufferPacker()) {
                         p.packValue(v);
                         h.payload = p.toByteArray();
