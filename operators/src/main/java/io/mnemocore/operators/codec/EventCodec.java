@@ -554,8 +554,8 @@ public final class EventCodec implements Serializable {
 
     /** Encodes an event the way producers should: HDVs packed, only the fields its type uses. */
     public byte[] encode(MemoryEvent e) {
-        // Sized to the event: the default 8 KB buffer per event was a quarter of the query
-        // path's garbage (a memory.access per returned hit; JFR allocation samples, README).
+        // Sized to the event: the default 8 KB buffer per event was a quarter of what the JVM
+        // allocated while `bench query` measured (a memory.access per returned hit; README).
         try (MessageBufferPacker p = MessagePack.DEFAULT_PACKER_CONFIG.withBufferSize(sizeHint(e)).newBufferPacker()) {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
             m.put("type", e.type.wire());
