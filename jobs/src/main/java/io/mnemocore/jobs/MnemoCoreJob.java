@@ -62,7 +62,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *        │                                     ├─WARM→COLD rows, tombstones ─▶ ColdArchive FileSinks (.npy + sidecar)
  *        │                                     ├─COLD reactivations ─▶ Rehydrator (async archive read) ─▶ bus (memory.restore)
  *        │                                     ├─uses in a context (access with context_id) ─┐
- *        │                                     └─HOT updates (vectors entering, ids leaving) + HOT touches
+ *        │                                     └─HOT updates (vectors entering, ids leaving, touches), in order
  *        │                                               │ keyBy(tenant/memory_id)          │ keyBy(tenant/context)
  *        │                                             HotStore (RocksDB: HOT vectors, facts)   │
  *        │                                               │ forward                          │
@@ -297,12 +297,10 @@ public final class MnemoCoreJob {
         // Context-free queries skip that hop.
         DataStream<Query> queries = prepared.filter(q -> q.contextId == null && !q.isPredict()).name("context-free")
                 .uid("context-free-filter").setBufferTimeout(0).union(inferred);
-        DataStream<Transition> hotChanges = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
-                .union(transitions.filter(t -> t.kind == TransitionKind.HOT_TOUCH).name("hot-touch").uid("hot-touch-filter"));
         // The store (keyed state, RocksDB) and the searchable index (heap only) are two tasks, so
         // the store's synchronous snapshot never stops a query (HotStore); forward: store subtask i
         // feeds index subtask i, which needs the READY of exactly that store.
-        DataStream<HotChange> hotSet = hotChanges
+        DataStream<HotChange> hotSet = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
                 .keyBy(t -> t.tenant + "/" + t.memoryId)
                 .transform("hot-store", TypeInformation.of(HotChange.class), new HotStore())
                 .uid(UID_HOT_STORE)

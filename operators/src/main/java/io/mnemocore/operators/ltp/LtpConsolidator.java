@@ -40,7 +40,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     public static final OutputTag<DlqRecord> REJECTED = new OutputTag<>("rejected") {};
     /**
      * Changes of HOT membership for the HOT index: the vector and payload of a memory entering
-     * HOT, the facts alone of one leaving it. The main output carries every transition without
+     * HOT, the facts alone of one leaving it or of an access that kept it HOT. The main output carries every transition without
      * vectors (the audit log and the tier ledger need only the facts); the tier stores get theirs
      * on {@code TierRouter}'s outputs. 2 KB vectors go over the network only where they are used.
      */
@@ -516,6 +516,11 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
             consolidationSeconds.get(from + ">" + to).update(System.nanoTime() - opStartNanos);
         }
         out.collect(t);
+        if (kind == TransitionKind.HOT_TOUCH) {
+            // On the same edge as the adds and removals, so the HOT store sees one memory's
+            // changes in order and a touch can never arrive after the removal it preceded.
+            ctx.output(HOT_UPDATES, t);
+        }
         // Deletes and reactivations reach the tier stores too, as facts: they need the id and the
         // archive location, not the vector.
         if (withContent || kind == TransitionKind.DELETED || kind == TransitionKind.COLD_REACTIVATION) {

@@ -1,7 +1,5 @@
 package io.mnemocore.operators.query;
 
-import io.mnemocore.operators.ingest.EventRouter;
-
 /** One change to a subtask's HOT set, from {@link HotStore} to the {@link HotIndex} subtask it feeds. */
 public class HotChange {
     public enum Op {
@@ -23,13 +21,11 @@ public class HotChange {
 
     public HotChange() {}
 
-    static HotChange of(Op op, String key, HotMemory memory, HotFacts facts) {
+    static HotChange of(Op op, String tenant, String memoryId, HotMemory memory, HotFacts facts) {
         HotChange c = new HotChange();
         c.op = op;
-        if (key != null) {
-            c.tenant = EventRouter.tenantOf(key);
-            c.memoryId = EventRouter.memoryIdOf(key);
-        }
+        c.tenant = tenant;
+        c.memoryId = memoryId;
         c.memory = memory;
         c.facts = facts;
         return c;

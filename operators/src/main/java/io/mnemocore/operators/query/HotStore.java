@@ -1,5 +1,6 @@
 package io.mnemocore.operators.query;
 
+import io.mnemocore.operators.ingest.EventRouter;
 import io.mnemocore.operators.ltp.Tier;
 import io.mnemocore.operators.ltp.Transition;
 import io.mnemocore.operators.ltp.TransitionKind;
@@ -103,24 +104,24 @@ public final class HotStore extends AbstractStreamOperator<HotChange> implements
                     HotMemory m = st.value();
                     HotFacts f = facts.value(); // the visited key is the current key
                     if (m != null && f != null) {
-                        emit(HotChange.Op.UPSERT, (String) key, m, f);
+                        String k = (String) key;
+                        emit(HotChange.of(HotChange.Op.UPSERT, EventRouter.tenantOf(k), EventRouter.memoryIdOf(k), m, f));
                     }
                 });
-        emit(HotChange.Op.READY, null, null, null);
+        emit(HotChange.of(HotChange.Op.READY, null, null, null, null));
     }
 
     @Override
     public void processElement(StreamRecord<Transition> record) throws Exception {
         Transition t = record.getValue();
-        String key = (String) getCurrentKey();
         if (t.kind == TransitionKind.HOT_TOUCH) {
-            // A touch can overtake the removal it follows (they travel different edges): it must
-            // not bring back facts for a memory that has left HOT.
-            if (facts.value() != null) {
-                HotFacts f = HotFacts.of(t);
-                facts.update(f);
-                emit(HotChange.Op.TOUCH, key, null, f);
-            }
+            // Touches share the consolidator's HOT_UPDATES edge with adds and removals, so one
+            // never comes after its memory's removal: no membership read. (One for a memory whose
+            // add predates the store, restored from an older savepoint, leaves facts without a
+            // vector; the rebuild skips them and the memory's removal clears them.)
+            HotFacts f = HotFacts.of(t);
+            facts.update(f);
+            emit(HotChange.of(HotChange.Op.TOUCH, t.tenant, t.memoryId, null, f));
         } else if (t.toTier == Tier.HOT && t.hdv != null) {
             HotMemory m = new HotMemory();
             m.hdv = t.hdv;
@@ -129,15 +130,15 @@ public final class HotStore extends AbstractStreamOperator<HotChange> implements
             HotFacts f = HotFacts.of(t);
             memory.update(m);
             facts.update(f);
-            emit(HotChange.Op.UPSERT, key, m, f);
+            emit(HotChange.of(HotChange.Op.UPSERT, t.tenant, t.memoryId, m, f));
         } else if (t.fromTier == Tier.HOT && t.toTier != Tier.HOT) {
             memory.clear();
             facts.clear();
-            emit(HotChange.Op.REMOVE, key, null, null);
+            emit(HotChange.of(HotChange.Op.REMOVE, t.tenant, t.memoryId, null, null));
         }
     }
 
-    private void emit(HotChange.Op op, String key, HotMemory m, HotFacts f) {
-        output.collect(new StreamRecord<>(HotChange.of(op, key, m, f)));
+    private void emit(HotChange c) {
+        output.collect(new StreamRecord<>(c));
     }
 }

@@ -199,7 +199,8 @@ class LtpConsolidatorTest {
         h.processElement(event(EventType.MEMORY_ACCESS, "m", 3), 3);
         t = drain(h);
         assertThat(t).extracting(x -> x.kind).containsExactly(TransitionKind.HOT_TOUCH);
-        assertThat(tierUpdates(h)).as("a touch changes no tier store").isEmpty();
+        assertThat(tierUpdates(h)).as("a touch reaches the HOT store alone, without a vector")
+                .extracting(u -> u.kind + ":" + (u.hdv != null)).containsExactly("HOT_TOUCH:false");
         assertThat(h.numEventTimeTimers()).isEqualTo(1);
         h.close();
     }
@@ -365,7 +366,7 @@ class LtpConsolidatorTest {
         MemoryEvent trig = event(EventType.CONSOLIDATION_TRIGGER, "old", 2);
         trig.tier = "hot_to_warm";
         h.processElement(trig, 2);
-        assertThat(tierUpdates(h)).filteredOn(u -> u.memoryId.equals("old")).singleElement()
+        assertThat(tierUpdates(h)).filteredOn(u -> u.memoryId.equals("old") && u.kind != TransitionKind.HOT_TOUCH).singleElement()
                 .satisfies(u -> assertThat(u.hdv).isEqualTo(vector));
     }
 
@@ -458,9 +459,11 @@ class LtpConsolidatorTest {
     void theHotIndexGetsVectorsOfMemoriesEnteringHotAndOnlyIdsOfThoseLeaving() throws Exception {
         var h = harness();
         h.processElement(write("m1", 0, 0.9), 0);
+        h.processElement(event(EventType.MEMORY_ACCESS, "m1", 1), 1);
         h.processWatermark(10 * H + 1); // HOT -> WARM, then WARM -> COLD
+        // An access's touch travels with the add and the removal, in their order.
         assertThat(sideOutput(h, LtpConsolidator.HOT_UPDATES)).extracting(u -> u.kind + ":" + (u.hdv != null))
-                .containsExactly("CREATED:true", "HOT_TO_WARM:false");
+                .containsExactly("CREATED:true", "HOT_TOUCH:false", "HOT_TO_WARM:false");
         assertThat(sideOutput(h, TierRouter.WARM_UPDATES)).extracting(u -> u.kind + ":" + (u.hdv != null))
                 .containsExactly("HOT_TO_WARM:true", "WARM_TO_COLD:true");
         h.close();

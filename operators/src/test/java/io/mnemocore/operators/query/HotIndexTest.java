@@ -274,7 +274,7 @@ class HotIndexTest {
 
     /**
      * Accesses are written to the store's keyed state (on its task, not the index's), so their facts
-     * come back with the rebuild; a touch that overtook its memory's removal brings nothing back.
+     * come back with the rebuild; a removal clears them.
      */
     @Test
     void accessFactsAreKeptByTheStoreAndRebuilt() throws Exception {
@@ -284,8 +284,8 @@ class HotIndexTest {
             p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
         }
         p.send(touch("a", "m1", 0.97, 5000));
+        p.send(touch("a", "m3", 0.1, 7500));
         p.send(leave("a", "m3", TransitionKind.HOT_TO_WARM));
-        p.send(touch("a", "m3", 0.1, 7500)); // overtook nothing: m3 is gone
         assertThat(p.keyedFacts("a/m1").strength).isEqualTo(0.97);
         assertThat(p.keyedFacts("a/m3")).isNull();
         assertThat(hitFor(p.ask(query("a", base.words(), 4)), "m1").strength).isEqualTo(0.97);
