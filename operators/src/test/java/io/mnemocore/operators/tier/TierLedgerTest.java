@@ -78,4 +78,80 @@ class TierLedgerTest {
         assertThat(restored.hotCount()).isEqualTo(3);
         h2.close();
     }
+
+    @Test
+    void packedLruSpanningChunksRestoresInUseOrder() throws Exception {
+        int n = 60_000; // ~2 MB packed: more than one chunk
+        TierLedger ledger = new TierLedger(n, 100_000);
+        var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(ledger));
+        h.open();
+        for (int i = 0; i < n; i++) {
+            h.processElement(t(TransitionKind.CREATED, "memory-" + i, null, Tier.HOT, i), i);
+        }
+        h.processElement(t(TransitionKind.HOT_TOUCH, "memory-0", Tier.HOT, Tier.HOT, n), n); // memory-1 is now the eldest
+        OperatorSubtaskState snap = h.snapshot(1, n);
+        h.close();
+        assertThat(snap.getManagedOperatorState().iterator().next().getStateNameToPartitionOffsets().get("hot-lru-packed")
+                .getOffsets()).as("chunks, not one element per memory").hasSizeBetween(2, 4);
+
+        TierLedger restored = new TierLedger(n, 100_000);
+        var h2 = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(restored));
+        h2.initializeState(snap);
+        h2.open();
+        assertThat(restored.hotCount()).isEqualTo(n);
+        h2.processElement(t(TransitionKind.CREATED, "new", null, Tier.HOT, n + 1), n + 1);
+        List<MemoryEvent> ev = drain(h2);
+        assertThat(ev).hasSize(1);
+        // Down to 1% below the cap: the 601 eldest, in use order.
+        assertThat(ev.get(0).memoryIds).hasSize(601);
+        assertThat(ev.get(0).memoryIds[0]).isEqualTo("memory-1");
+        assertThat(ev.get(0).memoryIds[600]).isEqualTo("memory-601");
+        h2.close();
+    }
+
+    /** The function the ledger was before its LRU was packed: it kept one string per memory. */
+    static final class LegacyLedgerState extends org.apache.flink.streaming.api.functions.ProcessFunction<Transition, MemoryEvent>
+            implements org.apache.flink.streaming.api.checkpoint.CheckpointedFunction {
+        @Override
+        public void processElement(Transition t, Context ctx, org.apache.flink.util.Collector<MemoryEvent> out) {}
+
+        @Override
+        public void snapshotState(org.apache.flink.runtime.state.FunctionSnapshotContext ctx) {}
+
+        @Override
+        public void initializeState(org.apache.flink.runtime.state.FunctionInitializationContext ctx) throws Exception {
+            var store = ctx.getOperatorStateStore();
+            store.getListState(new org.apache.flink.api.common.state.ListStateDescriptor<>("hot-lru", String.class))
+                    .update(List.of("!5|acme/asked", "1|acme/old", "3|acme/newer"));
+            store.getListState(new org.apache.flink.api.common.state.ListStateDescriptor<>("tier-counts", Long.class))
+                    .update(List.of(7L, 9L));
+        }
+    }
+
+    @Test
+    void restoresTheOneStringPerMemoryFormatOfEarlierSavepoints() throws Exception {
+        var old = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new LegacyLedgerState()));
+        old.open();
+        OperatorSubtaskState snap = old.snapshot(1, 1);
+        old.close();
+
+        TierLedger restored = new TierLedger(2, 100);
+        var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(restored));
+        h.initializeState(snap);
+        h.open();
+        assertThat(restored.hotCount()).isEqualTo(3);
+        assertThat(restored.warmCount()).isEqualTo(7);
+        assertThat(restored.coldCount()).isEqualTo(9);
+        h.processElement(t(TransitionKind.CREATED, "fresh", null, Tier.HOT, 10), 10);
+        // "asked" is already being evicted; of the others the eldest goes, then the next, down to the cap.
+        List<MemoryEvent> ev = drain(h);
+        assertThat(ev).hasSize(1);
+        assertThat(ev.get(0).memoryIds).containsExactly("old");
+        // The next snapshot holds the packed form only.
+        OperatorSubtaskState again = h.snapshot(2, 11);
+        h.close();
+        var offsets = again.getManagedOperatorState().iterator().next().getStateNameToPartitionOffsets();
+        assertThat(offsets.get("hot-lru").getOffsets()).isEmpty();
+        assertThat(offsets.get("hot-lru-packed").getOffsets()).hasSize(1);
+    }
 }
