@@ -67,7 +67,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *        │                                             HotStore (RocksDB: HOT vectors, facts)   │
  *        │                                               │ forward                          │
  * Redis haim:queries ─ source ─ decode ─ route ─┐        │                                  ▼
- *        └─ query / inference.predict ──────────┴─ prepare (text→HDV) ─ in a context? ─▶ ActiveInference (context and
+ *        └─ query / inference.predict ──────────┴─ prepare (text→HDV; one chained to each route) ─ in a context? ─▶ ActiveInference (context and
  *                                                   │                    transition holograms; predict) ─prewarm─▶ bus
  *                                                   ▼ context-free            │ query + hologram / predictions
  *                                                 broadcast ◀─────────────────┘
@@ -200,7 +200,7 @@ public final class MnemoCoreJob {
                 .fromSource(sources.queries, IngestWatermarks.strategy(delay, idle), "redis-queries").uid(UID_QUERY_SOURCE)
                 .process(new EventDecoder(s.codec)).name("decode-queries").uid(UID_QUERY_DECODE)
                 .process(new EventRouter()).name("route-queries").uid(UID_QUERY_ROUTE)
-                .setBufferTimeout(0); // see prepare-query
+                .setBufferTimeout(0); // latency-bound: ship each buffer at once, not after the bulk path's 100 ms
 
         SingleOutputStreamOperator<Transition> transitions = routed.union(queryStream)
                 .keyBy(EventRouter::key)
@@ -278,25 +278,21 @@ public final class MnemoCoreJob {
             SingleOutputStreamOperator<MemoryEvent> queryStream, SingleOutputStreamOperator<Transition> transitions, Sinks sinks) {
         MnemoConfig c = s.config;
         int dim = c.dimensionality();
-        SingleOutputStreamOperator<Query> prepared = routed.getSideOutput(EventRouter.QUERIES)
-                .union(queryStream.getSideOutput(EventRouter.QUERIES))
-                .process(new QueryPreparer(s.encoder)).name("prepare-query").uid(UID_QUERY_PREPARE)
-                // Queries are few and latency-bound: ship each network buffer at once instead of
-                // waiting up to the 100 ms buffer timeout that suits the bulk write path.
-                .setBufferTimeout(0);
+        // Each query source's preparer and filters are chained to its router: no task hop (and no
+        // thread wake-up) between the Redis read and the broadcast to the index. Queries sent on the
+        // bus stream (a legacy path) ride its bulk chain, with its buffer timeout.
+        PreparedQueries fromQueryStream = prepare(queryStream, s, "", 0L);
+        PreparedQueries fromBus = prepare(routed, s, "-bus", -1L);
         SingleOutputStreamOperator<Query> inferred = transitions.getSideOutput(LtpConsolidator.CONTEXT_ACCESSES)
                 .keyBy(a -> ContextAccess.key(a.tenant, a.contextId))
-                .connect(prepared.filter(q -> q.contextId != null || q.isPredict()).name("in-context").uid("in-context-filter")
-                        .setBufferTimeout(0) // a chain ships on its last operator's timeout
-                        .keyBy(q -> ContextAccess.key(q.tenant, q.contextId)))
+                .connect(fromQueryStream.inContext.union(fromBus.inContext).keyBy(q -> ContextAccess.key(q.tenant, q.contextId)))
                 .process(new ActiveInference(dim, c.getInt("haim.inference.window"), c.getBool("haim.inference.enabled"),
                         c.getBool("haim.inference.prewarm")))
                 .name("active-inference").uid(UID_ACTIVE_INFERENCE)
                 .setBufferTimeout(0);
         inferred.getSideOutput(ActiveInference.PREWARM).sinkTo(sinks.prewarm).name("prewarm").uid(UID_PREWARM_SINK);
         // Context-free queries skip that hop.
-        DataStream<Query> queries = prepared.filter(q -> q.contextId == null && !q.isPredict()).name("context-free")
-                .uid("context-free-filter").setBufferTimeout(0).union(inferred);
+        DataStream<Query> queries = fromQueryStream.contextFree.union(fromBus.contextFree, inferred);
         // The store (keyed state, RocksDB) and the searchable index (heap only) are two tasks, so
         // the store's synchronous snapshot never stops a query (HotStore); forward: store subtask i
         // feeds index subtask i, which needs the READY of exactly that store.
@@ -341,6 +337,37 @@ public final class MnemoCoreJob {
                 .process(new QueryResults(c.getLong("haim.search.result_ttl_s") * 1000))
                 .name("query-results").uid(UID_QUERY_RESULTS);
         return replies;
+    }
+
+    /** One router's prepared queries, split by whether active inference sees them first. */
+    private static final class PreparedQueries {
+        final DataStream<Query> inContext;
+        final DataStream<Query> contextFree;
+
+        PreparedQueries(DataStream<Query> inContext, DataStream<Query> contextFree) {
+            this.inContext = inContext;
+            this.contextFree = contextFree;
+        }
+    }
+
+    /**
+     * Encodes the queries of one router's QUERIES side output, chained to it, and splits them into
+     * those for active inference (a context, or inference.predict) and the context-free rest.
+     * {@code bufferTimeout} 0 ships each query at once; -1 keeps the chain's default.
+     */
+    private static PreparedQueries prepare(SingleOutputStreamOperator<MemoryEvent> router, JobSettings s, String suffix, long bufferTimeout) {
+        SingleOutputStreamOperator<Query> prepared = router.getSideOutput(EventRouter.QUERIES)
+                .process(new QueryPreparer(s.encoder)).name("prepare-query" + suffix).uid(UID_QUERY_PREPARE + suffix);
+        SingleOutputStreamOperator<Query> inContext = prepared.filter(q -> q.contextId != null || q.isPredict())
+                .name("in-context" + suffix).uid("in-context-filter" + suffix);
+        SingleOutputStreamOperator<Query> contextFree = prepared.filter(q -> q.contextId == null && !q.isPredict())
+                .name("context-free" + suffix).uid("context-free-filter" + suffix);
+        if (bufferTimeout >= 0) {
+            // An edge ships on its producer's timeout: the filters are the producers of the query edges.
+            inContext.setBufferTimeout(bufferTimeout);
+            contextFree.setBufferTimeout(bufferTimeout);
+        }
+        return new PreparedQueries(inContext, contextFree);
     }
 
     /** {@code flink run mnemocore-jobs-*-job.jar [--config FILE] [--set key=value]... [--data-dir DIR]}; DIR holds relative tier paths (default: the working directory). */

@@ -55,4 +55,17 @@ class JobGraphTest {
         assertThat(results.getInEdges()).singleElement()
                 .satisfies(e -> assertThat(g.getStreamNode(e.getSourceId()).getOperatorName()).isEqualTo("query-reply"));
     }
+
+    /** A query goes from the Redis read to the broadcast to the index in one task: no hop, no wake-up in between. */
+    @Test
+    void queriesArePreparedInTheirSourcesTask() {
+        var job = graph().getJobGraph();
+        var vertices = new ArrayList<org.apache.flink.runtime.jobgraph.JobVertex>();
+        job.getVertices().forEach(vertices::add);
+        assertThat(vertices).anySatisfy(v -> assertThat(v.getName())
+                .startsWith("Source: redis-queries").contains("prepare-query").contains("context-free").contains("in-context"));
+        assertThat(vertices).anySatisfy(v -> assertThat(v.getName())
+                .startsWith("Source: redis-streams").contains("prepare-query-bus"));
+        assertThat(vertices).noneSatisfy(v -> assertThat(v.getName()).startsWith("prepare-query"));
+    }
 }
