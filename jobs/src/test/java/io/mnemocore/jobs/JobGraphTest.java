@@ -43,11 +43,15 @@ class JobGraphTest {
 
     /**
      * The reply path keeps no RocksDB state: the merger's key is for routing only (its merges are
-     * operator state), and the reply stage is not keyed. The queryable store is keyed, downstream.
+     * operator state, and it has no keyed backend), and the reply stage is not keyed. The queryable store is keyed, downstream.
      */
     @Test
     void replyPathOperatorsHoldNoKeyedStateExceptTheResultStore() {
         StreamGraph g = graph();
+        assertThat(node(g, "query-merger").getStatePartitioners()).as("no keyed backend on the merger").isEmpty();
+        assertThat(node(g, "query-merger").getStateKeySerializer()).isNull();
+        assertThat(node(g, "query-merger").getInEdges()).allSatisfy(e -> assertThat(e.getPartitioner())
+                .as("partials still meet by query_id").isInstanceOf(org.apache.flink.streaming.runtime.partitioner.KeyGroupStreamPartitioner.class));
         assertThat(node(g, "query-reply").getStatePartitioners()).isEmpty();
         assertThat(node(g, "warm-fallback").getStatePartitioners()).isEmpty();
         assertThat(node(g, "query-results").getStatePartitioners()).isNotEmpty();
