@@ -52,7 +52,7 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
     private transient ListState<byte[]> lruState;
     private transient ListState<Long> countState;
 
-    /** Most bytes per element of the packed LRU. */
+    /** A chunk of the packed LRU is closed once it holds this many bytes (so it may hold one entry more). */
     static final int CHUNK_BYTES = 1 << 20;
 
     public TierLedger(long hotCapacity, int maxIdsPerTrigger) {

@@ -27,6 +27,16 @@ class TierLedgerTest {
         return t;
     }
 
+    /** An open harness around {@code ledger}, restored from {@code snap} unless it is null. */
+    static OneInputStreamOperatorTestHarness<Transition, MemoryEvent> harness(TierLedger ledger, OperatorSubtaskState snap) throws Exception {
+        var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(ledger));
+        if (snap != null) {
+            h.initializeState(snap);
+        }
+        h.open();
+        return h;
+    }
+
     static List<MemoryEvent> drain(OneInputStreamOperatorTestHarness<Transition, MemoryEvent> h) {
         List<MemoryEvent> out = new ArrayList<>(h.extractOutputValues());
         h.getOutput().clear();
@@ -36,8 +46,7 @@ class TierLedgerTest {
     @Test
     void evictsLeastRecentlyUsedBeyondCapacityOnce() throws Exception {
         TierLedger ledger = new TierLedger(3, 100);
-        var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(ledger));
-        h.open();
+        var h = harness(ledger, null);
         for (int i = 0; i < 3; i++) {
             h.processElement(t(TransitionKind.CREATED, "m" + i, null, Tier.HOT, i), i);
         }
@@ -64,9 +73,7 @@ class TierLedgerTest {
         OperatorSubtaskState snap = h.snapshot(1, 15);
         h.close();
         TierLedger restored = new TierLedger(3, 100);
-        var h2 = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(restored));
-        h2.initializeState(snap);
-        h2.open();
+        var h2 = harness(restored, snap);
         assertThat(restored.hotCount()).isEqualTo(4);
         assertThat(restored.warmCount()).isEqualTo(1);
         h2.processElement(t(TransitionKind.HOT_TOUCH, "m2", Tier.HOT, Tier.HOT, 16), 16);
@@ -83,8 +90,7 @@ class TierLedgerTest {
     void packedLruSpanningChunksRestoresInUseOrder() throws Exception {
         int n = 60_000; // ~2 MB packed: more than one chunk
         TierLedger ledger = new TierLedger(n, 100_000);
-        var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(ledger));
-        h.open();
+        var h = harness(ledger, null);
         for (int i = 0; i < n; i++) {
             h.processElement(t(TransitionKind.CREATED, "memory-" + i, null, Tier.HOT, i), i);
         }
@@ -95,9 +101,7 @@ class TierLedgerTest {
                 .getOffsets()).as("chunks, not one element per memory").hasSizeBetween(2, 4);
 
         TierLedger restored = new TierLedger(n, 100_000);
-        var h2 = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(restored));
-        h2.initializeState(snap);
-        h2.open();
+        var h2 = harness(restored, snap);
         assertThat(restored.hotCount()).isEqualTo(n);
         h2.processElement(t(TransitionKind.CREATED, "new", null, Tier.HOT, n + 1), n + 1);
         List<MemoryEvent> ev = drain(h2);
@@ -136,9 +140,7 @@ class TierLedgerTest {
         old.close();
 
         TierLedger restored = new TierLedger(2, 100);
-        var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(restored));
-        h.initializeState(snap);
-        h.open();
+        var h = harness(restored, snap);
         assertThat(restored.hotCount()).isEqualTo(3);
         assertThat(restored.warmCount()).isEqualTo(7);
         assertThat(restored.coldCount()).isEqualTo(9);
