@@ -179,7 +179,10 @@ public final class RedisStreams {
         public final long lag;
         public final long pending;
         public final String lastDeliveredId;
-        /** Entries delivered to the group so far (Redis 7+). */
+        /**
+         * Entries delivered to the group so far (Redis 7+). Redis reports null for a group that has
+         * delivered nothing yet (last-delivered-id 0-0); that is 0 here, not unknown.
+         */
         public final long entriesRead;
 
         GroupInfo(long lag, long pending, String lastDeliveredId, long entriesRead) {
@@ -206,6 +209,9 @@ public final class RedisStreams {
                 else if (k.equals("entries-read") && v instanceof Long) read = (Long) v;
             }
             if (group.equals(name)) {
+                if (read < 0 && StreamIds.ZERO.equals(last)) {
+                    read = 0;
+                }
                 return new GroupInfo(lag, pending, last, read);
             }
         }
