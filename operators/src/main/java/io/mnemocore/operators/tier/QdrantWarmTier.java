@@ -4,6 +4,7 @@ import static io.qdrant.client.ConditionFactory.matchKeyword;
 import static io.qdrant.client.ValueFactory.nullValue;
 import static io.qdrant.client.ValueFactory.value;
 
+import io.grpc.Status;
 import io.mnemocore.hdv.Hdv;
 import io.mnemocore.operators.redis.Backoff;
 import io.qdrant.client.PointIdFactory;
@@ -75,9 +76,16 @@ public final class QdrantWarmTier implements WarmTier {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted during Qdrant " + what, e);
-            } catch (ExecutionException | TimeoutException e) {
+            } catch (ExecutionException e) {
+                if (Status.fromThrowable(e.getCause()).getCode() == Status.Code.ALREADY_EXISTS) {
+                    breaker.success(); // Qdrant answered; retrying cannot change the answer
+                    throw new AlreadyExists("Qdrant " + what + ": " + e.getCause().getMessage(), e);
+                }
                 breaker.failure(System.currentTimeMillis());
-                last = new IOException("Qdrant " + what + " failed at " + spec.qdrantUrl + ": " + (e.getCause() != null ? e.getCause() : e), e);
+                last = new IOException("Qdrant " + what + " failed at " + spec.qdrantUrl + ": " + e.getCause(), e);
+            } catch (TimeoutException e) {
+                breaker.failure(System.currentTimeMillis());
+                last = new IOException("Qdrant " + what + " timed out after " + spec.timeoutMs + " ms at " + spec.qdrantUrl, e);
             }
             if (attempt < spec.retries) {
                 try {
@@ -89,6 +97,12 @@ public final class QdrantWarmTier implements WarmTier {
             }
         }
         throw last;
+    }
+
+    private static final class AlreadyExists extends IOException {
+        AlreadyExists(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** Creates the collection and its tenant index on first use (idempotent). */
@@ -113,7 +127,12 @@ public final class QdrantWarmTier implements WarmTier {
                 create.setQuantizationConfig(Collections.QuantizationConfig.newBuilder()
                         .setBinary(Collections.BinaryQuantization.newBuilder().setAlwaysRam(spec.alwaysRam)));
             }
-            call("collection create", () -> client.collections().create(create.build()));
+            try {
+                call("collection create", () -> client.collections().create(create.build()));
+            } catch (AlreadyExists raced) {
+                // Another subtask (or job) created it since the check: what we wanted. Its creator
+                // may not have made the tenant index yet; creating an existing index is a no-op.
+            }
             call("tenant index", () -> client.points().createFieldIndex(Points.CreateFieldIndexCollection.newBuilder()
                     .setCollectionName(spec.collection).setWait(true).setFieldName("tenant")
                     .setFieldType(Points.FieldType.FieldTypeKeyword).build()));

@@ -40,6 +40,8 @@ public final class QdrantStandIn implements AutoCloseable {
     final List<Collections.CreateCollection> creates;
     final List<Points.CreateFieldIndexCollection> indexes = new CopyOnWriteArrayList<>();
     final List<Points.SearchPoints> searches = new CopyOnWriteArrayList<>();
+    /** Answers "does not exist" for existing collections: a client that checks sees another win the race to create it. */
+    volatile boolean hideCollections;
     private final Map<String, Map<String, Points.PointStruct>> collections;
 
     public QdrantStandIn(int port, String apiKey) throws IOException {
@@ -144,7 +146,7 @@ public final class QdrantStandIn implements AutoCloseable {
             answer(o, () -> {
                 synchronized (QdrantStandIn.this) {
                     return Collections.CollectionExistsResponse.newBuilder()
-                            .setResult(Collections.CollectionExists.newBuilder().setExists(collections.containsKey(r.getCollectionName()))).build();
+                            .setResult(Collections.CollectionExists.newBuilder().setExists(!hideCollections && collections.containsKey(r.getCollectionName()))).build();
                 }
             });
         }

@@ -77,6 +77,22 @@ class QdrantWarmTierTest {
     }
 
     @Test
+    void twoSubtasksRacingToCreateTheCollectionBothGoOn() throws Exception {
+        try (QdrantStandIn q = new QdrantStandIn(RedisServer.freePort(), "k");
+             QdrantWarmTier first = new QdrantWarmTier(spec(q.port(), "k", 0));
+             QdrantWarmTier second = new QdrantWarmTier(spec(q.port(), "k", 0))) {
+            first.apply(List.of(WarmTier.Op.upsert(point("a", "m1", 1))));
+            q.hideCollections = true; // the second checks before the first's create is visible
+            // Before the fix: IOException "collection create failed: ALREADY_EXISTS", and the job restarted.
+            second.apply(List.of(WarmTier.Op.upsert(point("a", "m2", 2))));
+            q.hideCollections = false;
+            assertThat(q.creates).hasSize(1);
+            assertThat(second.count("a")).isEqualTo(2);
+            assertThat(second.get("a", "m1").hdv).isEqualTo(Hdv.random(D, 1).words());
+        }
+    }
+
+    @Test
     void aWrongApiKeyFailsAndAnOutageOpensTheBreaker() throws Exception {
         try (QdrantStandIn q = new QdrantStandIn(RedisServer.freePort(), "right");
              QdrantWarmTier wrong = new QdrantWarmTier(spec(q.port(), "wrong", 0))) {
