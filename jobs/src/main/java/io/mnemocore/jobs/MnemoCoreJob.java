@@ -41,6 +41,7 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.streaming.api.transformations.OneInputTransformation;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -174,6 +175,15 @@ public final class MnemoCoreJob {
     /** Checkpointing, parallelism and uid rules shared by every way of running the job. */
     public static void configure(StreamExecutionEnvironment env, JobSettings s) {
         env.enableCheckpointing(s.config.getLong("haim.job.checkpoint_interval_ms"), CheckpointingMode.EXACTLY_ONCE);
+        if (s.config.getBool("haim.job.unaligned_checkpoints")) {
+            // Aligned, a task stops reading an input from its barrier until every input's barrier
+            // is in, and the HOT index stops its queries until the HOT updates' barrier has queued
+            // through consolidator and store (10-30 ms a checkpoint). Unaligned, barriers overtake
+            // records on the keyed edges on the way. Flink keeps forward and broadcast edges (the
+            // index's inputs) aligned. Timeout 0: unaligned from the start. Savepoints are aligned.
+            env.getCheckpointConfig().enableUnalignedCheckpoints(true);
+            env.getCheckpointConfig().setAlignedCheckpointTimeout(Duration.ZERO);
+        }
         env.setMaxParallelism(s.config.getInt("haim.job.max_parallelism"));
         int p = s.config.getInt("haim.job.parallelism");
         if (p > 0) {

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 /** The shape of the job graph that no operator test sees (built here, never run). */
 class JobGraphTest {
 
-    static StreamGraph graph() {
+    static StreamGraph graph(String... extra) {
         // Building the graph opens no connection; the address is never dialled.
-        JobSettings s = JobTestSupport.settings("redis://127.0.0.1:1");
+        JobSettings s = JobTestSupport.settings("redis://127.0.0.1:1", extra);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         MnemoCoreJob.configure(env, s);
         MnemoCoreJob.defineWorkflow(env, s, MnemoCoreJob.redisSources(s), MnemoCoreJob.productionSinks(s));
@@ -39,6 +39,23 @@ class JobGraphTest {
     @Test
     void noCustomPartitionerSoUnalignedCheckpointsStayPossible() {
         assertThat(edges(graph())).noneMatch(e -> e.getPartitioner() instanceof CustomPartitionerWrapper);
+    }
+
+    /**
+     * Unaligned from the first barrier by default, so barriers overtake the records queued on the
+     * keyed (hash) edges on the way to the HOT index. Flink 2.3 keeps forward and broadcast edges,
+     * and every input of a node that has one, aligned; the index's inputs are such edges.
+     */
+    @Test
+    void checkpointsAreUnalignedUnlessConfiguredOtherwise() {
+        StreamGraph g = graph();
+        assertThat(g.getCheckpointConfig().isUnalignedCheckpointsEnabled()).isTrue();
+        assertThat(g.getCheckpointConfig().getAlignedCheckpointTimeout()).isZero();
+        for (String keyed : List.of("ltp-consolidator", "hot-store", "query-merger", "query-results")) {
+            assertThat(node(g, keyed).getInEdges()).as(keyed).isNotEmpty()
+                    .allSatisfy(e -> assertThat(e.supportsUnalignedCheckpoints()).as(e.toString()).isTrue());
+        }
+        assertThat(graph("haim.job.unaligned_checkpoints=false").getCheckpointConfig().isUnalignedCheckpointsEnabled()).isFalse();
     }
 
     /**

@@ -142,6 +142,7 @@ public final class ConfigSchema {
         num("haim.job.parallelism", Type.INT, 0, 4096);
         num("haim.job.max_parallelism", Type.INT, 1, 32768);
         num("haim.job.checkpoint_interval_ms", Type.LONG, 100, 86_400_000);
+        bool("haim.job.unaligned_checkpoints");
         num("haim.job.max_event_delay_ms", Type.LONG, 0, 86_400_000);
         num("haim.job.idle_timeout_ms", Type.LONG, 1, 86_400_000);
 
