@@ -106,9 +106,10 @@ public final class LocalCluster {
             c.awaitUp(rest, jm, 0, Duration.ofSeconds(90));
             // Heap = framework + task heap, direct = framework + task off-heap + network (see flinkConfig).
             Process tm = launch(dir, classpath, "taskmanager", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-                    // Short GC pauses for query serving, as in ./mnemocore's own JVM.
+                    // Short GC pauses, and checkpoint code kept compiled, for query serving, as in
+                    // ./mnemocore's own JVM.
                     List.of("-Xmx1152m", "-Xms1152m", "-XX:MaxDirectMemorySize=256m", "-XX:MaxMetaspaceSize=256m",
-                            "-XX:MaxGCPauseMillis=10"));
+                            "-XX:MaxGCPauseMillis=10", "-XX:-UseCodeCacheFlushing"));
             c = new LocalCluster(dir, o.restPort, jm.pid(), tm.pid());
             c.save();
             c.awaitUp(rest, tm, o.slots, Duration.ofSeconds(90));
