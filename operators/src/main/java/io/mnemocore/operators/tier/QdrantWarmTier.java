@@ -35,7 +35,8 @@ import java.util.concurrent.TimeoutException;
  * needs float16, 32 KB), kept on disk; binary quantization turns each value into one bit
  * ({@code > 0}), which for 0/1 values is the HDV itself, 2 KB per point in RAM.
  *
- * <p>Every call has a deadline, bounded retries with backoff, and goes through a circuit breaker.
+ * <p>Every call has a deadline, bounded retries with backoff, and goes through a circuit breaker;
+ * a refusal (a bad key, a bad request) is reported at once, neither retried nor counted as an outage.
  */
 public final class QdrantWarmTier implements WarmTier {
     private final WarmTierSpec spec;
@@ -77,9 +78,11 @@ public final class QdrantWarmTier implements WarmTier {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted during Qdrant " + what, e);
             } catch (ExecutionException e) {
-                if (Status.fromThrowable(e.getCause()).getCode() == Status.Code.ALREADY_EXISTS) {
-                    breaker.success(); // Qdrant answered; retrying cannot change the answer
-                    throw new AlreadyExists("Qdrant " + what + ": " + e.getCause().getMessage(), e);
+                Status.Code code = Status.fromThrowable(e.getCause()).getCode();
+                if (isAnswer(code)) {
+                    breaker.success(); // Qdrant is up and said no: retrying cannot change that
+                    String msg = "Qdrant " + what + " refused at " + spec.qdrantUrl + ": " + e.getCause();
+                    throw code == Status.Code.ALREADY_EXISTS ? new AlreadyExists(msg, e) : new IOException(msg, e);
                 }
                 breaker.failure(System.currentTimeMillis());
                 last = new IOException("Qdrant " + what + " failed at " + spec.qdrantUrl + ": " + e.getCause(), e);
@@ -97,6 +100,26 @@ public final class QdrantWarmTier implements WarmTier {
             }
         }
         throw last;
+    }
+
+    /**
+     * Codes that are Qdrant's answer to the request (a bad key, a bad request, a collection that is
+     * already there), not a sign that it is down: not retried, not counted by the breaker.
+     */
+    static boolean isAnswer(Status.Code code) {
+        switch (code) {
+            case ALREADY_EXISTS:
+            case NOT_FOUND:
+            case INVALID_ARGUMENT:
+            case FAILED_PRECONDITION:
+            case OUT_OF_RANGE:
+            case UNAUTHENTICATED:
+            case PERMISSION_DENIED:
+            case UNIMPLEMENTED:
+                return true;
+            default:
+                return false; // UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, ...
+        }
     }
 
     private static final class AlreadyExists extends IOException {

@@ -95,8 +95,12 @@ class QdrantWarmTierTest {
     @Test
     void aWrongApiKeyFailsAndAnOutageOpensTheBreaker() throws Exception {
         try (QdrantStandIn q = new QdrantStandIn(RedisServer.freePort(), "right");
-             QdrantWarmTier wrong = new QdrantWarmTier(spec(q.port(), "wrong", 0))) {
-            assertThatThrownBy(() -> wrong.count("a")).hasMessageContaining("UNAUTHENTICATED");
+             QdrantWarmTier wrong = new QdrantWarmTier(spec(q.port(), "wrong", 1))) {
+            // A refusal is an answer, not an outage: past the breaker's threshold of 3 it still
+            // reaches Qdrant and reports the reason (an outage would have opened the breaker).
+            for (int i = 0; i < 4; i++) {
+                assertThatThrownBy(() -> wrong.count("a")).hasMessageContaining("refused").hasMessageContaining("UNAUTHENTICATED");
+            }
         }
         int port = RedisServer.freePort(); // nothing listens here
         try (QdrantWarmTier down = new QdrantWarmTier(spec(port, "k", 1))) {
