@@ -70,7 +70,7 @@ public final class Cli {
     }
 
     private static void usage() {
-        System.err.println("usage: mnemocore demo|run [--seconds N] [--fresh] | bench hamming|encode|ingest [options]"
+        System.err.println("usage: mnemocore demo|run [--seconds N] [--fresh] | bench hamming|encode|ingest|state|query|search|tiers|inference [options]"
                 + " | config [--config FILE] [--set key=value]... [--markdown]"
                 + " | store|query|predict|inspect|forget [--tenant T] [--id ID] [--text T|--hdv-file F] [--json]"
                 + " | rehydrate [--tenant T] [--from DATE] [--to DATE] [--work-dir DIR] [--dry-run]"
@@ -79,7 +79,7 @@ public final class Cli {
 
     private static void bench(String[] args) throws Exception {
         if (args.length == 0) {
-            throw new IllegalArgumentException("bench needs a target: hamming or encode");
+            throw new IllegalArgumentException("bench needs a target: hamming, encode, ingest, state, query, search, tiers or inference");
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
@@ -98,6 +98,9 @@ public final class Cli {
             case "query":
                 QueryBench.main(rest);
                 break;
+            case "search":
+                io.mnemocore.operators.query.SearchBench.main(rest);
+                break;
             case "tiers":
                 TierBench.main(rest);
                 break;
@@ -105,7 +108,7 @@ public final class Cli {
                 InferenceBench.main(rest);
                 break;
             default:
-                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest, state, query, tiers, inference");
+                throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'; known: hamming, encode, ingest, state, query, search, tiers, inference");
         }
     }
 

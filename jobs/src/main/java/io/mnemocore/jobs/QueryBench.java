@@ -1,7 +1,7 @@
 package io.mnemocore.jobs;
 
-import io.mnemocore.hdv.Hdv;
 import io.mnemocore.hdv.SplitMix64;
+import io.mnemocore.hdv.bench.ClusteredData;
 import io.mnemocore.hdv.bench.Stats;
 import io.mnemocore.hdv.kernel.FastCpuKernel;
 import io.mnemocore.hdv.kernel.HdvMatrix;
@@ -132,16 +132,9 @@ public final class QueryBench {
         String replies = prefix + ":replies";
 
         // The memories, kept here for the exact reference.
-        int clusters = Math.max(1, hot / 100);
-        Hdv[] centers = new Hdv[clusters];
-        for (int c = 0; c < clusters; c++) {
-            centers[c] = Hdv.random(dim, 1_000_000L + c);
-        }
-        HdvMatrix all = new HdvMatrix(dim, hot);
         SplitMix64 rnd = new SplitMix64(3);
-        for (int i = 0; i < hot; i++) {
-            all.add(flip(centers[i % clusters].words(), 500 + (int) Long.remainderUnsigned(rnd.nextLong(), 2000), rnd));
-        }
+        ClusteredData data = ClusteredData.generate(hot, dim, rnd);
+        HdvMatrix all = data.rows;
 
         try (JedisPooled redis = s.redis.createClient()) {
             CheckpointTriggers checkpoints = CheckpointTriggers.attach();
@@ -175,8 +168,8 @@ public final class QueryBench {
                 // The first query builds nothing (the index follows live), but the JIT compiles the
                 // query path (C2 took a quarter of the 2 cores for a while after a short warm-up) and
                 // RocksDB takes in the first rounds of fed-back accesses: warm up at the measured rate.
-                Run warm = run(redis, s.codec, prefix, replies, centers, k, qps, warmup, rnd);
-                Run r = run(redis, s.codec, prefix, replies, centers, k, qps, seconds, rnd);
+                Run warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd);
+                Run r = run(redis, s.codec, prefix, replies, data, k, qps, seconds, rnd);
 
                 // Recall@10 on a sample of replies, against an exact scan of the same memories.
                 double recall = recall(all, r, k);
@@ -242,24 +235,6 @@ public final class QueryBench {
         Files.writeString(file, b);
     }
 
-    static long[] flip(long[] words, int bits, SplitMix64 rnd) {
-        long[] w = words.clone();
-        int dim = w.length * 64;
-        // A bitmap of the flipped positions, not a HashSet<Integer>: the client shares the job's
-        // JVM, and its set was a sixth of the garbage while the queries were measured.
-        long[] done = new long[w.length];
-        for (int n = 0; n < bits; ) {
-            int b = (int) Long.remainderUnsigned(rnd.nextLong(), dim);
-            long bit = 1L << (b & 63);
-            if ((done[b >>> 6] & bit) == 0) {
-                done[b >>> 6] |= bit;
-                w[b >>> 6] ^= bit;
-                n++;
-            }
-        }
-        return w;
-    }
-
     private static void write(JedisPooled redis, String stream, HdvMatrix all, JobSettings s) {
         byte[] key = stream.getBytes(StandardCharsets.UTF_8);
         for (int from = 0; from < all.rows(); from += 1000) {
@@ -307,7 +282,7 @@ public final class QueryBench {
 
     /** Sends queries at a fixed rate from one thread, reads replies on another; waits 5 s for stragglers. */
     private static Run run(JedisPooled redis, io.mnemocore.operators.codec.EventCodec codec, String prefix, String replies,
-                           Hdv[] centers, int k, double qps, int seconds, SplitMix64 rnd) throws Exception {
+                           ClusteredData memories, int k, double qps, int seconds, SplitMix64 rnd) throws Exception {
         Run r = new Run();
         AtomicBoolean done = new AtomicBoolean();
         String[] cursor = {RedisStreams.lastId(redis, replies)};
@@ -346,7 +321,7 @@ public final class QueryBench {
                 java.util.concurrent.locks.LockSupport.parkNanos(wait);
             }
             String id = "bq" + System.nanoTime();
-            long[] q = flip(centers[(int) Long.remainderUnsigned(rnd.nextLong(), centers.length)].words(), 1000, rnd);
+            long[] q = memories.query(1000, rnd);
             MemoryEvent e = new MemoryEvent();
             e.type = EventType.QUERY;
             e.queryId = id;

@@ -54,6 +54,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private transient HammingKernel kernel;
     private transient Histogram searchSeconds;
     private transient Counter queries;
+    private transient Counter widened;
     private transient long rows;
     private transient int gpuFallback;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HotIndex.class);
@@ -119,6 +120,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         metrics.gauge("haim_gpu_fallback", () -> gpuFallback);
         searchSeconds = metrics.addGroup("tier", "hot").histogram("haim_search_latency_seconds", new ScaledHistogram(10_000, 1e-9));
         queries = metrics.counter("haim_queries_total");
+        widened = metrics.counter("haim_search_widened_total");
         metrics.gauge("haim_hot_index_rows", () -> rows);
     }
 
@@ -202,6 +204,9 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         } else {
             r.approximate = approximate && seg.rows() >= approximateMinRows;
             TopK top = seg.search(kernel, q.hdv, q.k, r.approximate, oversample, marginSigmas);
+            if (seg.lastWidened()) {
+                widened.inc();
+            }
             r.scanned = seg.rows();
             r.hits = new Hit[top.size()];
             for (int i = 0; i < top.size(); i++) {

@@ -151,7 +151,7 @@ public final class HammingBench {
     }
 
     /** Best of several plain sequential reads of the whole matrix, split over the same threads. */
-    static double bandwidthLimitGbs(HdvMatrix m, int threads) throws Exception {
+    public static double bandwidthLimitGbs(HdvMatrix m, int threads) throws Exception {
         long[] d = m.data();
         int total = m.rows() * m.wordsPerRow();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
