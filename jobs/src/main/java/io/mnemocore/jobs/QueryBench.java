@@ -197,7 +197,8 @@ public final class QueryBench {
                                 + " the other %d: p50 %.2f p95 %.2f p99 %.2f ms%n", triggers.size(), in.length, CHECKPOINT_WINDOW_MS,
                         Stats.percentile(in, 99), off.length, Stats.percentile(off, 50), Stats.percentile(off, 95), Stats.percentile(off, 99));
                 // Figures differ several-fold between machines of the same size: name the one they came from.
-                System.err.printf("machine: %s, %d cores%n", cpuModel(), Runtime.getRuntime().availableProcessors());
+                System.err.printf("machine: %s, %d cores; while sending the CPUs were %.0f%% busy, this JVM (job and bench) using %.2f cores%n",
+                        cpuModel(), Runtime.getRuntime().availableProcessors(), 100 * r.cpuBusy, r.jvmCores);
                 System.out.println("{\"hot\":" + hot + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -210,6 +211,7 @@ public final class QueryBench {
                         + ",\"checkpoints\":" + triggers.size() + ",\"near_checkpoint_queries\":" + in.length
                         + ",\"near_checkpoint_p99_ms\":" + Stats.fmt(Stats.percentile(in, 99))
                         + ",\"between_checkpoints_p99_ms\":" + Stats.fmt(Stats.percentile(off, 99))
+                        + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
             } finally {
                 job.cancel();
@@ -254,6 +256,9 @@ public final class QueryBench {
     static final class Run {
         int sent;
         double sendSeconds;
+        /** Machine-wide share of CPU time not idle, and this JVM's CPU in cores, while sending. */
+        double cpuBusy = Double.NaN;
+        double jvmCores = Double.NaN;
         final long startEpochMs = System.currentTimeMillis();
         final long startNanos = System.nanoTime();
         final Map<String, Long> sentAt = new ConcurrentHashMap<>();
@@ -312,6 +317,8 @@ public final class QueryBench {
         long total = Math.round(qps * seconds);
         long periodNs = Math.round(1e9 / qps);
         long sampleEvery = Math.max(1, total / RECALL_SAMPLE);
+        long[] cpu0 = machineCpuTicks();
+        long jvm0 = jvmCpuNanos();
         long t0 = System.nanoTime();
         for (long i = 0; i < total; i++) {
             long due = t0 + i * periodNs;
@@ -337,6 +344,14 @@ public final class QueryBench {
             r.sent++;
         }
         r.sendSeconds = (System.nanoTime() - t0) / 1e9;
+        long[] cpu1 = machineCpuTicks();
+        long jvm1 = jvmCpuNanos();
+        if (cpu0 != null && cpu1 != null && cpu1[0] > cpu0[0]) {
+            r.cpuBusy = 1 - (double) (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]);
+        }
+        if (jvm0 >= 0 && jvm1 >= 0) {
+            r.jvmCores = (jvm1 - jvm0) / 1e9 / r.sendSeconds;
+        }
         long waitUntil = System.nanoTime() + 5_000_000_000L;
         while (r.latencyNs.size() < r.sent && System.nanoTime() < waitUntil) {
             Thread.sleep(50);
@@ -367,6 +382,32 @@ public final class QueryBench {
             }
         }
         return wanted == 0 ? Double.NaN : (double) found / wanted;
+    }
+
+    /**
+     * Total and idle (idle + iowait) jiffies of all CPUs from /proc/stat, or null off Linux: a
+     * saturated machine queues every reply, so its figures say more about the machine than the job.
+     */
+    static long[] machineCpuTicks() {
+        try (var lines = Files.lines(Path.of("/proc/stat"))) {
+            String cpu = lines.filter(l -> l.startsWith("cpu ")).findFirst().orElse(null);
+            if (cpu == null) {
+                return null;
+            }
+            String[] f = cpu.trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            return new long[] {total, Long.parseLong(f[4]) + (f.length > 5 ? Long.parseLong(f[5]) : 0)};
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    static long jvmCpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
     }
 
     static String cpuModel() {
