@@ -203,6 +203,9 @@ class ClusterUpgradeITCase {
         assertThat(m.all(OP + "tier_haim_search_latency_seconds")).isNotEmpty()
                 .allSatisfy(s -> assertThat(s.value()).isBetween(0.0, 1.0));
         assertThat(m.sum(OP + "haim_queries_total")).isEqualTo(1);
+        // A handful of memories is scanned exactly: nothing to widen, but the counter is exported.
+        assertThat(m.names()).contains(OP + "haim_search_widened_total");
+        assertThat(m.sum(OP + "haim_search_widened_total")).isZero();
         assertThat(PrometheusScrape.dashboardMetrics()).isSubsetOf(m.names());
     }
 
