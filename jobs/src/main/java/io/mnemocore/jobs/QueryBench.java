@@ -105,6 +105,7 @@ public final class QueryBench {
         int settle = 0;
         Path trace = null;
         int warmup = 10;
+        int clusterSize = ClusteredData.PER_CLUSTER;
         for (int i = 0; i < ca.rest.size(); i++) {
             switch (ca.rest.get(i)) {
                 case "--hot": hot = Integer.parseInt(ca.rest.get(++i).replace("_", "")); break;
@@ -115,8 +116,9 @@ public final class QueryBench {
                 case "--settle": settle = Integer.parseInt(ca.rest.get(++i)); break;
                 case "--trace": trace = Path.of(ca.rest.get(++i)); break;
                 case "--warmup": warmup = Integer.parseInt(ca.rest.get(++i)); break;
+                case "--cluster-size": clusterSize = Integer.parseInt(ca.rest.get(++i).replace("_", "")); break;
                 default: throw new IllegalArgumentException("unknown option " + ca.rest.get(i)
-                        + " (known: --hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --warmup S, --trace FILE, --config, --set)");
+                        + " (known: --hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --warmup S, --cluster-size C, --trace FILE, --config, --set)");
             }
         }
         String prefix = "haim:bench:query:" + System.currentTimeMillis();
@@ -133,14 +135,14 @@ public final class QueryBench {
 
         // The memories, kept here for the exact reference.
         SplitMix64 rnd = new SplitMix64(3);
-        ClusteredData data = ClusteredData.generate(hot, dim, rnd);
+        ClusteredData data = ClusteredData.generate(hot, dim, clusterSize, rnd);
         HdvMatrix all = data.rows;
 
         try (JedisPooled redis = s.redis.createClient()) {
             CheckpointTriggers checkpoints = CheckpointTriggers.attach();
             JobClient job = EmbeddedRunner.submit(s, EmbeddedRunner.flinkConfig(s, work, null, parallelism), parallelism, "mnemocore-bench-query");
             try {
-                System.err.printf("writing %,d memories (clustered %d-bit HDVs) through Redis...%n", hot, dim);
+                System.err.printf("writing %,d memories (%d-bit HDVs, %d per center) through Redis...%n", hot, dim, clusterSize);
                 long w0 = System.nanoTime();
                 write(redis, prefix, all, s);
                 String group = config.getString("haim.redis.consumer_group");
@@ -199,7 +201,7 @@ public final class QueryBench {
                 // Figures differ several-fold between machines of the same size: name the one they came from.
                 System.err.printf("machine: %s, %d cores; while sending the CPUs were %.0f%% busy, this JVM (job and bench) using %.2f cores%n",
                         cpuModel(), Runtime.getRuntime().availableProcessors(), 100 * r.cpuBusy, r.jvmCores);
-                System.out.println("{\"hot\":" + hot + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
+                System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
                         + ",\"queries\":" + r.sent + ",\"replies\":" + r.latencyNs.size()
