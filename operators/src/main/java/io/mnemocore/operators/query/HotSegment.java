@@ -29,6 +29,8 @@ final class HotSegment {
     /** Rows the last approximate search ranked by exact distance (for {@code bench search}). */
     private int lastRanked;
     private boolean lastWidened;
+    /** Every row's sketch distance, for a widened search; kept so a dense tenant does not allocate per query. */
+    private int[] sketchDistances = new int[0];
 
     HotSegment(int dim, int sketchBits) {
         this.full = new HdvMatrix(dim, 64);
@@ -103,8 +105,8 @@ final class HotSegment {
      * <p>Where the neighbourhood is dense the candidate list can end inside the margin: rows as
      * close as its last one were cut off by the list's length, not by the margin, and recall falls
      * with no bound (recall@10 0.53 at 10,000 rows per center in {@code bench search} without this). The search then
-     * widens to every row within the margin (a second sketch pass), or to the exact scan when that
-     * is more than half the rows.
+     * widens to every row within the margin (a second sketch pass, all distances, on the same
+     * kernel), or to the exact scan when that is more than half the rows.
      */
     TopK search(HammingKernel kernel, long[] query, int k, boolean approximate, int oversample, double marginSigmas) {
         int n = full.rows();
@@ -125,10 +127,23 @@ final class HotSegment {
             long cut = c.distance(kk - 1) + (long) Math.ceil(marginSigmas * Math.sqrt(sketchWords * 64 / 2.0));
             if (take < n && c.distance(take - 1) <= cut) {
                 lastWidened = true;
-                rows = FastCpuKernel.within(sketch, sketchQuery, (int) Math.min(cut, Integer.MAX_VALUE), n / 2);
-                if (rows == null) {
+                if (sketchDistances.length < n) {
+                    sketchDistances = new int[Math.max(n, 2 * sketchDistances.length)];
+                }
+                kernel.distances(sketch, sketchQuery, sketchDistances);
+                int within = 0;
+                for (int r = 0; r < n; r++) {
+                    within += sketchDistances[r] <= cut ? 1 : 0;
+                }
+                if (within > n / 2) {
                     lastRanked = n;
                     return kernel.topK(full, query, kk);
+                }
+                rows = new int[within];
+                for (int r = 0, j = 0; j < within; r++) {
+                    if (sketchDistances[r] <= cut) {
+                        rows[j++] = r; // ascending rows
+                    }
                 }
             } else {
                 while (take > kk && c.distance(take - 1) > cut) {

@@ -118,31 +118,6 @@ public final class FastCpuKernel implements HammingKernel {
         return out;
     }
 
-    /**
-     * The rows within {@code maxDistance} of {@code query}, ascending, or null once more than
-     * {@code maxRows} are: a range scan, for the HOT index's sketch stage when its top-k list
-     * ends inside the margin it must rank.
-     */
-    public static int[] within(HdvMatrix m, long[] query, int maxDistance, int maxRows) {
-        HammingKernel.checkQuery(m, query);
-        long[] d = m.data();
-        int w = m.wordsPerRow();
-        int[] rows = new int[Math.min(m.rows(), 1024)];
-        int size = 0;
-        for (int r = 0, o = 0; r < m.rows(); r++, o += w) {
-            if (distance(d, o, query, w, maxDistance) <= maxDistance) {
-                if (size == maxRows) {
-                    return null;
-                }
-                if (size == rows.length) {
-                    rows = java.util.Arrays.copyOf(rows, Math.min(m.rows(), 2 * size));
-                }
-                rows[size++] = r;
-            }
-        }
-        return java.util.Arrays.copyOf(rows, size);
-    }
-
     private static void scan(long[] d, int w, int from, int to, long[] q, TopKCollector c) {
         if (w == 4) {
             scan4(d, from, to, q, c);

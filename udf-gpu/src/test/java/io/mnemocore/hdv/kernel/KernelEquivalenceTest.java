@@ -43,25 +43,6 @@ class KernelEquivalenceTest {
     }
 
     @Test
-    void rangeScanReturnsTheRowsWithinTheDistanceAscendingOrNothingPastItsLimit() {
-        ReferenceKernel ref = new ReferenceKernel();
-        for (int dim : new int[] {256, 512, 16384}) {
-            HdvMatrix m = HammingBench.generate(2500, dim, dim);
-            long[] q = HammingBench.flippedQueries(m, 1, 0.10, 3)[0];
-            int[] d = new int[m.rows()];
-            ref.distances(m, q, d);
-            int[] sorted = d.clone();
-            java.util.Arrays.sort(sorted);
-            int t = sorted[300]; // a distance some hundreds of rows are within, the query's own row first
-            int[] want = java.util.stream.IntStream.range(0, m.rows()).filter(r -> d[r] <= t).toArray();
-            assertThat(want.length).isGreaterThan(300);
-            assertThat(FastCpuKernel.within(m, q, t, want.length)).isEqualTo(want);
-            assertThat(FastCpuKernel.within(m, q, t, want.length - 1)).isNull();
-            assertThat(FastCpuKernel.within(m, q, -1, 10)).isEmpty();
-        }
-    }
-
-    @Test
     void tiesGoToTheLowerRow() {
         int dim = 256;
         HdvMatrix m = new HdvMatrix(dim, 4);
