@@ -398,7 +398,8 @@ public final class QueryBench {
             }
             String[] f = cpu.trim().split("\\s+");
             long total = 0;
-            for (int i = 1; i < f.length; i++) {
+            // user .. steal; guest and guest_nice (9, 10) are already inside user and nice.
+            for (int i = 1; i < Math.min(f.length, 9); i++) {
                 total += Long.parseLong(f[i]);
             }
             return new long[] {total, Long.parseLong(f[4]) + (f.length > 5 ? Long.parseLong(f[5]) : 0)};
