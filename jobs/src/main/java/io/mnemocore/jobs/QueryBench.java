@@ -175,13 +175,13 @@ public final class QueryBench {
 
                 // Recall@10 on a sample of replies, against an exact scan of the same memories.
                 double recall = recall(all, r, k);
-                if (trace != null) {
-                    writeTrace(trace, r);
-                }
                 double[] lat = r.latenciesMs();
                 double[] inJob = r.inJobMs();
                 // Split by the job's checkpoints: queries sent in the CHECKPOINT_WINDOW_MS after a trigger, and the rest.
                 List<Long> triggers = checkpoints.between(r.startEpochMs, r.startEpochMs + Math.round(r.sendSeconds * 1000));
+                if (trace != null) {
+                    writeTrace(trace, r, checkpoints.between(0, Long.MAX_VALUE));
+                }
                 List<Double> inside = new ArrayList<>(), outside = new ArrayList<>();
                 for (Map.Entry<String, Long> e : r.latencyNs.entrySet()) {
                     long sentMs = r.epochMs(r.sentAt.get(e.getKey()));
@@ -223,18 +223,23 @@ public final class QueryBench {
         }
     }
 
-    /** One line per query in send order: ms since the first send, end-to-end ms (blank: no reply), in-job ms, epoch ms. */
-    private static void writeTrace(Path file, Run r) throws java.io.IOException {
+    /**
+     * One line per query in send order: ms since the first send, end-to-end ms (blank: no reply),
+     * in-job ms, epoch ms, and ms since the last checkpoint trigger before it (blank: none).
+     */
+    private static void writeTrace(Path file, Run r, List<Long> triggers) throws java.io.IOException {
         List<String> ids = new ArrayList<>(r.sentAt.keySet());
         ids.sort(java.util.Comparator.comparingLong(r.sentAt::get));
         long t0 = ids.isEmpty() ? 0 : r.sentAt.get(ids.get(0));
-        StringBuilder b = new StringBuilder("sent_ms,e2e_ms,in_job_ms,sent_epoch_ms\n");
+        StringBuilder b = new StringBuilder("sent_ms,e2e_ms,in_job_ms,sent_epoch_ms,since_checkpoint_ms\n");
         for (String id : ids) {
             Long ns = r.latencyNs.get(id);
             Long inJob = r.inJob.get(id);
-            b.append(String.format(java.util.Locale.ROOT, "%.3f,%s,%s,%d%n", (r.sentAt.get(id) - t0) / 1e6,
+            long epoch = r.epochMs(r.sentAt.get(id)); // wall clock, to line the trace up with logs (GC, checkpoints)
+            long last = triggers.stream().filter(t -> t <= epoch).mapToLong(Long::longValue).max().orElse(-1);
+            b.append(String.format(java.util.Locale.ROOT, "%.3f,%s,%s,%d,%s%n", (r.sentAt.get(id) - t0) / 1e6,
                     ns == null ? "" : String.format(java.util.Locale.ROOT, "%.3f", ns / 1e6), inJob == null ? "" : inJob,
-                    r.epochMs(r.sentAt.get(id)))); // wall clock, to line the trace up with logs (GC, checkpoints)
+                    epoch, last < 0 ? "" : Long.toString(epoch - last)));
         }
         Files.writeString(file, b);
     }
