@@ -199,8 +199,9 @@ public final class QueryBench {
                                 + " the other %d: p50 %.2f p95 %.2f p99 %.2f ms%n", triggers.size(), in.length, CHECKPOINT_WINDOW_MS,
                         Stats.percentile(in, 99), off.length, Stats.percentile(off, 50), Stats.percentile(off, 95), Stats.percentile(off, 99));
                 // Figures differ several-fold between machines of the same size: name the one they came from.
-                System.err.printf("machine: %s, %d cores; while sending the CPUs were %.0f%% busy, this JVM (job and bench) using %.2f cores%n",
-                        cpuModel(), Runtime.getRuntime().availableProcessors(), 100 * r.cpuBusy, r.jvmCores);
+                System.err.printf("machine: %s, %d cores; while sending the CPUs were %.0f%% busy, this JVM (job and bench) using %.2f cores"
+                                + " and allocating %.0f MB/s (%.0f KB a query)%n", cpuModel(), Runtime.getRuntime().availableProcessors(),
+                        100 * r.cpuBusy, r.jvmCores, r.allocMbPerS, r.allocMbPerS * 1000 / achieved);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -214,6 +215,7 @@ public final class QueryBench {
                         + ",\"near_checkpoint_p99_ms\":" + Stats.fmt(Stats.percentile(in, 99))
                         + ",\"between_checkpoints_p99_ms\":" + Stats.fmt(Stats.percentile(off, 99))
                         + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
+                        + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocMbPerS * 1000 / achieved)
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
             } finally {
                 job.cancel();
@@ -266,6 +268,7 @@ public final class QueryBench {
         /** Machine-wide share of CPU time not idle, and this JVM's CPU in cores, while sending. */
         double cpuBusy = Double.NaN;
         double jvmCores = Double.NaN;
+        double allocMbPerS = Double.NaN;
         final long startEpochMs = System.currentTimeMillis();
         final long startNanos = System.nanoTime();
         final Map<String, Long> sentAt = new ConcurrentHashMap<>();
@@ -326,6 +329,7 @@ public final class QueryBench {
         long sampleEvery = Math.max(1, total / RECALL_SAMPLE);
         long[] cpu0 = machineCpuTicks();
         long jvm0 = jvmCpuNanos();
+        long alloc0 = allocatedBytes();
         long t0 = System.nanoTime();
         for (long i = 0; i < total; i++) {
             long due = t0 + i * periodNs;
@@ -353,11 +357,15 @@ public final class QueryBench {
         r.sendSeconds = (System.nanoTime() - t0) / 1e9;
         long[] cpu1 = machineCpuTicks();
         long jvm1 = jvmCpuNanos();
+        long alloc1 = allocatedBytes();
         if (cpu0 != null && cpu1 != null && cpu1[0] > cpu0[0]) {
             r.cpuBusy = 1 - (double) (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]);
         }
         if (jvm0 >= 0 && jvm1 >= 0) {
             r.jvmCores = (jvm1 - jvm0) / 1e9 / r.sendSeconds;
+        }
+        if (alloc0 >= 0 && alloc1 >= 0) {
+            r.allocMbPerS = (alloc1 - alloc0) / 1e6 / r.sendSeconds;
         }
         long waitUntil = System.nanoTime() + 5_000_000_000L;
         while (r.latencyNs.size() < r.sent && System.nanoTime() < waitUntil) {
@@ -416,6 +424,22 @@ public final class QueryBench {
     static long jvmCpuNanos() {
         var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
+    }
+
+    /**
+     * Bytes allocated so far by the JVM's live threads (job and bench), or -1 where the JVM cannot
+     * tell: the young GC's pace, and a figure that the machine's noise does not move.
+     */
+    static long allocatedBytes() {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(mx instanceof com.sun.management.ThreadMXBean) || !((com.sun.management.ThreadMXBean) mx).isThreadAllocatedMemorySupported()) {
+            return -1;
+        }
+        long sum = 0;
+        for (long b : ((com.sun.management.ThreadMXBean) mx).getThreadAllocatedBytes(mx.getAllThreadIds())) {
+            sum += Math.max(0, b); // -1: a thread that ended meanwhile
+        }
+        return sum;
     }
 
     static String cpuModel() {
