@@ -59,6 +59,15 @@ class JobGraphTest {
     }
 
     /**
+     * Chained operators pass records on uncopied (MnemoCoreJob.configure says why that is safe);
+     * the ITCases run every chain of this graph with it.
+     */
+    @Test
+    void chainedOperatorsReuseObjects() {
+        assertThat(graph().getExecutionConfig().isObjectReuseEnabled()).isTrue();
+    }
+
+    /**
      * The reply path keeps no RocksDB state: the merger's key is for routing only (its merges are
      * operator state, and it has no keyed backend), and the reply stage is not keyed. The queryable store is keyed, downstream.
      */
