@@ -19,10 +19,37 @@ import org.msgpack.value.Value;
  * {@code payload} is the memory's payload exactly as it was written (any msgpack value).
  */
 public final class ReplyCodec {
+    /*
+     * msgpack's defaults cost 8 KB (a packer's buffer) and 16 KB (an unpacker's string decode
+     * buffer, taken at its first string) per reply, whatever its size: garbage in the job's reply
+     * chain and in every reader. A reply's buffer is sized to the reply; the decode buffer only
+     * serves strings that span input segments, which one byte array never has, and decodes longer
+     * ones in pieces.
+     */
+    private static final MessagePack.UnpackerConfig UNPACKER = MessagePack.DEFAULT_UNPACKER_CONFIG.withStringDecoderBufferSize(256);
+
     private ReplyCodec() {}
 
+    /** Room for the reply's fixed keys and metadata, and per hit its keys, numbers, strings and payload (UTF-16 length x 3 bounds UTF-8). */
+    static int sizeHint(QueryReply r) {
+        long n = 256 + 3L * (len(r.queryId) + len(r.tenant) + len(r.kind) + len(r.tier) + len(r.confidence) + len(r.degradedReason));
+        for (Hit h : r.hits) {
+            n += 96 + 3L * (len(h.memoryId) + len(h.tier) + len(h.contextId)) + (h.payload != null ? h.payload.length : 0);
+        }
+        if (r.predicted != null) {
+            for (String id : r.predicted) {
+                n += 8 + 3L * len(id);
+            }
+        }
+        return (int) Math.min(n, 1 << 20); // a hint: the packer grows past it if need be
+    }
+
+    private static int len(String s) {
+        return s == null ? 0 : s.length();
+    }
+
     public static byte[] encode(QueryReply r) {
-        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+        try (MessageBufferPacker p = MessagePack.DEFAULT_PACKER_CONFIG.withBufferSize(sizeHint(r)).newBufferPacker()) {
             p.packMapHeader(6);
             p.packString("type").packString("query.result");
             p.packString("query_id").packString(r.queryId);
@@ -70,7 +97,7 @@ public final class ReplyCodec {
     /** Reads a reply back (clients, tests); payloads come back as msgpack bytes. */
     public static QueryReply decode(byte[] data) throws IOException {
         QueryReply r = new QueryReply();
-        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(data)) {
+        try (MessageUnpacker u = UNPACKER.newUnpacker(data)) {
             int n = u.unpackMapHeader();
             for (int i = 0; i < n; i++) {
                 String k = u.unpackString();
