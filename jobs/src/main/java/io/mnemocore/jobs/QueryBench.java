@@ -202,6 +202,7 @@ public final class QueryBench {
                 System.err.printf("machine: %s, %d cores; while sending the CPUs were %.0f%% busy, this JVM (job and bench) using %.2f cores"
                                 + " and allocating %.0f MB/s (%.0f KB a query)%n", cpuModel(), Runtime.getRuntime().availableProcessors(),
                         100 * r.cpuBusy, r.jvmCores, r.allocMbPerS, r.allocMbPerS * 1000 / achieved);
+                System.err.println("allocated, KB a query, by thread: " + r.topAllocators);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -269,6 +270,7 @@ public final class QueryBench {
         double cpuBusy = Double.NaN;
         double jvmCores = Double.NaN;
         double allocMbPerS = Double.NaN;
+        String topAllocators = "n/a";
         final long startEpochMs = System.currentTimeMillis();
         final long startNanos = System.nanoTime();
         final Map<String, Long> sentAt = new ConcurrentHashMap<>();
@@ -329,7 +331,8 @@ public final class QueryBench {
         long sampleEvery = Math.max(1, total / RECALL_SAMPLE);
         long[] cpu0 = machineCpuTicks();
         long jvm0 = jvmCpuNanos();
-        long alloc0 = allocatedBytes();
+        Map<String, Long> threads0 = allocatedByThread();
+        long alloc0 = threads0 == null ? -1 : threads0.values().stream().mapToLong(Long::longValue).sum();
         long t0 = System.nanoTime();
         for (long i = 0; i < total; i++) {
             long due = t0 + i * periodNs;
@@ -357,7 +360,9 @@ public final class QueryBench {
         r.sendSeconds = (System.nanoTime() - t0) / 1e9;
         long[] cpu1 = machineCpuTicks();
         long jvm1 = jvmCpuNanos();
-        long alloc1 = allocatedBytes();
+        Map<String, Long> threads1 = allocatedByThread();
+        long alloc1 = threads1 == null ? -1 : threads1.values().stream().mapToLong(Long::longValue).sum();
+        r.topAllocators = topAllocators(threads0, threads1, r.sent, 8);
         if (cpu0 != null && cpu1 != null && cpu1[0] > cpu0[0]) {
             r.cpuBusy = 1 - (double) (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]);
         }
@@ -427,19 +432,37 @@ public final class QueryBench {
     }
 
     /**
-     * Bytes allocated so far by the JVM's live threads (job and bench), or -1 where the JVM cannot
-     * tell: the young GC's pace, and a figure that the machine's noise does not move.
+     * Bytes allocated so far per live thread (job and bench), keyed "name#id"; null where the JVM
+     * cannot tell. Summed, the young GC's pace, and a figure that the machine's noise does not move.
      */
-    static long allocatedBytes() {
+    static Map<String, Long> allocatedByThread() {
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         if (!(mx instanceof com.sun.management.ThreadMXBean) || !((com.sun.management.ThreadMXBean) mx).isThreadAllocatedMemorySupported()) {
-            return -1;
+            return null;
         }
-        long sum = 0;
-        for (long b : ((com.sun.management.ThreadMXBean) mx).getThreadAllocatedBytes(mx.getAllThreadIds())) {
-            sum += Math.max(0, b); // -1: a thread that ended meanwhile
+        long[] ids = mx.getAllThreadIds();
+        long[] bytes = ((com.sun.management.ThreadMXBean) mx).getThreadAllocatedBytes(ids);
+        java.lang.management.ThreadInfo[] info = mx.getThreadInfo(ids);
+        Map<String, Long> out = new java.util.HashMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (bytes[i] >= 0 && info[i] != null) { // -1 / null: a thread that ended meanwhile
+                out.put(info[i].getThreadName() + "#" + ids[i], bytes[i]);
+            }
         }
-        return sum;
+        return out;
+    }
+
+    /** The threads that allocated most between two {@link #allocatedByThread} readings, as "name: KB a query". */
+    static String topAllocators(Map<String, Long> before, Map<String, Long> after, long queries, int n) {
+        if (before == null || after == null || queries == 0) {
+            return "n/a";
+        }
+        return after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey().substring(0, e.getKey().lastIndexOf('#')), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(n)
+                .map(e -> String.format(java.util.Locale.ROOT, "%s %.1f", e.getKey().length() > 40 ? e.getKey().substring(0, 40) + "…" : e.getKey(),
+                        e.getValue() / 1e3 / queries))
+                .collect(java.util.stream.Collectors.joining("; "));
     }
 
     static String cpuModel() {
