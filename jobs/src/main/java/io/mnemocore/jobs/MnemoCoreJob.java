@@ -187,8 +187,9 @@ public final class MnemoCoreJob {
         // Chained operators hand records on without a serializer copy (the query's vector and each
         // hit's fields were copied at every link of the merger chain: ~9% of a query's garbage).
         // Safe here: every operator emits objects it created for that emit and never changes them
-        // afterwards, no chained operator keeps an input past its call (the async WARM step copies
-        // its input itself), and network inputs always deserialize fresh objects. JobGraphTest
+        // afterwards, no chained operator keeps an input past its call (the async operators, WARM
+        // search and rehydration, copy their input themselves), and network inputs always
+        // deserialize fresh objects. JobGraphTest
         // holds the flag; keep to those rules in new operators.
         env.getConfig().enableObjectReuse();
         env.setMaxParallelism(s.config.getInt("haim.job.max_parallelism"));
