@@ -189,8 +189,8 @@ public final class MnemoCoreJob {
         // Safe here: every operator emits objects it created for that emit and never changes them
         // afterwards, no chained operator keeps an input past its call (the async operators, WARM
         // search and rehydration, copy their input themselves), and network inputs always
-        // deserialize fresh objects. JobGraphTest
-        // holds the flag; keep to those rules in new operators.
+        // deserialize fresh objects. JobGraphTest holds the flag; keep to those rules in new
+        // operators.
         env.getConfig().enableObjectReuse();
         env.setMaxParallelism(s.config.getInt("haim.job.max_parallelism"));
         int p = s.config.getInt("haim.job.parallelism");

@@ -452,7 +452,7 @@ public final class QueryBench {
         return out;
     }
 
-    /** The threads that allocated most between two {@link #allocatedByThread} readings, as "name: KB a query". */
+    /** The threads that allocated most between two {@link #allocatedByThread} readings, as "name KB-a-query; ...". */
     static String topAllocators(Map<String, Long> before, Map<String, Long> after, long queries, int n) {
         if (before == null || after == null || queries == 0) {
             return "n/a";
