@@ -201,7 +201,7 @@ public final class QueryBench {
                 // Figures differ several-fold between machines of the same size: name the one they came from.
                 System.err.printf("machine: %s, %d cores; while sending the CPUs were %.0f%% busy, this JVM (job and bench) using %.2f cores"
                                 + " and allocating %.0f MB/s (%.0f KB a query)%n", cpuModel(), Runtime.getRuntime().availableProcessors(),
-                        100 * r.cpuBusy, r.jvmCores, r.allocMbPerS, r.allocMbPerS * 1000 / achieved);
+                        100 * r.cpuBusy, r.jvmCores, r.allocMbPerS, r.allocKbPerQuery);
                 System.err.println("allocated, KB a query, by thread: " + r.topAllocators);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
@@ -216,7 +216,7 @@ public final class QueryBench {
                         + ",\"near_checkpoint_p99_ms\":" + Stats.fmt(Stats.percentile(in, 99))
                         + ",\"between_checkpoints_p99_ms\":" + Stats.fmt(Stats.percentile(off, 99))
                         + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
-                        + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocMbPerS * 1000 / achieved)
+                        + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocKbPerQuery)
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
             } finally {
                 job.cancel();
@@ -270,6 +270,7 @@ public final class QueryBench {
         double cpuBusy = Double.NaN;
         double jvmCores = Double.NaN;
         double allocMbPerS = Double.NaN;
+        double allocKbPerQuery = Double.NaN;
         String topAllocators = "n/a";
         final long startEpochMs = System.currentTimeMillis();
         final long startNanos = System.nanoTime();
@@ -332,7 +333,6 @@ public final class QueryBench {
         long[] cpu0 = machineCpuTicks();
         long jvm0 = jvmCpuNanos();
         Map<String, Long> threads0 = allocatedByThread();
-        long alloc0 = threads0 == null ? -1 : threads0.values().stream().mapToLong(Long::longValue).sum();
         long t0 = System.nanoTime();
         for (long i = 0; i < total; i++) {
             long due = t0 + i * periodNs;
@@ -361,16 +361,17 @@ public final class QueryBench {
         long[] cpu1 = machineCpuTicks();
         long jvm1 = jvmCpuNanos();
         Map<String, Long> threads1 = allocatedByThread();
-        long alloc1 = threads1 == null ? -1 : threads1.values().stream().mapToLong(Long::longValue).sum();
-        r.topAllocators = topAllocators(threads0, threads1, r.sent, 8);
         if (cpu0 != null && cpu1 != null && cpu1[0] > cpu0[0]) {
             r.cpuBusy = 1 - (double) (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]);
         }
         if (jvm0 >= 0 && jvm1 >= 0) {
             r.jvmCores = (jvm1 - jvm0) / 1e9 / r.sendSeconds;
         }
-        if (alloc0 >= 0 && alloc1 >= 0) {
-            r.allocMbPerS = (alloc1 - alloc0) / 1e6 / r.sendSeconds;
+        if (threads0 != null && threads1 != null && r.sent > 0) {
+            long bytes = total(threads1) - total(threads0);
+            r.allocMbPerS = bytes / 1e6 / r.sendSeconds;
+            r.allocKbPerQuery = bytes / 1e3 / r.sent;
+            r.topAllocators = topAllocators(threads0, threads1, r.sent, 8);
         }
         long waitUntil = System.nanoTime() + 5_000_000_000L;
         while (r.latencyNs.size() < r.sent && System.nanoTime() < waitUntil) {
@@ -452,11 +453,12 @@ public final class QueryBench {
         return out;
     }
 
+    private static long total(Map<String, Long> byThread) {
+        return byThread.values().stream().mapToLong(Long::longValue).sum();
+    }
+
     /** The threads that allocated most between two {@link #allocatedByThread} readings, as "name KB-a-query; ...". */
     static String topAllocators(Map<String, Long> before, Map<String, Long> after, long queries, int n) {
-        if (before == null || after == null || queries == 0) {
-            return "n/a";
-        }
         return after.entrySet().stream()
                 .map(e -> Map.entry(e.getKey().substring(0, e.getKey().lastIndexOf('#')), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
                 .sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(n)

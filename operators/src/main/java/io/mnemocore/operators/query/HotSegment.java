@@ -29,7 +29,10 @@ final class HotSegment {
     /** Rows the last approximate search ranked by exact distance (for {@code bench search}). */
     private int lastRanked;
     private boolean lastWidened;
-    /** Every row's sketch distance, for a widened search; kept so a dense tenant does not allocate per query. */
+    /**
+     * A widened search's scratch: every row's sketch distance, then (in place) the rows within its
+     * cut; kept so a dense tenant does not allocate per query.
+     */
     private int[] sketchDistances = new int[0];
 
     HotSegment(int dim, int sketchBits) {
@@ -123,6 +126,7 @@ final class HotSegment {
         TopK c = kernel.topK(sketch, sketchQuery, candidates);
         int take = c.size();
         int[] rows = null;
+        int ranked = 0;
         if (marginSigmas > 0 && take > kk) {
             long cut = c.distance(kk - 1) + (long) Math.ceil(marginSigmas * Math.sqrt(sketchWords * 64 / 2.0));
             if (take < n && c.distance(take - 1) <= cut) {
@@ -130,21 +134,19 @@ final class HotSegment {
                 if (sketchDistances.length < n) {
                     sketchDistances = new int[Math.max(n, 2 * sketchDistances.length)];
                 }
-                kernel.distances(sketch, sketchQuery, sketchDistances);
-                int within = 0;
+                int[] dist = sketchDistances;
+                kernel.distances(sketch, sketchQuery, dist);
+                // One pass, in place: the j-th row within the cut overwrites slot j <= r, already read.
                 for (int r = 0; r < n; r++) {
-                    within += sketchDistances[r] <= cut ? 1 : 0;
-                }
-                if (within > n / 2) {
-                    lastRanked = n;
-                    return kernel.topK(full, query, kk);
-                }
-                rows = new int[within];
-                for (int r = 0, j = 0; j < within; r++) {
-                    if (sketchDistances[r] <= cut) {
-                        rows[j++] = r; // ascending rows
+                    if (dist[r] <= cut) {
+                        if (ranked == n / 2) {
+                            lastRanked = n; // more than half the rows: the exact scan is cheaper
+                            return kernel.topK(full, query, kk);
+                        }
+                        dist[ranked++] = r; // ascending rows
                     }
                 }
+                rows = dist;
             } else {
                 while (take > kk && c.distance(take - 1) > cut) {
                     take--; // sorted by distance: drop from the far end
@@ -157,12 +159,14 @@ final class HotSegment {
                 rows[i] = c.row(i);
             }
             Arrays.sort(rows); // ascending rows: the exact pass walks the matrix forwards
+            ranked = take;
         }
-        lastRanked = rows.length;
+        lastRanked = ranked;
         TopKCollector exact = new TopKCollector(kk);
         long[] d = full.data();
         int w = full.wordsPerRow();
-        for (int row : rows) {
+        for (int i = 0; i < ranked; i++) {
+            int row = rows[i];
             int limit = exact.threshold();
             int dist = FastCpuKernel.distance(d, row * w, query, w, limit);
             if (dist <= limit) {

@@ -30,22 +30,16 @@ public final class ReplyCodec {
 
     private ReplyCodec() {}
 
-    /** Room for the reply's fixed keys and metadata, and per hit its keys, numbers, strings and payload (UTF-16 length x 3 bounds UTF-8). */
-    static int sizeHint(QueryReply r) {
-        long n = 256 + 3L * (len(r.queryId) + len(r.tenant) + len(r.kind) + len(r.tier) + len(r.confidence) + len(r.degradedReason));
+    /** Room for the fixed keys and metadata, and per hit its fields and payload: a hint, the packer grows past it. */
+    private static int sizeHint(QueryReply r) {
+        int n = 256;
         for (Hit h : r.hits) {
-            n += 96 + 3L * (len(h.memoryId) + len(h.tier) + len(h.contextId)) + (h.payload != null ? h.payload.length : 0);
+            n += 128 + (h.payload != null ? h.payload.length : 0);
         }
         if (r.predicted != null) {
-            for (String id : r.predicted) {
-                n += 8 + 3L * len(id);
-            }
+            n += r.predicted.length * 40;
         }
-        return (int) Math.min(n, 1 << 20); // a hint: the packer grows past it if need be
-    }
-
-    private static int len(String s) {
-        return s == null ? 0 : s.length();
+        return n;
     }
 
     public static byte[] encode(QueryReply r) {
