@@ -180,7 +180,13 @@ class ClusterUpgradeITCase {
         for (String port : metricsPorts.split(",")) {
             urls.add("http://127.0.0.1:" + port + "/metrics");
         }
+        // The source samples its group's lag every 5 s, so the last sample may predate the drain.
+        long deadline = System.currentTimeMillis() + 30_000;
         PrometheusScrape m = PrometheusScrape.of(urls);
+        while (m.sum(OP + "haim_source_group_lag") != 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+            m = PrometheusScrape.of(urls);
+        }
         // The reporter writes label values with "_" for ".": type="memory_write".
         assertThat(m.sum(OP + "type_haim_events_in_total", l -> "memory_write".equals(l.get("type")))).isEqualTo(WRITES_1);
         assertThat(m.sum(OP + "type_haim_events_in_total", l -> "memory_access".equals(l.get("type")))).isEqualTo(ACCESSES_1);
