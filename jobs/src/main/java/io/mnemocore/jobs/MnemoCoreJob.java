@@ -11,6 +11,7 @@ import io.mnemocore.operators.ltp.LtpConsolidator;
 import io.mnemocore.operators.ltp.Transition;
 import io.mnemocore.operators.ltp.TransitionKind;
 import io.mnemocore.operators.query.ActiveInference;
+import io.mnemocore.operators.query.QueryPathPriority;
 import io.mnemocore.operators.query.ContextAccess;
 import io.mnemocore.operators.query.HotChange;
 import io.mnemocore.operators.query.HotIndex;
@@ -300,8 +301,10 @@ public final class MnemoCoreJob {
         // Each query source's preparer and filters are chained to its router: no task hop (and no
         // thread wake-up) between the Redis read and the broadcast to the index. Queries sent on the
         // bus stream (a legacy path) ride its bulk chain, with its buffer timeout.
-        PreparedQueries fromQueryStream = prepare(queryStream, s, "", 0L);
-        PreparedQueries fromBus = prepare(routed, s, "-bus", -1L);
+        // The query stream's threads go ahead of checkpoint work (QueryPathPriority); the bus carries bulk writes.
+        int queryPriority = s.config.getInt("haim.search.thread_priority");
+        PreparedQueries fromQueryStream = prepare(queryStream, s, "", 0L, queryPriority);
+        PreparedQueries fromBus = prepare(routed, s, "-bus", -1L, QueryPathPriority.NORMAL);
         SingleOutputStreamOperator<Query> inferred = transitions.getSideOutput(LtpConsolidator.CONTEXT_ACCESSES)
                 .keyBy(a -> ContextAccess.key(a.tenant, a.contextId))
                 .connect(fromQueryStream.inContext.union(fromBus.inContext).keyBy(q -> ContextAccess.key(q.tenant, q.contextId)))
@@ -327,14 +330,15 @@ public final class MnemoCoreJob {
                         c.getBool("haim.gpu.fallback_to_cpu"),
                         c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
                         c.getInt("haim.search.oversample"), c.getDouble("haim.search.sketch_margin_sigmas"),
-                        c.getInt("haim.search.approximate_min_rows")))
+                        c.getInt("haim.search.approximate_min_rows")).withThreadPriority(c.getInt("haim.search.thread_priority")))
                 .name("hot-index").uid(UID_HOT_INDEX)
                 .setBufferTimeout(0);
         // Routed by query_id only: the merger holds its few open merges on the heap and has no keyed
         // backend at all, so no RocksDB snapshot stops the reply path (QueryMerger).
         SingleOutputStreamOperator<MergedQuery> merged = partials
                 .keyBy(p -> p.query.queryId)
-                .transform("query-merger", TypeInformation.of(MergedQuery.class), new QueryMerger(c.getLong("haim.search.merge_timeout_ms")))
+                .transform("query-merger", TypeInformation.of(MergedQuery.class), new QueryMerger(c.getLong("haim.search.merge_timeout_ms"))
+                        .withThreadPriority(c.getInt("haim.search.thread_priority")))
                 .uid(UID_QUERY_MERGER);
         withoutKeyedState(merged);
         // Low confidence: WARM, through async I/O.
@@ -389,9 +393,10 @@ public final class MnemoCoreJob {
      * those for active inference (a context, or inference.predict) and the context-free rest.
      * {@code bufferTimeout} 0 ships each query at once; -1 keeps the chain's default.
      */
-    private static PreparedQueries prepare(SingleOutputStreamOperator<MemoryEvent> router, JobSettings s, String suffix, long bufferTimeout) {
+    private static PreparedQueries prepare(SingleOutputStreamOperator<MemoryEvent> router, JobSettings s, String suffix, long bufferTimeout,
+            int threadPriority) {
         SingleOutputStreamOperator<Query> prepared = router.getSideOutput(EventRouter.QUERIES)
-                .process(new QueryPreparer(s.encoder)).name("prepare-query" + suffix).uid(UID_QUERY_PREPARE + suffix);
+                .process(new QueryPreparer(s.encoder).withThreadPriority(threadPriority)).name("prepare-query" + suffix).uid(UID_QUERY_PREPARE + suffix);
         SingleOutputStreamOperator<Query> inContext = prepared.filter(q -> q.contextId != null || q.isPredict())
                 .name("in-context" + suffix).uid("in-context-filter" + suffix);
         SingleOutputStreamOperator<Query> contextFree = prepared.filter(q -> q.contextId == null && !q.isPredict())

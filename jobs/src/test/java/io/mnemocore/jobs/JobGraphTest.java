@@ -2,6 +2,10 @@ package io.mnemocore.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mnemocore.operators.query.HotIndex;
+import io.mnemocore.operators.query.QueryMerger;
+import io.mnemocore.operators.query.QueryPathPriority;
+import io.mnemocore.operators.query.QueryPreparer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -97,5 +101,28 @@ class JobGraphTest {
         assertThat(vertices).anySatisfy(v -> assertThat(v.getName())
                 .startsWith("Source: redis-streams").contains("prepare-query-bus"));
         assertThat(vertices).noneSatisfy(v -> assertThat(v.getName()).startsWith("prepare-query"));
+    }
+
+    /** The query stream's task threads go ahead of checkpoint work; the bus's, which carry the bulk writes, do not. */
+    @Test
+    void queryPathThreadsGetTheConfiguredPriority() {
+        StreamGraph g = graph();
+        assertThat(((QueryPreparer) udf(g, "prepare-query")).threadPriority()).isEqualTo(10);
+        assertThat(((QueryPreparer) udf(g, "prepare-query-bus")).threadPriority()).isEqualTo(QueryPathPriority.NORMAL);
+        assertThat(((HotIndex) udf(g, "hot-index")).threadPriority()).isEqualTo(10);
+        assertThat(((QueryMerger) operator(g, "query-merger")).threadPriority()).isEqualTo(10);
+        StreamGraph normal = graph("haim.search.thread_priority=5");
+        assertThat(((QueryPreparer) udf(normal, "prepare-query")).threadPriority()).isEqualTo(5);
+        assertThat(((HotIndex) udf(normal, "hot-index")).threadPriority()).isEqualTo(5);
+        assertThat(((QueryMerger) operator(normal, "query-merger")).threadPriority()).isEqualTo(5);
+    }
+
+    static Object udf(StreamGraph g, String name) {
+        return ((org.apache.flink.streaming.api.operators.SimpleUdfStreamOperatorFactory<?>) node(g, name).getOperatorFactory())
+                .getUserFunction();
+    }
+
+    static Object operator(StreamGraph g, String name) {
+        return ((org.apache.flink.streaming.api.operators.SimpleOperatorFactory<?>) node(g, name).getOperatorFactory()).getOperator();
     }
 }

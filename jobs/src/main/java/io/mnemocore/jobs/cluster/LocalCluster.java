@@ -106,10 +106,9 @@ public final class LocalCluster {
             c.awaitUp(rest, jm, 0, Duration.ofSeconds(90));
             // Heap = framework + task heap, direct = framework + task off-heap + network (see flinkConfig).
             Process tm = launch(dir, classpath, "taskmanager", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-                    // Short GC pauses, and checkpoint code kept compiled, for query serving, as in
-                    // ./mnemocore's own JVM.
-                    List.of("-Xmx1152m", "-Xms1152m", "-XX:MaxDirectMemorySize=256m", "-XX:MaxMetaspaceSize=256m",
-                            "-XX:MaxGCPauseMillis=10", "-XX:-UseCodeCacheFlushing"));
+                    // Short GC pauses, checkpoint code kept compiled, and (as root) the query path's
+                    // thread priority applied, for query serving, as in ./mnemocore's own JVM.
+                    tmJvmOptions());
             c = new LocalCluster(dir, o.restPort, jm.pid(), tm.pid());
             c.save();
             c.awaitUp(rest, tm, o.slots, Duration.ofSeconds(90));
@@ -190,6 +189,16 @@ public final class LocalCluster {
             Thread.sleep(200);
         }
         throw new IOException("the Flink cluster did not come up in " + timeout + "; see " + dir.resolve("log"));
+    }
+
+    /** The TaskManager's JVM flags. */
+    static List<String> tmJvmOptions() {
+        List<String> o = new java.util.ArrayList<>(List.of("-Xmx1152m", "-Xms1152m", "-XX:MaxDirectMemorySize=256m",
+                "-XX:MaxMetaspaceSize=256m", "-XX:MaxGCPauseMillis=10", "-XX:-UseCodeCacheFlushing"));
+        if ("root".equals(System.getProperty("user.name"))) {
+            o.add("-XX:ThreadPriorityPolicy=1"); // elsewhere the JVM would only warn that it cannot
+        }
+        return o;
     }
 
     private static Process launch(Path dir, String classpath, String name, String mainClass, List<String> heap)

@@ -45,6 +45,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private final int oversample;
     private final double marginSigmas;
     private final int approximateMinRows;
+    private int threadPriority = QueryPathPriority.NORMAL;
 
     /** Queries that came before the store's READY, in arrival order. */
     private transient List<Query> waiting;
@@ -93,6 +94,16 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         this.approximateMinRows = approximateMinRows;
     }
 
+    /** The Java priority of this operator's task thread (see {@link QueryPathPriority}); normal unless set. */
+    public HotIndex withThreadPriority(int priority) {
+        this.threadPriority = QueryPathPriority.check(priority);
+        return this;
+    }
+
+    public int threadPriority() {
+        return threadPriority;
+    }
+
     @Override
     public void initializeState(FunctionInitializationContext ctx) throws Exception {
         // Split, not union: each subtask gets its own waiting queries back at the same parallelism;
@@ -112,6 +123,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
 
     @Override
     public void open(OpenContext ctx) {
+        QueryPathPriority.apply(threadPriority);
         segments = new HashMap<>();
         kernel = HammingKernels.create(kernelName, threads, cudaDevice, fallbackToCpu, why -> {
             LOG.warn("haim.gpu.enabled but no GPU can be used ({}); the HOT index searches on the CPU", why);

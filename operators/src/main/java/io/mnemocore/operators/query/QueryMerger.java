@@ -34,6 +34,7 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
     private static final long serialVersionUID = 1L;
 
     private final long mergeTimeoutMs;
+    private int threadPriority = QueryPathPriority.NORMAL;
     /** Open merges and answered markers by query_id, in deadline order (insertion order is deadline order). */
     private transient LinkedHashMap<String, Merge> merges;
     private transient ListState<Merge> checkpointed;
@@ -41,6 +42,16 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
 
     public QueryMerger(long mergeTimeoutMs) {
         this.mergeTimeoutMs = mergeTimeoutMs;
+    }
+
+    /** The Java priority of this operator's task thread (see {@link QueryPathPriority}); normal unless set. */
+    public QueryMerger withThreadPriority(int priority) {
+        this.threadPriority = QueryPathPriority.check(priority);
+        return this;
+    }
+
+    public int threadPriority() {
+        return threadPriority;
     }
 
     /** The merger subtask that keyBy(query_id) sends a query's partials to. */
@@ -85,6 +96,8 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
 
     @Override
     public void open() throws Exception {
+        // The whole chain runs on this thread, and the WARM fallback's pool threads inherit it.
+        QueryPathPriority.apply(threadPriority);
         super.open();
         timerAt = Long.MAX_VALUE;
         scheduleHead(); // restored merges time out as before (processing time went on while the job was down)

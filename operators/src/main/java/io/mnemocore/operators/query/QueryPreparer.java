@@ -11,10 +11,27 @@ import org.apache.flink.util.Collector;
 public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
     private static final long serialVersionUID = 1L;
     private final EncoderSpec encoderSpec;
+    private int threadPriority = QueryPathPriority.NORMAL;
     private transient TextEncoder encoder;
 
     public QueryPreparer(EncoderSpec encoderSpec) {
         this.encoderSpec = encoderSpec;
+    }
+
+    /** The Java priority of this operator's task thread (see {@link QueryPathPriority}); normal unless set. */
+    public QueryPreparer withThreadPriority(int priority) {
+        this.threadPriority = QueryPathPriority.check(priority);
+        return this;
+    }
+
+    public int threadPriority() {
+        return threadPriority;
+    }
+
+    @Override
+    public void open(org.apache.flink.api.common.functions.OpenContext ctx) {
+        // Chained to its source: the source's fetcher thread, started after this, inherits it.
+        QueryPathPriority.apply(threadPriority);
     }
 
     @Override
