@@ -42,7 +42,8 @@ class QueryPathPriorityTest {
 
     @Test
     void theQueryPreparerRaisesItsSourcesThread() throws Exception {
-        try (var h = ProcessFunctionTestHarnesses.forProcessFunction(new QueryPreparer(new EncoderSpec("ngram", 1024, 42, 3, "all-minilm-l6-v2")).withThreadPriority(7))) {
+        QueryPreparer p = new QueryPreparer(new EncoderSpec("ngram", 1024, 42, 3, "all-minilm-l6-v2")).withThreadPriority(7);
+        try (var h = ProcessFunctionTestHarnesses.forProcessFunction(p)) {
             assertThat(Thread.currentThread().getPriority()).isEqualTo(7);
         }
     }
