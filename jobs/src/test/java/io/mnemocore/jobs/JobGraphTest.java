@@ -103,16 +103,17 @@ class JobGraphTest {
         assertThat(vertices).noneSatisfy(v -> assertThat(v.getName()).startsWith("prepare-query"));
     }
 
-    /** The query stream's task threads go ahead of checkpoint work; the bus's, which carry the bulk writes, do not. */
+    /** The sources' and the query path's task threads go ahead of checkpoint work. */
     @Test
     void queryPathThreadsGetTheConfiguredPriority() {
         StreamGraph g = graph();
         assertThat(((QueryPreparer) udf(g, "prepare-query")).threadPriority()).isEqualTo(10);
-        assertThat(((QueryPreparer) udf(g, "prepare-query-bus")).threadPriority()).isEqualTo(QueryPathPriority.NORMAL);
+        assertThat(((QueryPreparer) udf(g, "prepare-query-bus")).threadPriority()).isEqualTo(10);
         assertThat(((HotIndex) udf(g, "hot-index")).threadPriority()).isEqualTo(10);
         assertThat(((QueryMerger) operator(g, "query-merger")).threadPriority()).isEqualTo(10);
         StreamGraph normal = graph("haim.search.thread_priority=5");
         assertThat(((QueryPreparer) udf(normal, "prepare-query")).threadPriority()).isEqualTo(5);
+        assertThat(((QueryPreparer) udf(normal, "prepare-query-bus")).threadPriority()).isEqualTo(QueryPathPriority.NORMAL);
         assertThat(((HotIndex) udf(normal, "hot-index")).threadPriority()).isEqualTo(5);
         assertThat(((QueryMerger) operator(normal, "query-merger")).threadPriority()).isEqualTo(5);
     }

@@ -1,7 +1,7 @@
 package io.mnemocore.operators.query;
 
 /**
- * The Java priority of the query path's task threads (the query source chain, the HOT index, the
+ * The Java priority of the query path's task threads (both source chains, the HOT index, the
  * merger chain; threads they start inherit it). Each checkpoint brings a burst of work on the same
  * cores: RocksDB flushes and file transfers, asynchronous snapshot threads, the JIT compiling
  * snapshot code. At the same OS priority the query threads queue behind it for the length of the
