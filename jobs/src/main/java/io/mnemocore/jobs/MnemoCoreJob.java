@@ -300,12 +300,12 @@ public final class MnemoCoreJob {
         // Each query source's preparer and filters are chained to its router: no task hop (and no
         // thread wake-up) between the Redis read and the broadcast to the index. Queries sent on the
         // bus stream (a legacy path) ride its bulk chain, with its buffer timeout.
-        // Both sources' threads go ahead of checkpoint work (QueryPathPriority). The bus's also carries
-        // each query's fed-back hits on their way to the index; raised too, query p99 was lower in
-        // three of four alternating pairs (README, Figures).
-        int queryPriority = s.config.getInt("haim.search.thread_priority");
-        PreparedQueries fromQueryStream = prepare(queryStream, s, "", 0L, queryPriority);
-        PreparedQueries fromBus = prepare(routed, s, "-bus", -1L, queryPriority);
+        // Both sources' threads, the index's and the merger chain's go ahead of checkpoint work
+        // (QueryPathPriority). The bus's carries each query's fed-back hits on their way to the
+        // index; raised too, query p99 was lower in three of four alternating pairs (README, Figures).
+        int priority = c.getInt("haim.search.thread_priority");
+        PreparedQueries fromQueryStream = prepare(queryStream, s, "", 0L, priority);
+        PreparedQueries fromBus = prepare(routed, s, "-bus", -1L, priority);
         SingleOutputStreamOperator<Query> inferred = transitions.getSideOutput(LtpConsolidator.CONTEXT_ACCESSES)
                 .keyBy(a -> ContextAccess.key(a.tenant, a.contextId))
                 .connect(fromQueryStream.inContext.union(fromBus.inContext).keyBy(q -> ContextAccess.key(q.tenant, q.contextId)))
@@ -331,7 +331,7 @@ public final class MnemoCoreJob {
                         c.getBool("haim.gpu.fallback_to_cpu"),
                         c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
                         c.getInt("haim.search.oversample"), c.getDouble("haim.search.sketch_margin_sigmas"),
-                        c.getInt("haim.search.approximate_min_rows")).withThreadPriority(c.getInt("haim.search.thread_priority")))
+                        c.getInt("haim.search.approximate_min_rows")).withThreadPriority(priority))
                 .name("hot-index").uid(UID_HOT_INDEX)
                 .setBufferTimeout(0);
         // Routed by query_id only: the merger holds its few open merges on the heap and has no keyed
@@ -339,7 +339,7 @@ public final class MnemoCoreJob {
         SingleOutputStreamOperator<MergedQuery> merged = partials
                 .keyBy(p -> p.query.queryId)
                 .transform("query-merger", TypeInformation.of(MergedQuery.class), new QueryMerger(c.getLong("haim.search.merge_timeout_ms"))
-                        .withThreadPriority(c.getInt("haim.search.thread_priority")))
+                        .withThreadPriority(priority))
                 .uid(UID_QUERY_MERGER);
         withoutKeyedState(merged);
         // Low confidence: WARM, through async I/O.

@@ -193,7 +193,7 @@ public final class LocalCluster {
 
     /** The TaskManager's JVM flags. */
     static List<String> tmJvmOptions() {
-        List<String> o = new java.util.ArrayList<>(List.of("-Xmx1152m", "-Xms1152m", "-XX:MaxDirectMemorySize=256m",
+        List<String> o = new ArrayList<>(List.of("-Xmx1152m", "-Xms1152m", "-XX:MaxDirectMemorySize=256m",
                 "-XX:MaxMetaspaceSize=256m", "-XX:MaxGCPauseMillis=10", "-XX:-UseCodeCacheFlushing"));
         if ("root".equals(System.getProperty("user.name"))) {
             o.add("-XX:ThreadPriorityPolicy=1"); // elsewhere the JVM would only warn that it cannot

@@ -4,6 +4,7 @@ import io.mnemocore.hdv.encode.EncoderSpec;
 import io.mnemocore.hdv.encode.TextEncoder;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -29,7 +30,7 @@ public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
     }
 
     @Override
-    public void open(org.apache.flink.api.common.functions.OpenContext ctx) {
+    public void open(OpenContext ctx) {
         // Chained to its source: the source's fetcher thread, started after this, inherits it.
         QueryPathPriority.apply(threadPriority);
     }
