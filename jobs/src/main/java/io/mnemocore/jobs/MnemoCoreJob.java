@@ -15,12 +15,14 @@ import io.mnemocore.operators.query.ContextAccess;
 import io.mnemocore.operators.query.HotChange;
 import io.mnemocore.operators.query.HotIndex;
 import io.mnemocore.operators.query.HotStore;
+import io.mnemocore.operators.query.IndexRoute;
 import io.mnemocore.operators.query.MergedQuery;
 import io.mnemocore.operators.query.QueryReplies;
 import io.mnemocore.operators.query.QueryResults;
 import io.mnemocore.operators.query.WarmFallback;
 import io.mnemocore.operators.query.PartialResult;
 import io.mnemocore.operators.query.Query;
+import io.mnemocore.operators.query.QueryFanOut;
 import io.mnemocore.operators.query.QueryMerger;
 import io.mnemocore.operators.query.QueryPreparer;
 import io.mnemocore.operators.query.QueryReply;
@@ -38,13 +40,16 @@ import io.mnemocore.operators.tier.WarmTierSink;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.streaming.api.operators.co.CoProcessOperator;
 import org.apache.flink.streaming.api.transformations.OneInputTransformation;
+import org.apache.flink.streaming.api.transformations.TwoInputTransformation;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -67,13 +72,13 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *        │                                     └─HOT updates (vectors entering, ids leaving, touches), in order
  *        │                                               │ keyBy(tenant/memory_id)          │ keyBy(tenant/context)
  *        │                                             HotStore (RocksDB: HOT vectors, facts)   │
- *        │                                               │ forward                          │
+ *        │                                               │ keyBy(memory key; markers: IndexRoute)
  * Redis haim:queries ─ source ─ decode ─ route ─┐        │                                  ▼
  *        └─ query / inference.predict ──────────┴─ prepare (text→HDV; one chained to each route) ─ in a context? ─▶ ActiveInference (context and
  *                                                   │                    transition holograms; predict) ─prewarm─▶ bus
  *                                                   ▼ context-free            │ query + hologram / predictions
- *                                                 broadcast ◀─────────────────┘
- *                                                   ▼
+ *                                                 fan-out: a keyed copy per index subtask (chained to each producer)
+ *                                                   ▼ keyBy(IndexRoute)
  *                                                 HotIndex (heap: per-tenant packed matrices, exact or sketch+rescore top-k)
  *                                                   └─ partial top-k ─ keyBy(query_id) ─ QueryMerger (heap) ─ WarmFallback (async
  *                                                      I/O, low confidence only) ─ QueryReplies (rerank, confidence) ─▶
@@ -179,8 +184,9 @@ public final class MnemoCoreJob {
             // Aligned, a task stops reading an input from its barrier until every input's barrier
             // is in, and the HOT index stops its queries until the HOT updates' barrier has queued
             // through consolidator and store (10-30 ms a checkpoint). Unaligned, barriers overtake
-            // records on the keyed edges on the way. Flink keeps forward and broadcast edges (the
-            // index's inputs) aligned. Timeout 0: unaligned from the start. Savepoints are aligned.
+            // records on the keyed edges on the way. Flink keeps forward and broadcast edges, and
+            // every input of a task with one, aligned: the index's inputs are keyed (IndexRoute).
+            // Timeout 0: unaligned from the start. Savepoints are aligned.
             env.getCheckpointConfig().enableUnalignedCheckpoints(true);
             env.getCheckpointConfig().setAlignedCheckpointTimeout(Duration.ZERO);
         }
@@ -288,7 +294,7 @@ public final class MnemoCoreJob {
 
     /**
      * The read path: queries are encoded once; those with a context (and every inference.predict)
-     * pick up their context's holograms from active inference; all are broadcast to every HOT index
+     * pick up their context's holograms from active inference; all go to every HOT index
      * subtask (which follows the consolidator's HOT changes, keyed the same way), answered there per
      * tenant, merged by query_id, searched in WARM when HOT is not confident, and reranked into one
      * reply. Merger, WARM search and reply are chained: one network hop after the index.
@@ -298,7 +304,7 @@ public final class MnemoCoreJob {
         MnemoConfig c = s.config;
         int dim = c.dimensionality();
         // Each query source's preparer and filters are chained to its router: no task hop (and no
-        // thread wake-up) between the Redis read and the broadcast to the index. Queries sent on the
+        // thread wake-up) between the Redis read and the edge to the index. Queries sent on the
         // bus stream (a legacy path) ride its bulk chain, with its buffer timeout.
         // Both sources' threads, the index's and the merger chain's go ahead of checkpoint work
         // (QueryPathPriority). The bus's carries each query's fed-back hits on their way to the
@@ -314,26 +320,30 @@ public final class MnemoCoreJob {
                 .name("active-inference").uid(UID_ACTIVE_INFERENCE)
                 .setBufferTimeout(0);
         inferred.getSideOutput(ActiveInference.PREWARM).sinkTo(sinks.prewarm).name("prewarm").uid(UID_PREWARM_SINK);
-        // Context-free queries skip that hop.
-        DataStream<Query> queries = fromQueryStream.contextFree.union(fromBus.contextFree, inferred);
+        // Context-free queries skip that hop. Every query goes to every index subtask, one keyed copy
+        // each, fanned out in its producer's task (IndexRoute says why not a broadcast).
+        int maxParallelism = c.getInt("haim.job.max_parallelism");
+        DataStream<Query> queries = fanOut(fromQueryStream.contextFree, maxParallelism, "", 0L)
+                .union(fanOut(fromBus.contextFree, maxParallelism, "-bus", -1L), fanOut(inferred, maxParallelism, "-inferred", 0L));
         // The store (keyed state, RocksDB) and the searchable index (heap only) are two tasks, so
-        // the store's synchronous snapshot never stops a query (HotStore); forward: store subtask i
-        // feeds index subtask i, which needs the READY of exactly that store.
-        DataStream<HotChange> hotSet = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
+        // the store's synchronous snapshot never stops a query (HotStore). A memory's changes keep
+        // its key, so store subtask i feeds index subtask i, which needs the READY of exactly that store.
+        SingleOutputStreamOperator<HotChange> hotSet = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
                 .keyBy(t -> t.tenant + "/" + t.memoryId)
                 .transform("hot-store", TypeInformation.of(HotChange.class), new HotStore())
-                .uid(UID_HOT_STORE)
-                .forward();
-        SingleOutputStreamOperator<PartialResult> partials = hotSet
-                .connect(queries.broadcast())
-                .process(new HotIndex(dim, c.getBool("haim.gpu.enabled") ? "cuda" : c.getString("haim.search.kernel"),
-                        c.getInt("haim.search.threads"), Integer.parseInt(c.getString("haim.gpu.device").substring(5)),
-                        c.getBool("haim.gpu.fallback_to_cpu"),
-                        c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
-                        c.getInt("haim.search.oversample"), c.getDouble("haim.search.sketch_margin_sigmas"),
-                        c.getInt("haim.search.approximate_min_rows")).withThreadPriority(priority))
-                .name("hot-index").uid(UID_HOT_INDEX)
+                .uid(UID_HOT_STORE);
+        HotIndex index = new HotIndex(dim, c.getBool("haim.gpu.enabled") ? "cuda" : c.getString("haim.search.kernel"),
+                c.getInt("haim.search.threads"), Integer.parseInt(c.getString("haim.gpu.device").substring(5)),
+                c.getBool("haim.gpu.fallback_to_cpu"),
+                c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
+                c.getInt("haim.search.oversample"), c.getDouble("haim.search.sketch_margin_sigmas"),
+                c.getInt("haim.search.approximate_min_rows")).withThreadPriority(priority);
+        SingleOutputStreamOperator<PartialResult> partials = hotSet.keyBy((HotChange h) -> IndexRoute.of(h), Types.STRING)
+                .connect(queries.keyBy((Query q) -> IndexRoute.of(q), Types.STRING))
+                .transform("hot-index", TypeInformation.of(PartialResult.class), new CoProcessOperator<>(index))
+                .uid(UID_HOT_INDEX)
                 .setBufferTimeout(0);
+        withoutKeyedState(partials);
         // Routed by query_id only: the merger holds its few open merges on the heap and has no keyed
         // backend at all, so no RocksDB snapshot stops the reply path (QueryMerger).
         SingleOutputStreamOperator<MergedQuery> merged = partials
@@ -373,9 +383,25 @@ public final class MnemoCoreJob {
      * the transformation's internal setters; {@code JobGraphTest} fails if they stop working.
      */
     static void withoutKeyedState(SingleOutputStreamOperator<?> op) {
-        OneInputTransformation<?, ?> t = (OneInputTransformation<?, ?>) op.getTransformation();
-        t.setStateKeySelector(null);
-        t.setStateKeyType(null);
+        if (op.getTransformation() instanceof TwoInputTransformation<?, ?, ?> two) {
+            two.setStateKeySelectors(null, null);
+            two.setStateKeyType(null);
+        } else {
+            OneInputTransformation<?, ?> t = (OneInputTransformation<?, ?>) op.getTransformation();
+            t.setStateKeySelector(null);
+            t.setStateKeyType(null);
+        }
+    }
+
+    /**
+     * One copy of each query per HOT index subtask, chained to the producer of {@code queries}.
+     * {@code bufferTimeout} 0 ships each query at once (an edge ships on its producer's timeout);
+     * -1 keeps the chain's default.
+     */
+    private static DataStream<Query> fanOut(DataStream<Query> queries, int maxParallelism, String suffix, long bufferTimeout) {
+        SingleOutputStreamOperator<Query> copies = queries.flatMap(new QueryFanOut(maxParallelism))
+                .name("fan-out" + suffix).uid("query-fan-out" + suffix);
+        return bufferTimeout >= 0 ? copies.setBufferTimeout(bufferTimeout) : copies;
     }
 
     /** One router's prepared queries, split by whether active inference sees them first. */
@@ -392,7 +418,7 @@ public final class MnemoCoreJob {
     /**
      * Encodes the queries of one router's QUERIES side output, chained to it, and splits them into
      * those for active inference (a context, or inference.predict) and the context-free rest.
-     * {@code bufferTimeout} 0 ships each query at once; -1 keeps the chain's default.
+     * {@code bufferTimeout} 0 ships each query for active inference at once; -1 keeps the chain's default.
      */
     private static PreparedQueries prepare(SingleOutputStreamOperator<MemoryEvent> router, JobSettings s, String suffix, long bufferTimeout,
             int threadPriority) {
@@ -403,9 +429,8 @@ public final class MnemoCoreJob {
         SingleOutputStreamOperator<Query> contextFree = prepared.filter(q -> q.contextId == null && !q.isPredict())
                 .name("context-free" + suffix).uid("context-free-filter" + suffix);
         if (bufferTimeout >= 0) {
-            // An edge ships on its producer's timeout: the filters are the producers of the query edges.
+            // An edge ships on its producer's timeout: this filter produces the edge to active inference.
             inContext.setBufferTimeout(bufferTimeout);
-            contextFree.setBufferTimeout(bufferTimeout);
         }
         return new PreparedQueries(inContext, contextFree);
     }

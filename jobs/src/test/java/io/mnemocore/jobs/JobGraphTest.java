@@ -47,15 +47,16 @@ class JobGraphTest {
 
     /**
      * Unaligned from the first barrier by default, so barriers overtake the records queued on the
-     * keyed (hash) edges on the way to the HOT index. Flink 2.3 keeps forward and broadcast edges,
-     * and every input of a node that has one, aligned; the index's inputs are such edges.
+     * keyed (hash) edges. Flink 2.3 keeps forward and broadcast edges, and every input of a node
+     * that has one, aligned: the HOT index's two inputs are hash edges, so its checkpoint no longer
+     * waits for the store's barrier (IndexRoute).
      */
     @Test
     void checkpointsAreUnalignedUnlessConfiguredOtherwise() {
         StreamGraph g = graph();
         assertThat(g.getCheckpointConfig().isUnalignedCheckpointsEnabled()).isTrue();
         assertThat(g.getCheckpointConfig().getAlignedCheckpointTimeout()).isZero();
-        for (String keyed : List.of("ltp-consolidator", "hot-store", "query-merger", "query-results")) {
+        for (String keyed : List.of("ltp-consolidator", "hot-store", "hot-index", "query-merger", "query-results")) {
             assertThat(node(g, keyed).getInEdges()).as(keyed).isNotEmpty()
                     .allSatisfy(e -> assertThat(e.supportsUnalignedCheckpoints()).as(e.toString()).isTrue());
         }
@@ -82,6 +83,10 @@ class JobGraphTest {
         assertThat(node(g, "query-merger").getStateKeySerializer()).isNull();
         assertThat(node(g, "query-merger").getInEdges()).allSatisfy(e -> assertThat(e.getPartitioner())
                 .as("partials still meet by query_id").isInstanceOf(org.apache.flink.streaming.runtime.partitioner.KeyGroupStreamPartitioner.class));
+        assertThat(node(g, "hot-index").getStatePartitioners()).as("no keyed backend on the HOT index").isEmpty();
+        assertThat(node(g, "hot-index").getStateKeySerializer()).isNull();
+        assertThat(node(g, "hot-index").getInEdges()).hasSize(4).allSatisfy(e -> assertThat(e.getPartitioner())
+                .isInstanceOf(org.apache.flink.streaming.runtime.partitioner.KeyGroupStreamPartitioner.class));
         assertThat(node(g, "query-reply").getStatePartitioners()).isEmpty();
         assertThat(node(g, "warm-fallback").getStatePartitioners()).isEmpty();
         assertThat(node(g, "query-results").getStatePartitioners()).isNotEmpty();
@@ -90,16 +95,18 @@ class JobGraphTest {
                 .satisfies(e -> assertThat(g.getStreamNode(e.getSourceId()).getOperatorName()).isEqualTo("query-reply"));
     }
 
-    /** A query goes from the Redis read to the broadcast to the index in one task: no hop, no wake-up in between. */
+    /** A query goes from the Redis read to its copies for the index subtasks in one task: no hop, no wake-up in between. */
     @Test
     void queriesArePreparedInTheirSourcesTask() {
         var job = graph().getJobGraph();
         var vertices = new ArrayList<org.apache.flink.runtime.jobgraph.JobVertex>();
         job.getVertices().forEach(vertices::add);
         assertThat(vertices).anySatisfy(v -> assertThat(v.getName())
-                .startsWith("Source: redis-queries").contains("prepare-query").contains("context-free").contains("in-context"));
+                .startsWith("Source: redis-queries").contains("prepare-query").contains("context-free").contains("in-context")
+                .contains("fan-out"));
         assertThat(vertices).anySatisfy(v -> assertThat(v.getName())
-                .startsWith("Source: redis-streams").contains("prepare-query-bus"));
+                .startsWith("Source: redis-streams").contains("prepare-query-bus").contains("fan-out-bus"));
+        assertThat(vertices).anySatisfy(v -> assertThat(v.getName()).startsWith("active-inference").contains("fan-out-inferred"));
         assertThat(vertices).noneSatisfy(v -> assertThat(v.getName()).startsWith("prepare-query"));
     }
 

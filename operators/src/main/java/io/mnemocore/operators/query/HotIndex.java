@@ -22,12 +22,13 @@ import org.apache.flink.util.Collector;
 /**
  * The HOT index: the searchable half. Each subtask holds, on the heap, one packed matrix per
  * tenant of the HOT memories that {@link HotStore} subtask of the same number holds in keyed
- * state, and follows its changes (adds, removals, LTP facts of accesses). Queries arrive
- * broadcast, so every subtask answers with its own top-k for the query's tenant only;
- * {@link QueryMerger} merges them.
+ * state, and follows its changes (adds, removals, LTP facts of accesses). Every query arrives
+ * at every subtask ({@link QueryFanOut}), which answers with its own top-k for the query's tenant
+ * only; {@link QueryMerger} merges them. Both inputs are hash edges ({@link IndexRoute}), so
+ * checkpoints need not wait for the store's barrier here.
  *
- * <p>The matrices are not checkpointed: at each start the store sends every HOT memory it holds,
- * then READY, and queries that arrive before READY wait here (in operator state across a
+ * <p>The matrices are not checkpointed: at each start the store sends BEGIN, every HOT memory it
+ * holds, then READY, and queries that arrive before READY wait here (in operator state across a
  * checkpoint), so no query is answered from a half-built index. No keyed state lives here, so
  * this task's checkpoints copy only those waiting queries: the RocksDB snapshot that used to stop
  * the queries runs on the store's task.
@@ -51,6 +52,9 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private transient List<Query> waiting;
     private transient ListState<Query> waitingState;
     private transient boolean ready;
+    /** This task has seen its store's BEGIN: the READY that follows ends a whole rebuild. */
+    private transient boolean rebuilding;
+    private transient boolean warnedCopies;
     private transient Map<String, HotSegment> segments;
     private transient HammingKernel kernel;
     private transient Histogram searchSeconds;
@@ -164,16 +168,39 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
                     touched.updateFacts(c.memoryId, c.facts);
                 }
                 break;
-            case READY:
-                ready = true;
-                for (Query q : waiting) {
-                    answer(q, out);
+            case BEGIN:
+                if (fromMyStore(c)) {
+                    rebuilding = true;
                 }
-                waiting.clear();
+                break;
+            case READY:
+                // Only after this task has seen the rebuild begin: after a restore from an unaligned
+                // checkpoint the channel may replay the tail of an earlier rebuild, READY included.
+                if (fromMyStore(c) && rebuilding && !ready) {
+                    ready = true;
+                    for (Query q : waiting) {
+                        answer(q, out);
+                    }
+                    waiting.clear();
+                }
                 break;
             default:
                 throw new IllegalStateException("unknown HOT change " + c.op);
         }
+    }
+
+    /**
+     * A marker of the store subtask of this number at this parallelism. Another's comes only from
+     * the channel state of an unaligned checkpoint restored at another parallelism.
+     */
+    private boolean fromMyStore(HotChange c) {
+        var task = getRuntimeContext().getTaskInfo();
+        if (c.store == task.getIndexOfThisSubtask() && c.stores == task.getNumberOfParallelSubtasks()) {
+            return true;
+        }
+        LOG.warn("HOT index {}/{} ignores {} of store {}/{}", task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks(),
+                c.op, c.store, c.stores);
+        return false;
     }
 
     private HotSegment segment(String tenant) {
@@ -182,6 +209,13 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
 
     @Override
     public void processElement2(Query q, Context ctx, Collector<PartialResult> out) throws Exception {
+        int parts = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+        if (q.copies != 0 && q.copies != parts && !warnedCopies) {
+            // Its merge will wait for the partials of all subtasks and time out into a degraded reply.
+            LOG.warn("query {} was sent as {} copies to a HOT index of {} subtasks: run the query path at one parallelism",
+                    q.queryId, q.copies, parts);
+            warnedCopies = true;
+        }
         if (ready) {
             answer(q, out);
         } else {

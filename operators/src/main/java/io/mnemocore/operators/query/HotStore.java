@@ -21,11 +21,11 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * The durable half of the HOT index. Keyed like the consolidator (tenant/memory_id), it keeps each
- * HOT memory's vector, payload and LTP facts in keyed state (RocksDB) and forwards every change
- * to the {@link HotIndex} subtask of the same number, which holds the searchable matrices on the
- * heap. At its start it sends that subtask every HOT memory of its key groups, then
- * {@link HotChange.Op#READY}: that is how the index is rebuilt after a restore or a rescale,
- * from keyed state, without replaying any event.
+ * HOT memory's vector, payload and LTP facts in keyed state (RocksDB) and sends every change
+ * to the {@link HotIndex} subtask of the same number ({@link IndexRoute}), which holds the
+ * searchable matrices on the heap. At its start it sends that subtask {@link HotChange.Op#BEGIN},
+ * every HOT memory of its key groups, then {@link HotChange.Op#READY}: that is how the index is
+ * rebuilt after a restore or a rescale, from keyed state, without replaying any event.
  *
  * <p>Why two operators: a keyed operator's RocksDB native checkpoint runs in the synchronous part
  * of each checkpoint, on the task's thread. With the keyed state in the operator that answers
@@ -99,6 +99,11 @@ public final class HotStore extends AbstractStreamOperator<HotChange> implements
     }
 
     private void rebuildIndex() throws Exception {
+        var task = getRuntimeContext().getTaskInfo();
+        int store = task.getIndexOfThisSubtask();
+        int stores = task.getNumberOfParallelSubtasks();
+        int maxParallelism = task.getMaxNumberOfParallelSubtasks();
+        emit(HotChange.marker(HotChange.Op.BEGIN, store, stores, maxParallelism));
         getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, memoryDescriptor(),
                 (key, st) -> {
                     HotMemory m = st.value();
@@ -108,7 +113,7 @@ public final class HotStore extends AbstractStreamOperator<HotChange> implements
                         emit(HotChange.of(HotChange.Op.UPSERT, EventRouter.tenantOf(k), EventRouter.memoryIdOf(k), m, f));
                     }
                 });
-        emit(HotChange.of(HotChange.Op.READY, null, null, null, null));
+        emit(HotChange.marker(HotChange.Op.READY, store, stores, maxParallelism));
     }
 
     @Override

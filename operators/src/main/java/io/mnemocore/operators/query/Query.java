@@ -24,8 +24,32 @@ public class Query {
     public int[] predictedDistance;
     /** inference.predict: how far ahead to predict (its prediction_window). */
     public long predictionWindowMs;
+    /** On the edge into the HOT index: the key of the subtask this copy is for, and how many copies were sent ({@link QueryFanOut}). */
+    public String route;
+    public int copies;
 
     public Query() {}
+
+    /** A shallow copy: the vectors and arrays are shared, never written after preparation. */
+    Query copy() {
+        Query q = new Query();
+        q.queryId = queryId;
+        q.tenant = tenant;
+        q.kind = kind;
+        q.hdv = hdv;
+        q.k = k;
+        q.contextId = contextId;
+        q.replyTo = replyTo;
+        q.receivedMs = receivedMs;
+        q.preparedMs = preparedMs;
+        q.contextHologram = contextHologram;
+        q.predicted = predicted;
+        q.predictedDistance = predictedDistance;
+        q.predictionWindowMs = predictionWindowMs;
+        q.route = route;
+        q.copies = copies;
+        return q;
+    }
 
     /** inference.predict: its hits are the predicted memories, not the nearest ones. */
     public boolean isPredict() {

@@ -8,7 +8,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
-/** Encodes a query's text once, before the query is broadcast to every HOT index subtask. */
+/** Encodes a query's text once, before the query goes to every HOT index subtask ({@link QueryFanOut}). */
 public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
     private static final long serialVersionUID = 1L;
     private final EncoderSpec encoderSpec;

@@ -1,0 +1,38 @@
+package io.mnemocore.operators.query;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichFlatMapFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Sends every query to every HOT index subtask as one copy per subtask, each keyed to its subtask
+ * ({@link IndexRoute}): a broadcast over a hash edge, so the index's checkpoints need not be
+ * aligned. Chained to each producer of queries; they and the index run at the job's parallelism,
+ * which is the number of copies (the index warns when a copy says otherwise).
+ */
+public final class QueryFanOut extends RichFlatMapFunction<Query, Query> {
+    private static final long serialVersionUID = 1L;
+
+    private final int maxParallelism;
+    private transient String[] keys;
+
+    /** @param maxParallelism the HOT index's (the job's) max parallelism: its number of key groups */
+    public QueryFanOut(int maxParallelism) {
+        this.maxParallelism = maxParallelism;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        keys = IndexRoute.subtaskKeys(maxParallelism, getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks());
+    }
+
+    @Override
+    public void flatMap(Query q, Collector<Query> out) {
+        for (String key : keys) {
+            Query c = q.copy();
+            c.route = key;
+            c.copies = keys.length;
+            out.collect(c);
+        }
+    }
+}
