@@ -11,13 +11,17 @@ import java.util.TreeMap;
  * Entry ids emitted downstream, grouped by the checkpoint that will contain their effects. They
  * are acknowledged in Redis only when that checkpoint completes. All methods run on the task's
  * mailbox thread.
+ *
+ * <p>Held as two longs an id, not as the id strings: an id lives a checkpoint interval, long
+ * enough to be copied by every young GC in between, and at 500 queries/s (50,000 fed-back hits per
+ * 10 s) the strings were most of what those GCs copied.
  */
 final class AckTracker {
-    private Map<String, List<String>> sinceLastSnapshot = new HashMap<>();
-    private final TreeMap<Long, Map<String, List<String>>> byCheckpoint = new TreeMap<>();
+    private Map<String, PackedIds> sinceLastSnapshot = new HashMap<>();
+    private final TreeMap<Long, Map<String, PackedIds>> byCheckpoint = new TreeMap<>();
 
     void emitted(String stream, String id) {
-        sinceLastSnapshot.computeIfAbsent(stream, k -> new ArrayList<>()).add(id);
+        sinceLastSnapshot.computeIfAbsent(stream, k -> new PackedIds()).add(id);
     }
 
     void snapshot(long checkpointId) {
@@ -27,13 +31,13 @@ final class AckTracker {
         }
     }
 
-    /** Removes and returns every id whose checkpoint is at or before {@code checkpointId}. */
+    /** Removes and returns every id whose checkpoint is at or before {@code checkpointId}, in emission order per stream. */
     Map<String, List<String>> completedUpTo(long checkpointId) {
         Map<String, List<String>> out = new HashMap<>();
-        Iterator<Map.Entry<Long, Map<String, List<String>>>> it = byCheckpoint.headMap(checkpointId, true).entrySet().iterator();
+        Iterator<Map.Entry<Long, Map<String, PackedIds>>> it = byCheckpoint.headMap(checkpointId, true).entrySet().iterator();
         while (it.hasNext()) {
-            for (Map.Entry<String, List<String>> e : it.next().getValue().entrySet()) {
-                out.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(e.getValue());
+            for (Map.Entry<String, PackedIds> e : it.next().getValue().entrySet()) {
+                e.getValue().appendTo(out.computeIfAbsent(e.getKey(), k -> new ArrayList<>()));
             }
             it.remove();
         }
@@ -42,9 +46,43 @@ final class AckTracker {
 
     /** Puts ids back after a failed XACK, to be retried with the next completed checkpoint. */
     void retryLater(long checkpointId, Map<String, List<String>> ids) {
-        Map<String, List<String>> slot = byCheckpoint.computeIfAbsent(checkpointId, k -> new HashMap<>());
+        Map<String, PackedIds> slot = byCheckpoint.computeIfAbsent(checkpointId, k -> new HashMap<>());
         for (Map.Entry<String, List<String>> e : ids.entrySet()) {
-            slot.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(e.getValue());
+            PackedIds packed = slot.computeIfAbsent(e.getKey(), k -> new PackedIds());
+            for (String id : e.getValue()) {
+                packed.add(id);
+            }
+        }
+    }
+
+    /** Stream ids {@code <ms>-<seq>} (unsigned 64-bit each) as pairs of longs. */
+    static final class PackedIds {
+        private long[] pairs = new long[64];
+        private int size;
+
+        void add(String id) {
+            int dash = id.indexOf('-');
+            if (size * 2 == pairs.length) {
+                pairs = java.util.Arrays.copyOf(pairs, pairs.length * 2);
+            }
+            if (dash < 0) {
+                pairs[2 * size] = Long.parseUnsignedLong(id);
+                pairs[2 * size + 1] = 0;
+            } else {
+                pairs[2 * size] = Long.parseUnsignedLong(id, 0, dash, 10);
+                pairs[2 * size + 1] = Long.parseUnsignedLong(id, dash + 1, id.length(), 10);
+            }
+            size++;
+        }
+
+        int size() {
+            return size;
+        }
+
+        void appendTo(List<String> out) {
+            for (int i = 0; i < size; i++) {
+                out.add(Long.toUnsignedString(pairs[2 * i]) + "-" + Long.toUnsignedString(pairs[2 * i + 1]));
+            }
         }
     }
 }
