@@ -147,6 +147,13 @@ class HotIndexTest {
         return q;
     }
 
+    /** Memories m0..m(n-1) of tenant "a" at 10, 20, ... bits from {@code base}. */
+    static void sendNear(Pipeline p, Hdv base, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
+        }
+    }
+
     static List<String> ids(PartialResult r) {
         List<String> ids = new ArrayList<>();
         for (Hit h : r.hits) {
@@ -179,9 +186,7 @@ class HotIndexTest {
     void followsMemoriesLeavingAndReenteringHot() throws Exception {
         var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
-        for (int i = 0; i < 5; i++) {
-            p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
-        }
+        sendNear(p, base, 5);
         p.send(leave("a", "m0", TransitionKind.HOT_TO_WARM));
         p.send(leave("a", "m2", TransitionKind.DELETED));
         assertThat(ids(p.ask(query("a", base.words(), 5)))).containsExactly("m1", "m3", "m4");
@@ -231,9 +236,7 @@ class HotIndexTest {
     void aQueryWaitingForTheRebuildSurvivesACheckpoint() throws Exception {
         var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
-        for (int i = 0; i < 6; i++) {
-            p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
-        }
+        sendNear(p, base, 6);
         Snapshot first = p.snapshot(1);
         p.close();
 
@@ -258,9 +261,7 @@ class HotIndexTest {
     void aReplayedTailOfAnEarlierRebuildDoesNotMakeTheIndexReady() throws Exception {
         var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
-        for (int i = 0; i < 6; i++) {
-            p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
-        }
+        sendNear(p, base, 6);
         List<HotChange> sent = p.store.extractOutputValues();
         HotChange lastUpsert = sent.get(sent.size() - 1);
         HotChange ready = sent.stream().filter(c -> c.op == HotChange.Op.READY).findFirst().orElseThrow();
@@ -342,9 +343,7 @@ class HotIndexTest {
     void accessFactsAreKeptByTheStoreAndRebuilt() throws Exception {
         var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
-        for (int i = 0; i < 4; i++) {
-            p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
-        }
+        sendNear(p, base, 4);
         p.send(touch("a", "m1", 0.97, 5000));
         p.send(touch("a", "m3", 0.1, 7500));
         p.send(leave("a", "m3", TransitionKind.HOT_TO_WARM));
@@ -405,9 +404,7 @@ class HotIndexTest {
     void factsOfTheEarlierIndexFormatAreMigratedOnRestore() throws Exception {
         var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
-        for (int i = 0; i < 3; i++) {
-            p.send(hot("a", "m" + i, flip(base, 10 * (i + 1), i).words()));
-        }
+        sendNear(p, base, 3);
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
         out.writeInt(2);
