@@ -329,7 +329,7 @@ public final class MnemoCoreJob {
         // the store's synchronous snapshot never stops a query (HotStore). A memory's changes keep
         // its key, so store subtask i feeds index subtask i, which needs the READY of exactly that store.
         SingleOutputStreamOperator<HotChange> hotSet = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
-                .keyBy(t -> t.tenant + "/" + t.memoryId)
+                .keyBy(t -> EventRouter.key(t.tenant, t.memoryId))
                 .transform("hot-store", TypeInformation.of(HotChange.class), new HotStore())
                 .uid(UID_HOT_STORE);
         HotIndex index = new HotIndex(dim, c.getBool("haim.gpu.enabled") ? "cuda" : c.getString("haim.search.kernel"),

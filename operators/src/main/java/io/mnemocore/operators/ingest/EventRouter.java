@@ -16,7 +16,11 @@ public final class EventRouter extends ProcessFunction<MemoryEvent, MemoryEvent>
 
     /** The consolidator's key: tenant and memory id ('/' cannot occur in a tenant). */
     public static String key(MemoryEvent e) {
-        return e.tenant + "/" + e.memoryId;
+        return key(e.tenant, e.memoryId);
+    }
+
+    public static String key(String tenant, String memoryId) {
+        return tenant + "/" + memoryId;
     }
 
     public static String tenantOf(String key) {

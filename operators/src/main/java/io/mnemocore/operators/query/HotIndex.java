@@ -54,7 +54,6 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private transient boolean ready;
     /** This task has seen its store's BEGIN: the READY that follows ends a whole rebuild. */
     private transient boolean rebuilding;
-    private transient boolean warnedCopies;
     private transient Map<String, HotSegment> segments;
     private transient HammingKernel kernel;
     private transient Histogram searchSeconds;
@@ -209,13 +208,6 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
 
     @Override
     public void processElement2(Query q, Context ctx, Collector<PartialResult> out) throws Exception {
-        int parts = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
-        if (q.copies != 0 && q.copies != parts && !warnedCopies) {
-            // Its merge will wait for the partials of all subtasks and time out into a degraded reply.
-            LOG.warn("query {} was sent as {} copies to a HOT index of {} subtasks: run the query path at one parallelism",
-                    q.queryId, q.copies, parts);
-            warnedCopies = true;
-        }
         if (ready) {
             answer(q, out);
         } else {

@@ -1,5 +1,6 @@
 package io.mnemocore.operators.query;
 
+import io.mnemocore.operators.ingest.EventRouter;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 
 /**
@@ -41,7 +42,7 @@ public final class IndexRoute {
 
     /** The key of a change on the store-to-index edge. */
     public static String of(HotChange c) {
-        return c.route != null ? c.route : c.tenant + "/" + c.memoryId;
+        return c.route != null ? c.route : EventRouter.key(c.tenant, c.memoryId);
     }
 
     /** The key of a query copy on the query edge. */

@@ -24,9 +24,8 @@ public class Query {
     public int[] predictedDistance;
     /** inference.predict: how far ahead to predict (its prediction_window). */
     public long predictionWindowMs;
-    /** On the edge into the HOT index: the key of the subtask this copy is for, and how many copies were sent ({@link QueryFanOut}). */
+    /** On the edge into the HOT index: the key of the index subtask this copy is for ({@link QueryFanOut}). */
     public String route;
-    public int copies;
 
     public Query() {}
 
@@ -47,7 +46,6 @@ public class Query {
         q.predictedDistance = predictedDistance;
         q.predictionWindowMs = predictionWindowMs;
         q.route = route;
-        q.copies = copies;
         return q;
     }
 

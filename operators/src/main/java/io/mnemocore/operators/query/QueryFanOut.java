@@ -8,7 +8,8 @@ import org.apache.flink.util.Collector;
  * Sends every query to every HOT index subtask as one copy per subtask, each keyed to its subtask
  * ({@link IndexRoute}): a broadcast over a hash edge, so the index's checkpoints need not be
  * aligned. Chained to each producer of queries; they and the index run at the job's parallelism,
- * which is the number of copies (the index warns when a copy says otherwise).
+ * so this operator's own parallelism is the number of copies (a query answered by fewer subtasks
+ * than the index has would time out in the merger into a degraded reply).
  */
 public final class QueryFanOut extends RichFlatMapFunction<Query, Query> {
     private static final long serialVersionUID = 1L;
@@ -31,7 +32,6 @@ public final class QueryFanOut extends RichFlatMapFunction<Query, Query> {
         for (String key : keys) {
             Query c = q.copy();
             c.route = key;
-            c.copies = keys.length;
             out.collect(c);
         }
     }

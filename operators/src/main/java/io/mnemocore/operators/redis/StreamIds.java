@@ -6,14 +6,20 @@ public final class StreamIds {
 
     private StreamIds() {}
 
+    // Parsed in place, without substrings: these run for every entry read (ingest's hot path).
     public static long millis(String id) {
         int dash = id.indexOf('-');
-        return Long.parseLong(dash < 0 ? id : id.substring(0, dash));
+        return Long.parseUnsignedLong(id, 0, dash < 0 ? id.length() : dash, 10);
     }
 
     public static long seq(String id) {
         int dash = id.indexOf('-');
-        return dash < 0 ? 0 : Long.parseLong(id.substring(dash + 1));
+        return dash < 0 ? 0 : Long.parseUnsignedLong(id, dash + 1, id.length(), 10);
+    }
+
+    /** The id {@code <millis>-<seq>}, both unsigned. */
+    public static String format(long millis, long seq) {
+        return Long.toUnsignedString(millis) + "-" + Long.toUnsignedString(seq);
     }
 
     public static int compare(String a, String b) {

@@ -54,7 +54,6 @@ class IndexRouteTest {
             assertThat(copies).hasSize(parallelism);
             Set<Integer> subtasks = new HashSet<>();
             for (Query c : copies) {
-                assertThat(c.copies).isEqualTo(parallelism);
                 assertThat(c.queryId).isEqualTo("q1");
                 assertThat(c.hdv).containsExactly(1, 2);
                 assertThat(c.k).isEqualTo(5);

@@ -1,5 +1,6 @@
 package io.mnemocore.operators.redis.source.reader;
 
+import io.mnemocore.operators.redis.StreamIds;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -61,27 +62,17 @@ final class AckTracker {
         private int size;
 
         void add(String id) {
-            int dash = id.indexOf('-');
             if (size * 2 == pairs.length) {
                 pairs = java.util.Arrays.copyOf(pairs, pairs.length * 2);
             }
-            if (dash < 0) {
-                pairs[2 * size] = Long.parseUnsignedLong(id);
-                pairs[2 * size + 1] = 0;
-            } else {
-                pairs[2 * size] = Long.parseUnsignedLong(id, 0, dash, 10);
-                pairs[2 * size + 1] = Long.parseUnsignedLong(id, dash + 1, id.length(), 10);
-            }
+            pairs[2 * size] = StreamIds.millis(id);
+            pairs[2 * size + 1] = StreamIds.seq(id);
             size++;
-        }
-
-        int size() {
-            return size;
         }
 
         void appendTo(List<String> out) {
             for (int i = 0; i < size; i++) {
-                out.add(Long.toUnsignedString(pairs[2 * i]) + "-" + Long.toUnsignedString(pairs[2 * i + 1]));
+                out.add(StreamIds.format(pairs[2 * i], pairs[2 * i + 1]));
             }
         }
     }
