@@ -30,15 +30,18 @@ final class HotSegment {
     private int lastRanked;
     private boolean lastWidened;
     /**
-     * A widened search's scratch: every row's sketch distance, then (in place) the rows within its
-     * cut; kept so a dense tenant does not allocate per query.
+     * The search's scratch: every row's sketch distance, then (in place) the rows within its cut;
+     * kept so that a query does not allocate per row.
      */
     private int[] sketchDistances = new int[0];
+    /** Rows per sketch distance (0..sketchBits), the search's other scratch. */
+    private final int[] histogram;
 
     HotSegment(int dim, int sketchBits) {
         this.full = new HdvMatrix(dim, 64);
         this.sketchWords = sketchBits / 64;
         this.sketch = new HdvMatrix(sketchBits, 64);
+        this.histogram = new int[sketchBits + 1];
     }
 
     int rows() {
@@ -108,8 +111,12 @@ final class HotSegment {
      * <p>Where the neighbourhood is dense the candidate list can end inside the margin: rows as
      * close as its last one were cut off by the list's length, not by the margin, and recall falls
      * with no bound (recall@10 0.53 at 10,000 rows per center in {@code bench search} without this). The search then
-     * widens to every row within the margin (a second sketch pass, all distances, on the same
-     * kernel), or to the exact scan when that is more than half the rows.
+     * widens to every row within the margin, or to the exact scan when that is more than half the rows.
+     *
+     * <p>Either way the rows ranked are those within the margin, so with a margin the search takes
+     * every sketch distance from the kernel once and finds the k-th best and the margin's rows with
+     * a histogram (sketch distances are at most {@code sketchBits}); only a margin of 0 keeps a
+     * candidate list (the kernel's top-k).
      */
     TopK search(HammingKernel kernel, long[] query, int k, boolean approximate, int oversample, double marginSigmas) {
         int n = full.rows();
@@ -123,43 +130,55 @@ final class HotSegment {
         }
         int candidates = (int) Math.min(n, (long) kk * oversample);
         long[] sketchQuery = Arrays.copyOf(query, sketchWords);
-        TopK c = kernel.topK(sketch, sketchQuery, candidates);
-        int take = c.size();
-        int[] rows = null;
-        int ranked = 0;
-        if (marginSigmas > 0 && take > kk) {
-            long cut = c.distance(kk - 1) + (long) Math.ceil(marginSigmas * Math.sqrt(sketchWords * 64 / 2.0));
-            if (take < n && c.distance(take - 1) <= cut) {
-                lastWidened = true;
-                if (sketchDistances.length < n) {
-                    sketchDistances = new int[Math.max(n, 2 * sketchDistances.length)];
-                }
-                int[] dist = sketchDistances;
-                kernel.distances(sketch, sketchQuery, dist);
-                // One pass, in place: the j-th row within the cut overwrites slot j <= r, already read.
-                for (int r = 0; r < n; r++) {
-                    if (dist[r] <= cut) {
-                        if (ranked == n / 2) {
-                            lastRanked = n; // more than half the rows: the exact scan is cheaper
-                            return kernel.topK(full, query, kk);
-                        }
-                        dist[ranked++] = r; // ascending rows
-                    }
-                }
-                rows = dist;
-            } else {
-                while (take > kk && c.distance(take - 1) > cut) {
-                    take--; // sorted by distance: drop from the far end
+        int[] rows;
+        int ranked;
+        if (marginSigmas > 0 && candidates > kk) {
+            // The rows ranked are those within the margin of the k-th best sketch distance (all of
+            // them, widened past the candidate list where it ends inside the margin). Sketch
+            // distances are small integers, so a histogram finds the k-th one and how many rows lie
+            // within the cut without a top-k heap: one pass of distances, one of the histogram,
+            // one to collect.
+            if (sketchDistances.length < n) {
+                sketchDistances = new int[Math.max(n, 2 * sketchDistances.length)];
+            }
+            int[] dist = sketchDistances;
+            kernel.distances(sketch, sketchQuery, dist);
+            int[] hist = histogram;
+            Arrays.fill(hist, 0);
+            for (int r = 0; r < n; r++) {
+                hist[dist[r]]++;
+            }
+            int kth = 0;
+            for (int seen = hist[0]; seen < kk; seen += hist[++kth]) {
+                // the k-th best sketch distance
+            }
+            int cut = (int) Math.min(hist.length - 1, kth + (long) Math.ceil(marginSigmas * Math.sqrt(sketchWords * 64 / 2.0)));
+            int within = 0;
+            for (int d = 0; d <= cut; d++) {
+                within += hist[d];
+            }
+            // The candidate list would have ended inside the margin: widen to every row within it.
+            lastWidened = candidates < n && within >= candidates;
+            if (lastWidened && within > n / 2) {
+                lastRanked = n; // more than half the rows: the exact scan is cheaper
+                return kernel.topK(full, query, kk);
+            }
+            // In place: the j-th row within the cut overwrites slot j <= r, already read.
+            ranked = 0;
+            for (int r = 0; r < n; r++) {
+                if (dist[r] <= cut) {
+                    dist[ranked++] = r; // ascending rows: the exact pass walks the matrix forwards
                 }
             }
-        }
-        if (rows == null) {
-            rows = new int[take];
-            for (int i = 0; i < take; i++) {
+            rows = dist;
+        } else {
+            TopK c = kernel.topK(sketch, sketchQuery, candidates);
+            ranked = c.size();
+            rows = new int[ranked];
+            for (int i = 0; i < ranked; i++) {
                 rows[i] = c.row(i);
             }
             Arrays.sort(rows); // ascending rows: the exact pass walks the matrix forwards
-            ranked = take;
         }
         lastRanked = ranked;
         TopKCollector exact = new TopKCollector(kk);

@@ -7,6 +7,7 @@ import io.mnemocore.hdv.bench.ClusteredData;
 import io.mnemocore.hdv.kernel.FastCpuKernel;
 import io.mnemocore.hdv.kernel.ReferenceKernel;
 import io.mnemocore.hdv.kernel.TopK;
+import io.mnemocore.hdv.kernel.TopKCollector;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -80,5 +81,55 @@ class HotSegmentTest {
         HotSegment s = segment(data, 512);
         assertThat(recall(data, s, 32, 4, 20, false)).isGreaterThanOrEqualTo(0.99);
         assertThat(s.lastRanked()).isLessThan(320);
+    }
+
+    /**
+     * The rule the search documents, computed by brute force: it ranks exactly the rows whose sketch
+     * distance is within the margin of the k-th best one, and returns their exact top-k; on the
+     * CPU and the reference kernel alike.
+     */
+    @Test
+    void itRanksExactlyTheRowsWithinTheMarginOfTheKthSketchDistance() {
+        int sketchBits = 256;
+        int margin = (int) Math.ceil(4 * Math.sqrt(sketchBits / 2.0));
+        int[] cases = new int[3]; // within the list, widened, exact scan
+        for (int perCluster : new int[] {20, 100, 400}) {
+            ClusteredData data = ClusteredData.generate(3000, D, perCluster, new SplitMix64(perCluster));
+            HotSegment s = segment(data, sketchBits);
+            SplitMix64 rnd = new SplitMix64(7);
+            try (FastCpuKernel cpu = new FastCpuKernel(1); ReferenceKernel ref = new ReferenceKernel()) {
+                for (int q = 0; q < 10; q++) {
+                    long[] query = data.query(q % 2 == 0 ? 1000 : 6000, rnd);
+                    long[] sq = java.util.Arrays.copyOf(query, sketchBits / 64);
+                    int n = data.rows.rows();
+                    int[] sketchDist = new int[n];
+                    for (int r = 0; r < n; r++) {
+                        sketchDist[r] = io.mnemocore.hdv.Hdv.hamming(java.util.Arrays.copyOf(data.rows.row(r), sketchBits / 64), sq);
+                    }
+                    int cut = java.util.Arrays.stream(sketchDist).sorted().toArray()[9] + margin;
+                    TopKCollector expected = new TopKCollector(10);
+                    int within = 0;
+                    for (int r = 0; r < n; r++) {
+                        if (sketchDist[r] <= cut) {
+                            within++;
+                            expected.offer(io.mnemocore.hdv.Hdv.hamming(data.rows.row(r), query), r);
+                        }
+                    }
+                    for (io.mnemocore.hdv.kernel.HammingKernel kernel : new io.mnemocore.hdv.kernel.HammingKernel[] {cpu, ref}) {
+                        TopK got = s.search(kernel, query, 10, true, 32, 4);
+                        assertThat(s.lastWidened()).isEqualTo(within >= 320);
+                        cases[within > n / 2 ? 2 : within >= 320 ? 1 : 0]++;
+                        if (within > n / 2) {
+                            assertThat(s.lastRanked()).isEqualTo(n);
+                            assertThat(got).isEqualTo(ref.topK(data.rows, query, 10));
+                        } else {
+                            assertThat(s.lastRanked()).as("rows ranked, %d per center", perCluster).isEqualTo(within);
+                            assertThat(got).isEqualTo(expected.result());
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(cases).as("searches within the list, widened, exact").doesNotContain(0);
     }
 }

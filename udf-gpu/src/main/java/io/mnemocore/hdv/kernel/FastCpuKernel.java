@@ -59,6 +59,10 @@ public final class FastCpuKernel implements HammingKernel {
         long[] d = m.data();
         int w = m.wordsPerRow();
         parallel(m.rows(), (from, to) -> {
+            if (w == 4) {
+                distances4(d, from, to, query, out);
+                return null;
+            }
             for (int r = from; r < to; r++) {
                 out[r] = distance(d, r * w, query, w, Integer.MAX_VALUE);
             }
@@ -152,6 +156,15 @@ public final class FastCpuKernel implements HammingKernel {
                 c.offer(dist, r);
                 limit = c.threshold();
             }
+        }
+    }
+
+    /** All distances to 256-bit rows (the HOT index's sketches), with the query's words in locals as in scan4. */
+    private static void distances4(long[] d, int from, int to, long[] q, int[] out) {
+        long q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+        for (int r = from, o = from * 4; r < to; r++, o += 4) {
+            out[r] = Long.bitCount(d[o] ^ q0) + Long.bitCount(d[o + 1] ^ q1) + Long.bitCount(d[o + 2] ^ q2)
+                    + Long.bitCount(d[o + 3] ^ q3);
         }
     }
 
