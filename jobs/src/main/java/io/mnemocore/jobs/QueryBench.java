@@ -203,6 +203,7 @@ public final class QueryBench {
                                 + " and allocating %.0f MB/s (%.0f KB a query)%n", cpuModel(), Runtime.getRuntime().availableProcessors(),
                         100 * r.cpuBusy, r.jvmCores, r.allocMbPerS, r.allocKbPerQuery);
                 System.err.println("allocated, KB a query, by thread: " + r.topAllocators);
+                System.err.println("CPU, ms a query, by thread: " + r.topCpu);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -272,6 +273,7 @@ public final class QueryBench {
         double allocMbPerS = Double.NaN;
         double allocKbPerQuery = Double.NaN;
         String topAllocators = "n/a";
+        String topCpu = "n/a";
         final long startEpochMs = System.currentTimeMillis();
         final long startNanos = System.nanoTime();
         final Map<String, Long> sentAt = new ConcurrentHashMap<>();
@@ -332,7 +334,8 @@ public final class QueryBench {
         long sampleEvery = Math.max(1, total / RECALL_SAMPLE);
         long[] cpu0 = machineCpuTicks();
         long jvm0 = jvmCpuNanos();
-        Map<String, Long> threads0 = allocatedByThread();
+        Map<String, Long> threads0 = perThread(false);
+        Map<String, Long> threadCpu0 = perThread(true);
         long t0 = System.nanoTime();
         for (long i = 0; i < total; i++) {
             long due = t0 + i * periodNs;
@@ -360,7 +363,8 @@ public final class QueryBench {
         r.sendSeconds = (System.nanoTime() - t0) / 1e9;
         long[] cpu1 = machineCpuTicks();
         long jvm1 = jvmCpuNanos();
-        Map<String, Long> threads1 = allocatedByThread();
+        Map<String, Long> threads1 = perThread(false);
+        Map<String, Long> threadCpu1 = perThread(true);
         if (cpu0 != null && cpu1 != null && cpu1[0] > cpu0[0]) {
             r.cpuBusy = 1 - (double) (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]);
         }
@@ -371,7 +375,10 @@ public final class QueryBench {
             long bytes = total(threads1) - total(threads0);
             r.allocMbPerS = bytes / 1e6 / r.sendSeconds;
             r.allocKbPerQuery = bytes / 1e3 / r.sent;
-            r.topAllocators = topAllocators(threads0, threads1, r.sent, 8);
+            r.topAllocators = topThreads(threads0, threads1, r.sent, 1e3, 8);
+        }
+        if (threadCpu0 != null && threadCpu1 != null && r.sent > 0) {
+            r.topCpu = topThreads(threadCpu0, threadCpu1, r.sent, 1e6, 10);
         }
         long waitUntil = System.nanoTime() + 5_000_000_000L;
         while (r.latencyNs.size() < r.sent && System.nanoTime() < waitUntil) {
@@ -433,21 +440,27 @@ public final class QueryBench {
     }
 
     /**
-     * Bytes allocated so far per live thread (job and bench), keyed "name#id"; null where the JVM
-     * cannot tell. Summed, the young GC's pace, and a figure that the machine's noise does not move.
+     * Per live thread (job and bench), keyed "name#id": the bytes it allocated so far, or with
+     * {@code cpu} the CPU nanoseconds it used so far; null where the JVM cannot tell. Allocation
+     * summed is the young GC's pace, a figure that the machine's noise does not move; CPU says
+     * where the cores went.
      */
-    static Map<String, Long> allocatedByThread() {
+    static Map<String, Long> perThread(boolean cpu) {
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        if (!(mx instanceof com.sun.management.ThreadMXBean) || !((com.sun.management.ThreadMXBean) mx).isThreadAllocatedMemorySupported()) {
+        if (!(mx instanceof com.sun.management.ThreadMXBean)) {
+            return null;
+        }
+        var sun = (com.sun.management.ThreadMXBean) mx;
+        if (cpu ? !sun.isThreadCpuTimeSupported() || !sun.isThreadCpuTimeEnabled() : !sun.isThreadAllocatedMemorySupported()) {
             return null;
         }
         long[] ids = mx.getAllThreadIds();
-        long[] bytes = ((com.sun.management.ThreadMXBean) mx).getThreadAllocatedBytes(ids);
+        long[] values = cpu ? sun.getThreadCpuTime(ids) : sun.getThreadAllocatedBytes(ids);
         java.lang.management.ThreadInfo[] info = mx.getThreadInfo(ids);
         Map<String, Long> out = new java.util.HashMap<>();
         for (int i = 0; i < ids.length; i++) {
-            if (bytes[i] >= 0 && info[i] != null) { // -1 / null: a thread that ended meanwhile
-                out.put(info[i].getThreadName() + "#" + ids[i], bytes[i]);
+            if (values[i] >= 0 && info[i] != null) { // -1 / null: a thread that ended meanwhile
+                out.put(info[i].getThreadName() + "#" + ids[i], values[i]);
             }
         }
         return out;
@@ -457,13 +470,16 @@ public final class QueryBench {
         return byThread.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** The threads that allocated most between two {@link #allocatedByThread} readings, as "name KB-a-query; ...". */
-    static String topAllocators(Map<String, Long> before, Map<String, Long> after, long queries, int n) {
+    /**
+     * The n threads whose counter grew most between two {@link #perThread} readings, as
+     * "name growth-a-query; ...", the growth divided by {@code unit} (1e3: KB, 1e6: ms of CPU).
+     */
+    static String topThreads(Map<String, Long> before, Map<String, Long> after, long queries, double unit, int n) {
         return after.entrySet().stream()
                 .map(e -> Map.entry(e.getKey().substring(0, e.getKey().lastIndexOf('#')), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
                 .sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(n)
-                .map(e -> String.format(java.util.Locale.ROOT, "%s %.1f", e.getKey().length() > 40 ? e.getKey().substring(0, 40) + "…" : e.getKey(),
-                        e.getValue() / 1e3 / queries))
+                .map(e -> String.format(java.util.Locale.ROOT, "%s %." + (unit >= 1e6 ? 3 : 1) + "f",
+                        e.getKey().length() > 40 ? e.getKey().substring(0, 40) + "…" : e.getKey(), e.getValue() / unit / queries))
                 .collect(java.util.stream.Collectors.joining("; "));
     }
 

@@ -2,6 +2,7 @@ package io.mnemocore.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The load figures {@code bench query} prints beside its latencies. */
@@ -25,4 +26,47 @@ class QueryBenchTest {
         assertThat((after[0] - after[1]) - (before[0] - before[1])).isGreaterThan(0);
         assertThat(jvmAfter - jvmBefore).isGreaterThan(100_000_000L);
     }
+
+    @Test
+    void perThreadCountersNameTheThreadThatWorked() throws Exception {
+        Map<String, Long> cpu0 = QueryBench.perThread(true);
+        Map<String, Long> alloc0 = QueryBench.perThread(false);
+        Thread worker = new Thread(() -> {
+            long sink = 0;
+            var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long until = mx.getCurrentThreadCpuTime() + 200_000_000L; // CPU, not wall time: the machine may be busy
+            java.util.List<long[]> garbage = new java.util.ArrayList<>();
+            while (mx.getCurrentThreadCpuTime() < until) {
+                sink += Long.bitCount(sink * 31 + 7);
+                garbage.add(new long[128]);
+                if (garbage.size() > 1000) {
+                    garbage.clear();
+                }
+            }
+            result = sink;
+            worked.countDown();
+            // Stay alive until both readings are taken: a thread that ended is not listed.
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bench-test-worker");
+        worker.start();
+        worked.await();
+        Map<String, Long> cpu1 = QueryBench.perThread(true);
+        Map<String, Long> alloc1 = QueryBench.perThread(false);
+        release.countDown();
+        worker.join();
+        assertThat(cpu0).isNotNull();
+        // Per query of 10: the worker's 200 ms of CPU is at least 10 ms a query, and it heads both lists.
+        String cpu = QueryBench.topThreads(cpu0, cpu1, 10, 1e6, 3);
+        assertThat(cpu).startsWith("bench-test-worker ");
+        assertThat(Double.parseDouble(cpu.split(";")[0].substring("bench-test-worker ".length()))).isGreaterThan(10);
+        assertThat(QueryBench.topThreads(alloc0, alloc1, 10, 1e3, 3)).startsWith("bench-test-worker ");
+    }
+
+    private static volatile long result;
+    private final java.util.concurrent.CountDownLatch worked = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 }
