@@ -203,7 +203,7 @@ public final class QueryBench {
                                 + " and allocating %.0f MB/s (%.0f KB a query)%n", cpuModel(), Runtime.getRuntime().availableProcessors(),
                         100 * r.cpuBusy, r.jvmCores, r.allocMbPerS, r.allocKbPerQuery);
                 System.err.println("allocated, KB a query, by thread: " + r.topAllocators);
-                System.err.println("CPU, ms a query, by thread: " + r.topCpu);
+                System.err.println("CPU, ms a query: " + r.topCpu);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -379,6 +379,16 @@ public final class QueryBench {
         }
         if (threadCpu0 != null && threadCpu1 != null && r.sent > 0) {
             r.topCpu = topThreads(threadCpu0, threadCpu1, r.sent, 1e6, 10);
+            if (jvm0 >= 0 && jvm1 >= 0) {
+                // ThreadMXBean lists Java threads only: the JIT's compiler threads, GC and the VM
+                // thread are the rest of the process's CPU (with any thread that ended meanwhile).
+                long listed = 0;
+                for (Map.Entry<String, Long> e : threadCpu1.entrySet()) {
+                    listed += e.getValue() - threadCpu0.getOrDefault(e.getKey(), 0L);
+                }
+                r.topCpu = String.format(java.util.Locale.ROOT, "the JVM %.3f, its Java threads %.3f, its own (JIT, GC, VM) %.3f; by thread: %s",
+                        (jvm1 - jvm0) / 1e6 / r.sent, listed / 1e6 / r.sent, (jvm1 - jvm0 - listed) / 1e6 / r.sent, r.topCpu);
+            }
         }
         long waitUntil = System.nanoTime() + 5_000_000_000L;
         while (r.latencyNs.size() < r.sent && System.nanoTime() < waitUntil) {
