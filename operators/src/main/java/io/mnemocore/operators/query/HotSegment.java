@@ -29,11 +29,10 @@ final class HotSegment {
     /** Rows the last approximate search ranked by exact distance (for {@code bench search}). */
     private int lastRanked;
     private boolean lastWidened;
-    /**
-     * The search's scratch: every row's sketch distance, then (in place) the rows within its cut;
-     * kept so that a query does not allocate per row.
-     */
-    private int[] sketchDistances = new int[0];
+    /** The search's scratch, kept so that a query does not allocate per row: every row's sketch distance, */
+    private char[] sketchDistances = new char[0];
+    /** and the rows within its cut. */
+    private int[] rowScratch = new int[0];
     /** Rows per sketch distance (0..sketchBits), the search's other scratch. */
     private final int[] histogram;
 
@@ -136,18 +135,15 @@ final class HotSegment {
             // The rows ranked are those within the margin of the k-th best sketch distance (all of
             // them, widened past the candidate list where it ends inside the margin). Sketch
             // distances are small integers, so a histogram finds the k-th one and how many rows lie
-            // within the cut without a top-k heap: one pass of distances, one of the histogram,
-            // one to collect.
+            // within the cut without a top-k heap: one pass computes and counts the distances
+            // (16 bits each, to keep the scratch in cache), one collects the rows.
             if (sketchDistances.length < n) {
-                sketchDistances = new int[Math.max(n, 2 * sketchDistances.length)];
+                sketchDistances = new char[Math.max(n, 2 * sketchDistances.length)];
             }
-            int[] dist = sketchDistances;
-            kernel.distances(sketch, sketchQuery, dist);
+            char[] dist = sketchDistances;
             int[] hist = histogram;
             Arrays.fill(hist, 0);
-            for (int r = 0; r < n; r++) {
-                hist[dist[r]]++;
-            }
+            kernel.distances(sketch, sketchQuery, dist, hist);
             int kth = 0;
             for (int seen = hist[0]; seen < kk; seen += hist[++kth]) {
                 // the k-th best sketch distance
@@ -163,14 +159,16 @@ final class HotSegment {
                 lastRanked = n; // more than half the rows: the exact scan is cheaper
                 return kernel.topK(full, query, kk);
             }
-            // In place: the j-th row within the cut overwrites slot j <= r, already read.
+            if (rowScratch.length < within) {
+                rowScratch = new int[Math.max(within, 2 * rowScratch.length)];
+            }
+            rows = rowScratch;
             ranked = 0;
-            for (int r = 0; r < n; r++) {
+            for (int r = 0; ranked < within; r++) {
                 if (dist[r] <= cut) {
-                    dist[ranked++] = r; // ascending rows: the exact pass walks the matrix forwards
+                    rows[ranked++] = r; // ascending rows: the exact pass walks the matrix forwards
                 }
             }
-            rows = dist;
         } else {
             TopK c = kernel.topK(sketch, sketchQuery, candidates);
             ranked = c.size();

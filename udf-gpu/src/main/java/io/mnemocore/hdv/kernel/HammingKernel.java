@@ -14,6 +14,21 @@ public interface HammingKernel extends AutoCloseable {
     /** Writes the distance of {@code query} to each of the first {@code m.rows()} rows. */
     void distances(HdvMatrix m, long[] query, int[] out);
 
+    /**
+     * The HOT index's sketch pass: writes each row's distance to {@code out} (16 bits, so for rows of
+     * at most 65,535 bits) and adds one to {@code histogram[distance]} for each row. A kernel that can
+     * fuse the two passes does; this default takes the distances from {@link #distances}.
+     */
+    default void distances(HdvMatrix m, long[] query, char[] out, int[] histogram) {
+        checkHistogram(m, out, histogram);
+        int[] d = new int[m.rows()];
+        distances(m, query, d);
+        for (int r = 0; r < d.length; r++) {
+            out[r] = (char) d[r];
+            histogram[d[r]]++;
+        }
+    }
+
     TopK topK(HdvMatrix m, long[] query, int k);
 
     /** Top-k of each query; implementations reuse each loaded row block for many queries. */
@@ -25,6 +40,13 @@ public interface HammingKernel extends AutoCloseable {
     static void checkK(int k) {
         if (k <= 0) {
             throw new IllegalArgumentException("k must be positive, got " + k);
+        }
+    }
+
+    static void checkHistogram(HdvMatrix m, char[] out, int[] histogram) {
+        if (m.dim() > Character.MAX_VALUE || out.length < m.rows() || histogram.length <= m.dim()) {
+            throw new IllegalArgumentException("distances of " + m.rows() + " rows of " + m.dim() + " bits need 16-bit room for "
+                    + m.rows() + " (got " + out.length + ") and a histogram of " + (m.dim() + 1) + " (got " + histogram.length + ")");
         }
     }
 

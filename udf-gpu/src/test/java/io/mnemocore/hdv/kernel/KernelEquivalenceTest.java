@@ -16,6 +16,35 @@ class KernelEquivalenceTest {
         return List.of(new FastCpuKernel(1), new FastCpuKernel(2), new FastCpuKernel(3));
     }
 
+    /** The sketch pass's fused distances and histogram equal the reference's distances, counted. */
+    @Test
+    void distancesWithAHistogramMatchReference() {
+        ReferenceKernel ref = new ReferenceKernel();
+        for (int dim : new int[] {64, 256, 512, 16384}) {
+            for (int n : new int[] {1, 7, 1000}) {
+                HdvMatrix m = HammingBench.generate(n, dim, dim + n);
+                long[] q = HammingBench.flippedQueries(m, 1, 0.10, 11)[0];
+                int[] expected = new int[n];
+                ref.distances(m, q, expected);
+                int[] expectedHist = new int[dim + 1];
+                char[] expectedOut = new char[n];
+                for (int r = 0; r < n; r++) {
+                    expectedHist[expected[r]]++;
+                    expectedOut[r] = (char) expected[r];
+                }
+                for (HammingKernel kernel : List.of(new FastCpuKernel(1), new FastCpuKernel(3), ref)) {
+                    char[] out = new char[n + 2];
+                    int[] hist = new int[dim + 1];
+                    kernel.distances(m, q, out, hist);
+                    assertThat(java.util.Arrays.copyOf(out, n)).isEqualTo(expectedOut);
+                    assertThat(hist).as("%s, %d rows of %d bits", kernel.name(), n, dim).isEqualTo(expectedHist);
+                    kernel.close();
+                }
+                assertThatThrownBy(() -> ref.distances(m, q, new char[n], new int[dim])).hasMessageContaining("histogram of " + (dim + 1));
+            }
+        }
+    }
+
     @Test
     void randomAndNearDuplicateQueriesMatchReference() {
         ReferenceKernel ref = new ReferenceKernel();
