@@ -169,14 +169,12 @@ public final class MnemoCoreJob {
                 new RedisStreamSink<>(s.redis, new EntrySerializers.TransitionLog(s.config.getString("haim.redis.transitions_stream")), maxLen, batch, 8),
                 // Never trim the input stream: that would delete entries the job has not read yet.
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8),
-                // A reply is written as soon as its query is done (replies completed together share one
-                // round trip): a waiting client must not wait for a batch or a checkpoint.
-                RedisStreamSink.immediate(s.redis, new EntrySerializers.Replies(), maxLen, batch, 8),
+                // A reply is written as soon as it exists (batch of 1): a waiting client must not wait for a checkpoint.
+                new RedisStreamSink<>(s.redis, new EntrySerializers.Replies(), maxLen, 1, 8),
                 new WarmTierSink(s.warmSpec(), s.config.getInt("haim.tiers.warm.batch_size")),
                 ColdArchive.vectorSink(s.coldBase(), s.config.dimensionality()),
                 ColdArchive.sidecarSink(s.coldBase(), s.config.dimensionality()),
-                // A prediction's pre-warm triggers go in one round trip as soon as it is made, not one each.
-                RedisStreamSink.immediate(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8));
+                new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, 1, 8));
     }
 
     /** Checkpointing, parallelism and uid rules shared by every way of running the job. */

@@ -7,7 +7,6 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -26,11 +25,6 @@ import redis.clients.jedis.exceptions.JedisException;
  * record type carries ids that let readers drop repeats). When Redis stays unreachable after the
  * retries, the writer fails, the checkpoint fails, and the job restarts from the last one: records
  * are never dropped.
- *
- * <p>An {@link #immediate} sink (replies, pre-warm triggers) does not wait for a batch or a
- * checkpoint: what the task writes while it handles one input record (the replies that one WARM
- * step's mail completes, the triggers of one prediction) goes to Redis in one pipeline as soon as
- * that record is done, through a mail to the task's mailbox, which runs before the next record.
  */
 public final class RedisStreamSink<T> implements Sink<T> {
     private static final long serialVersionUID = 1L;
@@ -48,61 +42,39 @@ public final class RedisStreamSink<T> implements Sink<T> {
     private final long maxLen;
     private final int batchSize;
     private final int maxAttempts;
-    private final boolean immediate;
 
     /** @param maxLen approximate MAXLEN of the written streams; 0 or less never trims */
     public RedisStreamSink(RedisConnectionConfig connection, EntrySerializer<T> serializer, long maxLen,
                            int batchSize, int maxAttempts) {
-        this(connection, serializer, maxLen, batchSize, maxAttempts, false);
-    }
-
-    private RedisStreamSink(RedisConnectionConfig connection, EntrySerializer<T> serializer, long maxLen,
-                            int batchSize, int maxAttempts, boolean immediate) {
         this.connection = connection;
         this.serializer = serializer;
         this.maxLen = maxLen;
         this.batchSize = batchSize;
         this.maxAttempts = maxAttempts;
-        this.immediate = immediate;
-    }
-
-    /**
-     * A sink that writes each input record's entries as soon as its task has handled that record,
-     * all of them in one pipeline (one round trip where a batch of 1 took one per entry);
-     * {@code maxBatch} caps the entries one record may buffer before they are written at once.
-     */
-    public static <T> RedisStreamSink<T> immediate(RedisConnectionConfig connection, EntrySerializer<T> serializer, long maxLen,
-                                                   int maxBatch, int maxAttempts) {
-        return new RedisStreamSink<>(connection, serializer, maxLen, maxBatch, maxAttempts, true);
     }
 
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
         return new Writer<>(this, context.metricGroup().counter("haim_sink_entries_total"),
-                context.metricGroup().counter("haim_sink_retries_total"), immediate ? context.getMailboxExecutor() : null);
+                context.metricGroup().counter("haim_sink_retries_total"));
     }
 
     public static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    static final class Writer<T> implements SinkWriter<T> {
+    private static final class Writer<T> implements SinkWriter<T> {
         private static final Logger LOG = LoggerFactory.getLogger(RedisStreamSink.class);
         private final RedisStreamSink<T> sink;
         private final Counter written;
         private final Counter retries;
-        /** The task's mailbox for an immediate sink, else null. */
-        private final MailboxExecutor mailbox;
         private final List<byte[][]> buffer = new ArrayList<>();
         private JedisPooled redis;
-        private boolean flushQueued;
-        private boolean closed;
 
-        Writer(RedisStreamSink<T> sink, Counter written, Counter retries, MailboxExecutor mailbox) {
+        Writer(RedisStreamSink<T> sink, Counter written, Counter retries) {
             this.sink = sink;
             this.written = written;
             this.retries = retries;
-            this.mailbox = mailbox;
         }
 
         @Override
@@ -123,15 +95,6 @@ public final class RedisStreamSink<T> implements Sink<T> {
             buffer.add(args);
             if (buffer.size() >= sink.batchSize) {
                 flushBuffer();
-            } else if (mailbox != null && !flushQueued) {
-                // Runs once the task is done with the current input record, before the next one.
-                flushQueued = true;
-                mailbox.execute(() -> {
-                    flushQueued = false;
-                    if (!closed) {
-                        flushBuffer();
-                    }
-                }, "write buffered stream entries");
             }
         }
 
@@ -174,7 +137,6 @@ public final class RedisStreamSink<T> implements Sink<T> {
 
         @Override
         public void close() {
-            closed = true;
             if (redis != null) {
                 redis.close();
             }
