@@ -45,6 +45,8 @@ public final class QueryBench {
     private static final int RECALL_SAMPLE = 200;
     /** How long after a checkpoint trigger a query counts as sent "near" it (the stalls traced lasted 0.5–1 s). */
     private static final long CHECKPOINT_WINDOW_MS = 2000;
+    /** The p99 target: replies slower than this are broken down by cause. */
+    private static final double SLOW_MS = 10;
 
     /**
      * Wall-clock times of the embedded job's checkpoint triggers, from the checkpoint coordinator's
@@ -171,7 +173,13 @@ public final class QueryBench {
                 // query path (C2 took a quarter of the 2 cores for a while after a short warm-up) and
                 // RocksDB takes in the first rounds of fed-back accesses: warm up at the measured rate.
                 Run warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd);
-                Run r = run(redis, s.codec, prefix, replies, data, k, qps, seconds, rnd);
+                Run r;
+                List<StallProbe.Interval> pauses, stalls;
+                try (StallProbe probe = new StallProbe(config.getInt("haim.search.thread_priority"))) {
+                    r = run(redis, s.codec, prefix, replies, data, k, qps, seconds, rnd);
+                    pauses = probe.pauses();
+                    stalls = probe.stalls();
+                }
 
                 // Recall@10 on a sample of replies, against an exact scan of the same memories.
                 double recall = recall(all, r, k);
@@ -180,14 +188,21 @@ public final class QueryBench {
                 // Split by the job's checkpoints: queries sent in the CHECKPOINT_WINDOW_MS after a trigger, and the rest.
                 List<Long> triggers = checkpoints.between(r.startEpochMs, r.startEpochMs + Math.round(r.sendSeconds * 1000));
                 if (trace != null) {
-                    writeTrace(trace, r, checkpoints.between(0, Long.MAX_VALUE));
+                    writeTrace(trace, r, checkpoints.between(0, Long.MAX_VALUE), pauses, stalls);
                 }
                 List<Double> inside = new ArrayList<>(), outside = new ArrayList<>();
+                long[] sentMsAll = new long[r.latencyNs.size()];
+                double[] latencyMsAll = new double[sentMsAll.length];
+                int n = 0;
                 for (Map.Entry<String, Long> e : r.latencyNs.entrySet()) {
                     long sentMs = r.epochMs(r.sentAt.get(e.getKey()));
                     boolean near = triggers.stream().anyMatch(t -> sentMs >= t && sentMs < t + CHECKPOINT_WINDOW_MS);
                     (near ? inside : outside).add(e.getValue() / 1e6);
+                    sentMsAll[n] = sentMs;
+                    latencyMsAll[n++] = e.getValue() / 1e6;
                 }
+                StallProbe.Causes slow = StallProbe.Causes.of(sentMsAll, latencyMsAll, SLOW_MS, pauses, stalls, triggers, CHECKPOINT_WINDOW_MS);
+                long endMs = r.startEpochMs + Math.round(r.sendSeconds * 1000);
                 double[] in = inside.stream().mapToDouble(Double::doubleValue).toArray();
                 double[] off = outside.stream().mapToDouble(Double::doubleValue).toArray();
                 double achieved = r.latencyNs.size() / r.sendSeconds;
@@ -202,6 +217,11 @@ public final class QueryBench {
                 System.err.printf("machine: %s, %d cores; while sending the CPUs were %.0f%% busy, this JVM (job and bench) using %.2f cores"
                                 + " and allocating %.0f MB/s (%.0f KB a query)%n", cpuModel(), Runtime.getRuntime().availableProcessors(),
                         100 * r.cpuBusy, r.jvmCores, r.allocMbPerS, r.allocKbPerQuery);
+                System.err.printf("replies over %.0f ms: %d, overlapping a GC pause %d, else a stall of the probe thread %d, else sent within %d ms"
+                                + " after a checkpoint trigger %d, other %d; while sending: GC pauses %s; the probe thread (1 ms sleeps at the query"
+                                + " path's priority) woke late, outside GC pauses, %s%n", SLOW_MS, slow.slow, slow.gc, slow.stall,
+                        CHECKPOINT_WINDOW_MS, slow.checkpoint, slow.other, StallProbe.describePauses(pauses, r.startEpochMs, endMs),
+                        StallProbe.describeStalls(stalls, pauses, r.startEpochMs, endMs));
                 System.err.println("allocated, KB a query, by thread: " + r.topAllocators);
                 System.err.println("CPU, ms a query: " + r.topCpu);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
@@ -216,6 +236,8 @@ public final class QueryBench {
                         + ",\"checkpoints\":" + triggers.size() + ",\"near_checkpoint_queries\":" + in.length
                         + ",\"near_checkpoint_p99_ms\":" + Stats.fmt(Stats.percentile(in, 99))
                         + ",\"between_checkpoints_p99_ms\":" + Stats.fmt(Stats.percentile(off, 99))
+                        + ",\"slow_replies\":" + slow.slow + ",\"slow_in_gc_pause\":" + slow.gc + ",\"slow_in_probe_stall\":" + slow.stall
+                        + ",\"slow_near_checkpoint\":" + slow.checkpoint + ",\"slow_other\":" + slow.other
                         + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
                         + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocKbPerQuery)
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
@@ -229,21 +251,26 @@ public final class QueryBench {
 
     /**
      * One line per query in send order: ms since the first send, end-to-end ms (blank: no reply),
-     * in-job ms, epoch ms, and ms since the last checkpoint trigger before it (blank: none).
+     * in-job ms, epoch ms, ms since the last checkpoint trigger before it (blank: none), and 1/0:
+     * whether its wait overlapped a GC pause, and a late wake-up of the stall probe (GC or not).
      */
-    private static void writeTrace(Path file, Run r, List<Long> triggers) throws java.io.IOException {
+    private static void writeTrace(Path file, Run r, List<Long> triggers, List<StallProbe.Interval> pauses,
+                                   List<StallProbe.Interval> stalls) throws java.io.IOException {
         List<String> ids = new ArrayList<>(r.sentAt.keySet());
         ids.sort(java.util.Comparator.comparingLong(r.sentAt::get));
         long t0 = ids.isEmpty() ? 0 : r.sentAt.get(ids.get(0));
-        StringBuilder b = new StringBuilder("sent_ms,e2e_ms,in_job_ms,sent_epoch_ms,since_checkpoint_ms\n");
+        StringBuilder b = new StringBuilder("sent_ms,e2e_ms,in_job_ms,sent_epoch_ms,since_checkpoint_ms,in_gc_pause,in_probe_stall\n");
         for (String id : ids) {
             Long ns = r.latencyNs.get(id);
             Long inJob = r.inJob.get(id);
             long epoch = r.epochMs(r.sentAt.get(id)); // wall clock, to line the trace up with logs (GC, checkpoints)
             long last = triggers.stream().filter(t -> t <= epoch).mapToLong(Long::longValue).max().orElse(-1);
-            b.append(String.format(java.util.Locale.ROOT, "%.3f,%s,%s,%d,%s%n", (r.sentAt.get(id) - t0) / 1e6,
+            long until = epoch + (ns == null ? 0 : (long) Math.ceil(ns / 1e6));
+            b.append(String.format(java.util.Locale.ROOT, "%.3f,%s,%s,%d,%s,%d,%d%n", (r.sentAt.get(id) - t0) / 1e6,
                     ns == null ? "" : String.format(java.util.Locale.ROOT, "%.3f", ns / 1e6), inJob == null ? "" : inJob,
-                    epoch, last < 0 ? "" : Long.toString(epoch - last)));
+                    epoch, last < 0 ? "" : Long.toString(epoch - last),
+                    pauses.stream().anyMatch(p -> p.overlaps(epoch, until)) ? 1 : 0,
+                    stalls.stream().anyMatch(st -> st.overlaps(epoch, until)) ? 1 : 0));
         }
         Files.writeString(file, b);
     }
