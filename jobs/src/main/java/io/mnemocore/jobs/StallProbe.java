@@ -18,9 +18,9 @@ import javax.management.openmbean.CompositeData;
  * Tells a slow reply's cause apart for {@code bench query}: the JVM's GC pauses (from the
  * collectors' notifications) and the times a probe thread, sleeping 1 ms at a time at the query
  * path's priority, woke late. A late wake-up outside a GC pause is time a query-path thread would
- * also have waited for a core: the machine's other work, or the machine itself stopping (on the
- * 2-core microVMs here, the platform's memory monitor, kdamond, runs every ~0.54 s and stops the
- * guest for 10–25 ms; README, Figures, "Ninth pass").
+ * also have waited for a core: the job's own bursts (checkpoints, the JIT), the machine's other
+ * work, or the machine itself stopping (on a 2-core microVM here, in one traced run, for 10–25 ms
+ * every ~0.54 s while the platform's memory monitor ran; README, Figures, "Ninth pass").
  */
 final class StallProbe implements AutoCloseable {
     /** A wake-up this much late or more is recorded. */
