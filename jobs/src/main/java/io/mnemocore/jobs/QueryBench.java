@@ -24,6 +24,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.IntStream;
 import org.apache.flink.core.execution.JobClient;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Pipeline;
@@ -191,24 +194,28 @@ public final class QueryBench {
                     writeTrace(trace, r, checkpoints.between(0, Long.MAX_VALUE), pauses, stalls);
                 }
                 List<Double> inside = new ArrayList<>(), outside = new ArrayList<>();
-                long[] sentMsAll = new long[r.latencyNs.size()];
+                long[] sentMsAll = new long[r.replies()];
                 double[] latencyMsAll = new double[sentMsAll.length];
                 int n = 0;
-                for (Map.Entry<String, Long> e : r.latencyNs.entrySet()) {
-                    long sentMs = r.epochMs(r.sentAt.get(e.getKey()));
+                for (int i = 0; i < r.sent && n < sentMsAll.length; i++) {
+                    long ns = r.latencyNs.get(i);
+                    if (ns == 0) {
+                        continue;
+                    }
+                    long sentMs = r.epochMs(r.sentNs.get(i));
                     boolean near = triggers.stream().anyMatch(t -> sentMs >= t && sentMs < t + CHECKPOINT_WINDOW_MS);
-                    (near ? inside : outside).add(e.getValue() / 1e6);
+                    (near ? inside : outside).add(ns / 1e6);
                     sentMsAll[n] = sentMs;
-                    latencyMsAll[n++] = e.getValue() / 1e6;
+                    latencyMsAll[n++] = ns / 1e6;
                 }
                 StallProbe.Causes slow = StallProbe.Causes.of(sentMsAll, latencyMsAll, SLOW_MS, pauses, stalls, triggers, CHECKPOINT_WINDOW_MS);
                 long endMs = r.startEpochMs + Math.round(r.sendSeconds * 1000);
                 double[] in = inside.stream().mapToDouble(Double::doubleValue).toArray();
                 double[] off = outside.stream().mapToDouble(Double::doubleValue).toArray();
-                double achieved = r.latencyNs.size() / r.sendSeconds;
+                double achieved = r.replies() / r.sendSeconds;
                 System.err.printf("%d queries sent in %.1f s, %d replies; end to end p50 %.2f ms p95 %.2f p99 %.2f;"
                                 + " in the job (Redis entry time to merged reply, ms resolution) p50 %.1f ms; recall@%d %.4f%n",
-                        r.sent, r.sendSeconds, r.latencyNs.size(), Stats.percentile(lat, 50), Stats.percentile(lat, 95),
+                        r.sent, r.sendSeconds, r.replies(), Stats.percentile(lat, 50), Stats.percentile(lat, 95),
                         Stats.percentile(lat, 99), Stats.percentile(inJob, 50), k, recall);
                 System.err.printf("%d checkpoints triggered while sending; the %d queries sent within %d ms after one: p99 %.2f ms;"
                                 + " the other %d: p50 %.2f p95 %.2f p99 %.2f ms%n", triggers.size(), in.length, CHECKPOINT_WINDOW_MS,
@@ -227,8 +234,8 @@ public final class QueryBench {
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
-                        + ",\"queries\":" + r.sent + ",\"replies\":" + r.latencyNs.size()
-                        + ",\"warmup_replies\":" + warm.latencyNs.size()
+                        + ",\"queries\":" + r.sent + ",\"replies\":" + r.replies()
+                        + ",\"warmup_replies\":" + warm.replies()
                         + ",\"p50_ms\":" + Stats.fmt(Stats.percentile(lat, 50))
                         + ",\"p95_ms\":" + Stats.fmt(Stats.percentile(lat, 95))
                         + ",\"p99_ms\":" + Stats.fmt(Stats.percentile(lat, 99))
@@ -256,17 +263,15 @@ public final class QueryBench {
      */
     private static void writeTrace(Path file, Run r, List<Long> triggers, List<StallProbe.Interval> pauses,
                                    List<StallProbe.Interval> stalls) throws java.io.IOException {
-        List<String> ids = new ArrayList<>(r.sentAt.keySet());
-        ids.sort(java.util.Comparator.comparingLong(r.sentAt::get));
-        long t0 = ids.isEmpty() ? 0 : r.sentAt.get(ids.get(0));
+        long t0 = r.sent == 0 ? 0 : r.sentNs.get(0);
         StringBuilder b = new StringBuilder("sent_ms,e2e_ms,in_job_ms,sent_epoch_ms,since_checkpoint_ms,in_gc_pause,in_probe_stall\n");
-        for (String id : ids) {
-            Long ns = r.latencyNs.get(id);
-            Long inJob = r.inJob.get(id);
-            long epoch = r.epochMs(r.sentAt.get(id)); // wall clock, to line the trace up with logs (GC, checkpoints)
+        for (int i = 0; i < r.sent; i++) {
+            Long ns = r.latencyNs.get(i) == 0 ? null : r.latencyNs.get(i);
+            Long inJob = ns == null ? null : r.inJobMs.get(i);
+            long epoch = r.epochMs(r.sentNs.get(i)); // wall clock, to line the trace up with logs (GC, checkpoints)
             long last = triggers.stream().filter(t -> t <= epoch).mapToLong(Long::longValue).max().orElse(-1);
             long until = epoch + (ns == null ? 0 : (long) Math.ceil(ns / 1e6));
-            b.append(String.format(java.util.Locale.ROOT, "%.3f,%s,%s,%d,%s,%d,%d%n", (r.sentAt.get(id) - t0) / 1e6,
+            b.append(String.format(java.util.Locale.ROOT, "%.3f,%s,%s,%d,%s,%d,%d%n", (r.sentNs.get(i) - t0) / 1e6,
                     ns == null ? "" : String.format(java.util.Locale.ROOT, "%.3f", ns / 1e6), inJob == null ? "" : inJob,
                     epoch, last < 0 ? "" : Long.toString(epoch - last),
                     pauses.stream().anyMatch(p -> p.overlaps(epoch, until)) ? 1 : 0,
@@ -292,7 +297,8 @@ public final class QueryBench {
     }
 
     static final class Run {
-        int sent;
+        /** Written by the sender only; the reply reader checks ids against it. */
+        volatile int sent;
         double sendSeconds;
         /** Machine-wide share of CPU time not idle, and this JVM's CPU in cores, while sending. */
         double cpuBusy = Double.NaN;
@@ -303,15 +309,47 @@ public final class QueryBench {
         String topCpu = "n/a";
         final long startEpochMs = System.currentTimeMillis();
         final long startNanos = System.nanoTime();
-        final Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        /** Query i is "{@code idPrefix}i"; the prefix tells this run's replies from an earlier run's stragglers. */
+        final String idPrefix = "bq" + startNanos + "-";
+        /**
+         * Per query, by its number: send time (System.nanoTime()), end-to-end latency (0: no reply
+         * yet) and in-job ms. Arrays, not maps keyed by id: the bench shares the JVM with the job,
+         * and a map's entries live for seconds and were copied by every young GC until promoted.
+         */
+        final AtomicLongArray sentNs;
+        final AtomicLongArray latencyNs;
+        final AtomicLongArray inJobMs;
+        private final AtomicInteger replied = new AtomicInteger();
         /**
          * Vectors and replies of the recall sample only: the bench shares the JVM with the job, and
          * keeping every query's 2 KB alive lengthened the job's young-GC pauses.
          */
         final Map<String, long[]> queries = new ConcurrentHashMap<>();
         final Map<String, QueryReply> replies = new ConcurrentHashMap<>();
-        final Map<String, Long> latencyNs = new ConcurrentHashMap<>();
-        final Map<String, Long> inJob = new ConcurrentHashMap<>();
+
+        Run(int total) {
+            sentNs = new AtomicLongArray(total);
+            latencyNs = new AtomicLongArray(total);
+            inJobMs = new AtomicLongArray(total);
+        }
+
+        /** Records the first reply to query {@code id} (replies are at-least-once); false if it is not this run's. */
+        boolean replied(String id, long nowNs, long inJob) {
+            if (!id.startsWith(idPrefix)) {
+                return false;
+            }
+            int i = Integer.parseInt(id, idPrefix.length(), id.length(), 10);
+            if (i >= sent || !latencyNs.compareAndSet(i, 0, Math.max(1, nowNs - sentNs.get(i)))) {
+                return false;
+            }
+            inJobMs.set(i, inJob);
+            replied.incrementAndGet();
+            return true;
+        }
+
+        int replies() {
+            return replied.get();
+        }
 
         /** A System.nanoTime() of this run as wall-clock milliseconds. */
         long epochMs(long nanos) {
@@ -319,18 +357,19 @@ public final class QueryBench {
         }
 
         double[] latenciesMs() {
-            return latencyNs.values().stream().mapToDouble(n -> n / 1e6).toArray();
+            return IntStream.range(0, sent).filter(i -> latencyNs.get(i) > 0).mapToDouble(i -> latencyNs.get(i) / 1e6).toArray();
         }
 
         double[] inJobMs() {
-            return inJob.values().stream().mapToDouble(Long::doubleValue).toArray();
+            return IntStream.range(0, sent).filter(i -> latencyNs.get(i) > 0).mapToDouble(inJobMs::get).toArray();
         }
     }
 
     /** Sends queries at a fixed rate from one thread, reads replies on another; waits 5 s for stragglers. */
     private static Run run(JedisPooled redis, io.mnemocore.operators.codec.EventCodec codec, String prefix, String replies,
                            ClusteredData memories, int k, double qps, int seconds, SplitMix64 rnd) throws Exception {
-        Run r = new Run();
+        int total = Math.toIntExact(Math.round(qps * seconds));
+        Run r = new Run(total);
         AtomicBoolean done = new AtomicBoolean();
         String[] cursor = {RedisStreams.lastId(redis, replies)};
         Thread reader = new Thread(() -> {
@@ -340,13 +379,8 @@ public final class QueryBench {
                     cursor[0] = e.id;
                     try {
                         QueryReply q = ReplyCodec.decode(e.field(RedisStreams.DATA));
-                        Long at = r.sentAt.get(q.queryId);
-                        if (at != null) {
-                            r.latencyNs.put(q.queryId, now - at);
-                            r.inJob.put(q.queryId, q.latencyMs);
-                            if (r.queries.containsKey(q.queryId)) {
-                                r.replies.put(q.queryId, q);
-                            }
+                        if (r.replied(q.queryId, now, q.latencyMs) && r.queries.containsKey(q.queryId)) {
+                            r.replies.put(q.queryId, q);
                         }
                     } catch (java.io.IOException ex) {
                         throw new IllegalStateException(ex);
@@ -356,7 +390,6 @@ public final class QueryBench {
         }, "bench-replies");
         reader.start();
         byte[] key = (prefix + ":q").getBytes(StandardCharsets.UTF_8);
-        long total = Math.round(qps * seconds);
         long periodNs = Math.round(1e9 / qps);
         long sampleEvery = Math.max(1, total / RECALL_SAMPLE);
         long[] cpu0 = machineCpuTicks();
@@ -364,14 +397,14 @@ public final class QueryBench {
         Map<String, Long> threads0 = perThread(false);
         Map<String, Long> threadCpu0 = perThread(true);
         long t0 = System.nanoTime();
-        for (long i = 0; i < total; i++) {
+        for (int i = 0; i < total; i++) {
             long due = t0 + i * periodNs;
             // Sleep, not spin: on a 2-core machine a spinning sender would take a core from the job.
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 java.util.concurrent.locks.LockSupport.parkNanos(wait);
             }
-            String id = "bq" + System.nanoTime();
+            String id = r.idPrefix + i;
             long[] q = memories.query(1000, rnd);
             MemoryEvent e = new MemoryEvent();
             e.type = EventType.QUERY;
@@ -383,9 +416,9 @@ public final class QueryBench {
             if (i % sampleEvery == 0) {
                 r.queries.put(id, q);
             }
-            r.sentAt.put(id, System.nanoTime());
+            r.sentNs.set(i, System.nanoTime());
+            r.sent++; // before the XADD: the reply may be read before the next line runs
             redis.xadd(key, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, data));
-            r.sent++;
         }
         r.sendSeconds = (System.nanoTime() - t0) / 1e9;
         long[] cpu1 = machineCpuTicks();
@@ -418,7 +451,7 @@ public final class QueryBench {
             }
         }
         long waitUntil = System.nanoTime() + 5_000_000_000L;
-        while (r.latencyNs.size() < r.sent && System.nanoTime() < waitUntil) {
+        while (r.replies() < r.sent && System.nanoTime() < waitUntil) {
             Thread.sleep(50);
         }
         done.set(true);

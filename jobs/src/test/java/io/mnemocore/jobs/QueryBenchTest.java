@@ -66,6 +66,26 @@ class QueryBenchTest {
         assertThat(QueryBench.topThreads(alloc0, alloc1, 10, 1e3, 3)).startsWith("bench-test-worker ");
     }
 
+    @Test
+    void aRunCountsEachOfItsQueriesFirstReplyOnce() {
+        QueryBench.Run r = new QueryBench.Run(3);
+        long t = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            r.sentNs.set(i, t + i * 1_000_000L);
+            r.sent++;
+        }
+        assertThat(r.replied(r.idPrefix + 1, t + 5_000_000L, 4)).isTrue();
+        // At-least-once replies: a duplicate does not count again or move the latency.
+        assertThat(r.replied(r.idPrefix + 1, t + 9_000_000L, 8)).isFalse();
+        // Another run's straggler, and a number this run never sent.
+        assertThat(r.replied("bq1-0", t + 5_000_000L, 1)).isFalse();
+        assertThat(r.replied(r.idPrefix + 3, t + 5_000_000L, 1)).isFalse();
+        assertThat(r.replied(r.idPrefix + 0, t + 2_500_000L, 2)).isTrue();
+        assertThat(r.replies()).isEqualTo(2);
+        assertThat(r.latenciesMs()).containsExactly(2.5, 4.0);
+        assertThat(r.inJobMs()).containsExactly(2.0, 4.0);
+    }
+
     private static volatile long result;
     private final java.util.concurrent.CountDownLatch worked = new java.util.concurrent.CountDownLatch(1);
     private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
