@@ -196,6 +196,7 @@ public final class QueryBench {
                 List<Double> inside = new ArrayList<>(), outside = new ArrayList<>();
                 long[] sentMsAll = new long[r.replies()];
                 double[] latencyMsAll = new double[sentMsAll.length];
+                boolean[] nearAll = new boolean[sentMsAll.length];
                 int n = 0;
                 for (int i = 0; i < r.sent && n < sentMsAll.length; i++) {
                     long ns = r.latencyNs.get(i);
@@ -206,9 +207,10 @@ public final class QueryBench {
                     boolean near = triggers.stream().anyMatch(t -> sentMs >= t && sentMs < t + CHECKPOINT_WINDOW_MS);
                     (near ? inside : outside).add(ns / 1e6);
                     sentMsAll[n] = sentMs;
+                    nearAll[n] = near;
                     latencyMsAll[n++] = ns / 1e6;
                 }
-                StallProbe.Causes slow = StallProbe.Causes.of(sentMsAll, latencyMsAll, SLOW_MS, pauses, stalls, triggers, CHECKPOINT_WINDOW_MS);
+                StallProbe.Causes slow = StallProbe.Causes.of(sentMsAll, latencyMsAll, SLOW_MS, pauses, stalls, nearAll);
                 long endMs = r.startEpochMs + Math.round(r.sendSeconds * 1000);
                 double[] in = inside.stream().mapToDouble(Double::doubleValue).toArray();
                 double[] off = outside.stream().mapToDouble(Double::doubleValue).toArray();

@@ -122,9 +122,11 @@ final class StallProbe implements AutoCloseable {
     static final class Causes {
         int slow, gc, stall, checkpoint, other;
 
+        /** {@code nearCheckpoint[i]}: query i was sent in the window after a checkpoint trigger. */
         static Causes of(long[] sentMs, double[] latencyMs, double thresholdMs, List<Interval> pauses, List<Interval> stalls,
-                         List<Long> checkpointTriggers, long checkpointWindowMs) {
+                         boolean[] nearCheckpoint) {
             Causes c = new Causes();
+            List<Interval> ownStalls = outsideGc(stalls, pauses);
             for (int i = 0; i < sentMs.length; i++) {
                 if (latencyMs[i] <= thresholdMs) {
                     continue;
@@ -134,9 +136,9 @@ final class StallProbe implements AutoCloseable {
                 long to = sentMs[i] + (long) Math.ceil(latencyMs[i]);
                 if (pauses.stream().anyMatch(p -> p.overlaps(from, to))) {
                     c.gc++;
-                } else if (stalls.stream().anyMatch(s -> s.overlaps(from, to) && pauses.stream().noneMatch(p -> p.overlaps(s.startMs, s.endMs)))) {
+                } else if (ownStalls.stream().anyMatch(s -> s.overlaps(from, to))) {
                     c.stall++;
-                } else if (checkpointTriggers.stream().anyMatch(t -> from >= t && from < t + checkpointWindowMs)) {
+                } else if (nearCheckpoint[i]) {
                     c.checkpoint++;
                 } else {
                     c.other++;
@@ -151,9 +153,7 @@ final class StallProbe implements AutoCloseable {
      * pauses within [fromMs, toMs].
      */
     static String describeStalls(List<Interval> stalls, List<Interval> pauses, long fromMs, long toMs) {
-        List<Interval> own = stalls.stream()
-                .filter(s -> s.overlaps(fromMs, toMs) && s.ms() > 5 && pauses.stream().noneMatch(p -> p.overlaps(s.startMs, s.endMs)))
-                .toList();
+        List<Interval> own = outsideGc(stalls, pauses).stream().filter(s -> s.overlaps(fromMs, toMs) && s.ms() > 5).toList();
         long over10 = own.stream().filter(s -> s.ms() > 10).count();
         double longest = own.stream().mapToDouble(Interval::ms).max().orElse(0);
         long[] gaps = new long[Math.max(0, own.size() - 1)];
@@ -163,6 +163,11 @@ final class StallProbe implements AutoCloseable {
         Arrays.sort(gaps);
         String gap = gaps.length == 0 ? "n/a" : Long.toString(gaps[gaps.length / 2]);
         return String.format(Locale.ROOT, "%d over 5 ms (%d over 10 ms, longest %.0f ms, median gap %s ms)", own.size(), over10, longest, gap);
+    }
+
+    /** The late wake-ups that no GC pause explains. */
+    private static List<Interval> outsideGc(List<Interval> stalls, List<Interval> pauses) {
+        return stalls.stream().filter(s -> pauses.stream().noneMatch(p -> p.overlaps(s.startMs, s.endMs))).toList();
     }
 
     /** "n (mean x ms, longest y ms)" for the GC pauses within [fromMs, toMs]. */

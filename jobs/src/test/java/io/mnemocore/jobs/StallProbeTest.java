@@ -46,10 +46,11 @@ class StallProbeTest {
         List<Interval> pauses = List.of(new Interval(1_000, 1_012));
         // 2_000: a stall outside GC; 1_005: a late wake-up inside the GC pause (not a stall of its own).
         List<Interval> stalls = List.of(new Interval(1_005, 1_013), new Interval(2_000, 2_015));
-        List<Long> triggers = List.of(5_000L);
         long[] sent = {995, 1_990, 5_100, 8_000, 9_000, 1_001};
         double[] latency = {20, 30, 25, 40, 3, 9.5};
-        StallProbe.Causes c = StallProbe.Causes.of(sent, latency, 10, pauses, stalls, triggers, 2_000);
+        // A checkpoint trigger at 5_000 with a 2 s window: the third and fifth queries were sent in it.
+        boolean[] near = {false, false, true, false, true, false};
+        StallProbe.Causes c = StallProbe.Causes.of(sent, latency, 10, pauses, stalls, near);
         assertThat(c.slow).isEqualTo(4); // 9_000 (3 ms) and 1_001 (9.5 ms) are within the target
         assertThat(c.gc).isEqualTo(1); // sent 995, waiting until 1_015: the pause
         assertThat(c.stall).isEqualTo(1); // sent 1_990: the stall at 2_000
