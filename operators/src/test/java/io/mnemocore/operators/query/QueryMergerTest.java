@@ -102,6 +102,38 @@ class QueryMergerTest {
         assertThat(((QueryMerger) h.getOperator()).held()).as("the late-part marker is gone after one more timeout").isZero();
     }
 
+    /** Every query leaves a deadline; the timers that clear them come a twentieth of the timeout apart at most once. */
+    @Test
+    void deadlinesShareTimersATwentiethOfTheTimeoutApart() throws Exception {
+        var h = harness();
+        for (int t = 0; t < 1_000; t += 2) { // 500 queries/s for a second, each complete at once
+            h.setProcessingTime(t);
+            Query q = query("s" + t, 1);
+            h.processElement(part(q, 0, 1, hit("a" + t, 10, 0.9)), t);
+        }
+        Query late = query("late", 1);
+        h.setProcessingTime(1_050);
+        h.processElement(part(late, 0, 2, hit("x", 10, 0.9)), 1_050); // its other partial never comes
+        QueryMerger merger = (QueryMerger) h.getOperator();
+        int fires = 0;
+        int held = merger.held();
+        for (long t = 1_051; t <= 3_100; t++) {
+            h.setProcessingTime(t);
+            if (merger.held() < held) {
+                fires++;
+                assertThat(t).as("a fire at least 100 ms after the one before").isGreaterThanOrEqualTo(2_000 + 100L * (fires - 1));
+            }
+            held = merger.held();
+            if (t < 3_050) {
+                assertThat(h.extractOutputValues()).as("no timeout before the deadline").hasSize(500);
+            }
+        }
+        assertThat(fires).as("500 deadlines in 1 s cleared by ~10 timers, not 500").isBetween(10, 12);
+        assertThat(h.extractOutputValues()).hasSize(501);
+        assertThat(h.extractOutputValues().get(500).missing).contains("1 of 2");
+        assertThat(held).as("only the timed-out query's marker is left").isEqualTo(1);
+    }
+
     @Test
     void completedMergesAreForgottenAtTheirDeadline() throws Exception {
         var h = harness();
