@@ -102,7 +102,7 @@ class QueryMergerTest {
         assertThat(((QueryMerger) h.getOperator()).held()).as("the late-part marker is gone after one more timeout").isZero();
     }
 
-    /** Every query leaves a deadline; the timers that clear them come a twentieth of the timeout apart at most once. */
+    /** Every query leaves a deadline; the timers that clear them come at most once every twentieth of the timeout. */
     @Test
     void deadlinesShareTimersATwentiethOfTheTimeoutApart() throws Exception {
         var h = harness();
