@@ -489,18 +489,14 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
      */
     private void schedule(MemoryState s, Context ctx) {
         long next = model.nextTransitionAt(s.tier, s.strength, s.updatedMs, s.halfLifeMs, s.lastAccessMs);
-        if (next > s.timerMs) {
-            return; // the timer set fires first; nothing is due before it
+        if (next >= s.timerMs) {
+            return; // the timer set fires first (or then): nothing is due before it
         }
-        if (next != s.timerMs) {
-            if (s.timerMs != Long.MAX_VALUE) {
-                ctx.timerService().deleteEventTimeTimer(s.timerMs);
-            }
-            if (next != Long.MAX_VALUE) {
-                ctx.timerService().registerEventTimeTimer(next);
-            }
-            s.timerMs = next;
+        if (s.timerMs != Long.MAX_VALUE) {
+            ctx.timerService().deleteEventTimeTimer(s.timerMs);
         }
+        ctx.timerService().registerEventTimeTimer(next); // next < timerMs ≤ MAX_VALUE: a real time
+        s.timerMs = next;
     }
 
     private void emit(Collector<Transition> out, Context ctx, MemoryState s, TransitionKind kind, Tier from, Tier to,
