@@ -53,7 +53,19 @@ class PythonExamplesITCase {
                         "--tenant", "acme", "--k", "2"));
                 List<String> byText = new ArrayList<>(ask);
                 byText.addAll(List.of("--text", "water the tomatoes on friday", "--context", "garden"));
-                JsonNode r = json.readTree(run(byText.toArray(new String[0])));
+                // A `created` transition does not order a query after the HOT index has applied the
+                // write (they travel different edges; QueryServingITCase.askUntilIndexed): ask again
+                // while the reply has no hits at all.
+                JsonNode[] reply = new JsonNode[1];
+                await("a reply with hits", 60_000, () -> {
+                    try {
+                        reply[0] = json.readTree(run(byText.toArray(new String[0])));
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return reply[0].path("hits").size() > 0;
+                });
+                JsonNode r = reply[0];
                 assertThat(r.path("hits").get(0).path("memory_id").asText()).isEqualTo("py-garden");
                 assertThat(r.path("hits").get(0).path("payload").path("source").asText()).isEqualTo("producer.py");
                 assertThat(r.path("metadata").path("tier").asText()).isEqualTo("hot");
