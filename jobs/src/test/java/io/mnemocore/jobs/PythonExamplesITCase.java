@@ -35,6 +35,20 @@ class PythonExamplesITCase {
         return out;
     }
 
+    /** Runs the querier until its JSON reply satisfies {@code done}; returns that reply. */
+    static JsonNode askUntil(String what, List<String> cmd, java.util.function.Predicate<JsonNode> done) throws InterruptedException {
+        JsonNode[] reply = new JsonNode[1];
+        await(what, 60_000, () -> {
+            try {
+                reply[0] = new ObjectMapper().readTree(run(cmd.toArray(new String[0])));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            return done.test(reply[0]);
+        });
+        return reply[0];
+    }
+
     @Test
     void producerWritesAndQuerierGetsAnswers(@TempDir Path dir) throws Exception {
         String py = python();
@@ -56,16 +70,7 @@ class PythonExamplesITCase {
                 // A `created` transition does not order a query after the HOT index has applied the
                 // write (they travel different edges; QueryServingITCase.askUntilIndexed): ask again
                 // while the reply has no hits at all.
-                JsonNode[] reply = new JsonNode[1];
-                await("a reply with hits", 60_000, () -> {
-                    try {
-                        reply[0] = json.readTree(run(byText.toArray(new String[0])));
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                    return reply[0].path("hits").size() > 0;
-                });
-                JsonNode r = reply[0];
+                JsonNode r = askUntil("a reply with hits", byText, reply -> reply.path("hits").size() > 0);
                 assertThat(r.path("hits").get(0).path("memory_id").asText()).isEqualTo("py-garden");
                 assertThat(r.path("hits").get(0).path("payload").path("source").asText()).isEqualTo("producer.py");
                 assertThat(r.path("metadata").path("tier").asText()).isEqualTo("hot");
@@ -87,17 +92,10 @@ class PythonExamplesITCase {
                 }
                 List<String> predict = new ArrayList<>(ask);
                 predict.addAll(List.of("--predict", "--context", "chores", "--window", "0"));
-                JsonNode[] p = new JsonNode[1];
-                await("the vector predicted", 60_000, () -> {
-                    try {
-                        p[0] = json.readTree(run(predict.toArray(new String[0])));
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                    return p[0].path("metadata").path("predicted").path(0).asText().equals("py-vector");
-                });
-                assertThat(p[0].path("kind").asText()).isEqualTo("inference.predict");
-                assertThat(p[0].path("hits").get(0).path("memory_id").asText()).isEqualTo("py-vector");
+                JsonNode p = askUntil("the vector predicted", predict,
+                        reply -> reply.path("metadata").path("predicted").path(0).asText().equals("py-vector"));
+                assertThat(p.path("kind").asText()).isEqualTo("inference.predict");
+                assertThat(p.path("hits").get(0).path("memory_id").asText()).isEqualTo("py-vector");
             } finally {
                 job.cancel().get(60, TimeUnit.SECONDS);
             }
