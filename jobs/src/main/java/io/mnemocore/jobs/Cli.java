@@ -32,6 +32,9 @@ public final class Cli {
                 case "config":
                     config(rest);
                     break;
+                case "calibrate":
+                    Calibrate.main(rest);
+                    break;
                 case "demo":
                     Demo.main(rest, true);
                     break;
@@ -72,6 +75,7 @@ public final class Cli {
     private static void usage() {
         System.err.println("usage: mnemocore demo|run [--seconds N] [--fresh] | bench hamming|encode|ingest|state|query|search|tiers|inference [options]"
                 + " | config [--config FILE] [--set key=value]... [--markdown]"
+                + " | calibrate [--pairs FILE] [--json] [--config FILE] [--set key=value]..."
                 + " | store|query|predict|inspect|forget [--tenant T] [--id ID] [--text T|--hdv-file F] [--json]"
                 + " | rehydrate [--tenant T] [--from DATE] [--to DATE] [--work-dir DIR] [--dry-run]"
                 + " | cluster start|stop|status | submit [--savepoint PATH|last] [--parallelism P] | stop [--savepoint]");

@@ -1,5 +1,6 @@
 package io.mnemocore.jobs;
 
+import io.mnemocore.hdv.encode.ConfidenceCalibration;
 import io.mnemocore.hdv.encode.EncoderSpec;
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.codec.EventCodec;
@@ -19,6 +20,8 @@ public final class JobSettings implements Serializable {
     public final EncoderSpec encoder;
     public final LtpModel ltp;
     public final RedisConnectionConfig redis;
+    /** A reply is confident when its best hit is closer than this: the blueprint's cut, or calibrated for the encoder. */
+    public final int confidenceThresholdBits;
     /** Where relative tier paths (haim.tiers.warm.path, haim.tiers.cold.path) live; null = the working directory. */
     public final String dataDir;
 
@@ -31,16 +34,33 @@ public final class JobSettings implements Serializable {
         this.dataDir = dataDir == null ? null : dataDir.toAbsolutePath().normalize().toString();
         this.config = c;
         this.codec = new EventCodec(c.codecLimits());
-        this.encoder = new EncoderSpec(c.getString("haim.encoder.type"), c.dimensionality(), c.getLong("haim.encoder.seed"),
-                c.getInt("haim.encoder.ngram_size"), c.getString("haim.encoder.minilm_variant"));
+        this.encoder = encoderSpec(c);
         this.ltp = new LtpModel(LtpParams.of(
                 c.getDouble("haim.ltp.half_life_hours"), c.getDouble("haim.ltp.reinforcement"),
                 c.getDouble("haim.ltp.half_life_growth"), c.getDouble("haim.ltp.max_half_life_days"),
                 c.getDouble("haim.tiers.hot.ltp_threshold_min"), c.getDouble("haim.tiers.warm.ltp_threshold_min"),
                 c.getDouble("haim.ltp.hysteresis"), c.getDouble("haim.tiers.cold.archive_threshold_days"),
                 c.getDouble("haim.ltp.initial_strength"), c.getDouble("haim.ltp.time_scale")));
+        this.confidenceThresholdBits = c.getString("haim.search.confidence_calibration").equals("encoder")
+                ? calibrate(c, encoder, ConfidenceCalibration.builtInPairs(), ConfidenceCalibration.BUILT_IN).threshold
+                : c.confidenceThresholdBits();
         this.redis = new RedisConnectionConfig(c.getString("haim.redis.url"), c.getInt("haim.redis.max_connections"),
                 (int) Math.round(c.getDouble("haim.redis.socket_timeout") * 1000));
+    }
+
+    public static EncoderSpec encoderSpec(MnemoConfig c) {
+        return new EncoderSpec(c.getString("haim.encoder.type"), c.dimensionality(), c.getLong("haim.encoder.seed"),
+                c.getInt("haim.encoder.ngram_size"), c.getString("haim.encoder.minilm_variant"));
+    }
+
+    /** The confidence threshold for the configured encoder on {@code pairs}, at haim.search.confidence_false_rate over haim.tiers.hot.max_memories. */
+    public static ConfidenceCalibration calibrate(MnemoConfig c, EncoderSpec encoder, List<ConfidenceCalibration.Pair> pairs, String source) {
+        ConfidenceCalibration cal = ConfidenceCalibration.calibrate(encoder.create(), pairs, source,
+                c.getDouble("haim.search.confidence_false_rate"), c.getLong("haim.tiers.hot.max_memories"));
+        org.slf4j.LoggerFactory.getLogger(JobSettings.class).info(
+                "confidence threshold calibrated for the {} encoder on {}: {} bits ({} of {} questions confident)",
+                cal.encoder, source, cal.threshold, cal.relatedBelow(cal.threshold), cal.related.length);
+        return cal;
     }
 
     /** The WARM store: Qdrant when haim.qdrant.url is set, else the embedded store (path made absolute here). */

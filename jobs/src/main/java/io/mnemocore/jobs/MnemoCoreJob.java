@@ -353,7 +353,7 @@ public final class MnemoCoreJob {
                 .uid(UID_QUERY_MERGER);
         withoutKeyedState(merged);
         // Low confidence: WARM, through async I/O.
-        WarmFallback warm = new WarmFallback(s.warmSpec(), c.getBool("haim.search.warm_fallback"), c.confidenceThresholdBits(),
+        WarmFallback warm = new WarmFallback(s.warmSpec(), c.getBool("haim.search.warm_fallback"), s.confidenceThresholdBits,
                 c.getLong("haim.search.warm_timeout_ms"), c.getInt("haim.search.warm_threads"),
                 c.getInt("haim.search.warm_breaker_failures"), c.getLong("haim.search.warm_breaker_reset_s") * 1000);
         SingleOutputStreamOperator<MergedQuery> searched = AsyncDataStream.unorderedWait(merged, warm, warm.operatorTimeoutMs(),
@@ -365,7 +365,7 @@ public final class MnemoCoreJob {
         // The reply and feedback writers are chained to this stage; its only network output is the
         // copy for the result store, which can wait for the default buffer timeout (no per-reply flush).
         SingleOutputStreamOperator<QueryReply> replies = searched
-                .process(new QueryReplies(rerank, dim, c.confidenceThresholdBits()))
+                .process(new QueryReplies(rerank, dim, s.confidenceThresholdBits))
                 .name("query-reply").uid(UID_QUERY_REPLY);
         // Queryable recent replies, on their own task: its RocksDB snapshots delay no reply.
         replies.keyBy(r -> r.queryId)

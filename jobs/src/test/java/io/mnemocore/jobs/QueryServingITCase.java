@@ -9,6 +9,7 @@ import static io.mnemocore.operators.codec.PyPack.packb;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mnemocore.hdv.Hdv;
+import io.mnemocore.hdv.encode.ConfidenceCalibration;
 import io.mnemocore.operators.query.QueryReply;
 import io.mnemocore.operators.query.ReplyCodec;
 import io.mnemocore.testing.RedisServer;
@@ -296,7 +297,11 @@ class QueryServingITCase {
     @Test
     void clientStoresQueriesInspectsAndForgets(@TempDir Path dir) throws Exception {
         try (RedisServer redis = RedisServer.start(dir.resolve("redis"), false)) {
-            JobSettings s = JobTestSupport.settings(redis);
+            // The threshold calibrated for the (n-gram) encoder, not the blueprint's near-duplicate cut.
+            JobSettings s = JobTestSupport.settings(redis, "haim.search.confidence_calibration=encoder");
+            int calibrated = ConfidenceCalibration.calibrate(s.encoder.create(), ConfidenceCalibration.builtInPairs(), "",
+                    0.01, 100_000).threshold;
+            assertThat(s.confidenceThresholdBits).isEqualTo(calibrated).isGreaterThan(s.config.confidenceThresholdBits());
             int qsPort = RedisServer.freePort();
             org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
             conf.setString("queryable-state.enable", "true");
@@ -321,6 +326,10 @@ class QueryServingITCase {
                 }, all);
                 assertThat(byText.hits[0].memoryId).isEqualTo("note-1");
                 assertThat(byText.hits[0].contextId).isEqualTo("garden");
+                // Thousands of bits apart, as text questions are: confident under the calibrated
+                // threshold, where the blueprint's 500 bits would have called it low and asked WARM.
+                assertThat(byText.hits[0].distance).isGreaterThan(s.config.confidenceThresholdBits()).isLessThan(calibrated);
+                assertThat(byText.confidence).isEqualTo("high");
                 QueryReply byVector = client.query("acme", null, flip(v, 200, 3), null, 1, java.time.Duration.ofSeconds(30));
                 assertThat(byVector.hits[0].memoryId).isEqualTo("vec-1");
                 assertThat(byVector.hits[0].distance).isEqualTo(200);

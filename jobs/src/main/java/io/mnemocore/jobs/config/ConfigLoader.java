@@ -226,6 +226,11 @@ public final class ConfigLoader {
                     + sources.get("haim.search.confidence_threshold_bits") + ") must stay below " + (int) chance
                     + " at D=" + dim + ": unrelated HDVs are " + dim / 2 + " ± " + (int) Math.sqrt(dim) / 2 + " bits apart");
         }
+        if (conf > 0 && "encoder".equals(v.get("haim.search.confidence_calibration"))) {
+            throw new ConfigException("haim.search.confidence_threshold_bits (" + conf + ", " + sources.get("haim.search.confidence_threshold_bits")
+                    + ") and haim.search.confidence_calibration=encoder (" + sources.get("haim.search.confidence_calibration")
+                    + ") both set the threshold: leave the bits at 0 to calibrate, or use calibration blueprint");
+        }
         int maxEvent = (Integer) v.get("haim.codec.max_event_bytes");
         if (maxEvent < dim + 512) {
             throw new ConfigException("haim.codec.max_event_bytes (" + maxEvent + ") must leave room for an unpacked HDV of "

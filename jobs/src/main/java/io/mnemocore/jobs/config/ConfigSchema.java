@@ -168,6 +168,8 @@ public final class ConfigSchema {
         num("haim.search.sketch_margin_sigmas", Type.DOUBLE, 0, 100);
         num("haim.search.approximate_min_rows", Type.INT, 0, Integer.MAX_VALUE);
         num("haim.search.confidence_threshold_bits", Type.INT, 0, 1 << 20);
+        oneOf("haim.search.confidence_calibration", "blueprint", "encoder");
+        num("haim.search.confidence_false_rate", Type.DOUBLE, 1e-12, 0.5);
         num("haim.search.merge_timeout_ms", Type.LONG, 10, 3_600_000);
         num("haim.search.result_ttl_s", Type.LONG, 1, 30L * 86_400);
         num("haim.search.weight_similarity", Type.DOUBLE, 0, 1000);

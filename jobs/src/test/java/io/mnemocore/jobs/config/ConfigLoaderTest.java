@@ -80,6 +80,12 @@ class ConfigLoaderTest {
                 .hasMessageContaining("HAIM_REDIS_MAX_CONECTIONS").hasMessageContaining("HAIM_REDIS_MAX_CONNECTIONS");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("HAIM_REDIS_URL", "http://x"), List.of()))
                 .hasMessageContaining("haim.redis.url").hasMessageContaining("env HAIM_REDIS_URL");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("HAIM_SEARCH_CONFIDENCE_CALIBRATION", "encoder"),
+                List.of("haim.search.confidence_threshold_bits=3000")))
+                .hasMessageContaining("haim.search.confidence_threshold_bits (3000, --set)")
+                .hasMessageContaining("haim.search.confidence_calibration=encoder (env HAIM_SEARCH_CONFIDENCE_CALIBRATION)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.search.confidence_false_rate=0.9")))
+                .hasMessageContaining("haim.search.confidence_false_rate").hasMessageContaining("[1.0E-12, 0.5]");
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, "haim:\n  tiers:\n    hot:\n      max_memories: -3\n");
         assertThatThrownBy(() -> ConfigLoader.load(f, Map.of(), List.of()))
