@@ -180,16 +180,7 @@ final class HotSegment {
         }
         lastRanked = ranked;
         TopKCollector exact = new TopKCollector(kk);
-        long[] d = full.data();
-        int w = full.wordsPerRow();
-        for (int i = 0; i < ranked; i++) {
-            int row = rows[i];
-            int limit = exact.threshold();
-            int dist = FastCpuKernel.distance(d, row * w, query, w, limit);
-            if (dist <= limit) {
-                exact.offer(dist, row);
-            }
-        }
+        FastCpuKernel.rankRows(full.data(), full.wordsPerRow(), query, rows, ranked, exact);
         return exact.result();
     }
 

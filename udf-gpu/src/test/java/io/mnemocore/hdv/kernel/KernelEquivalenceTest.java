@@ -71,6 +71,47 @@ class KernelEquivalenceTest {
         }
     }
 
+    /** The HOT index's exact pass over chosen rows, four at a time, equals offering every row's full distance. */
+    @Test
+    void rankingChosenRowsFourAtATimeMatchesEveryRowsFullDistance() {
+        SplitMix64 rnd = new SplitMix64(11);
+        for (int dim : new int[] {256, 4096, 16384}) {
+            HdvMatrix m = new HdvMatrix(dim, 64);
+            Hdv center = Hdv.random(dim, 5);
+            for (int r = 0; r < 300; r++) {
+                long[] w = center.words().clone();
+                // near-duplicates at a few distances (ties), and unrelated rows
+                if (r % 3 == 0) {
+                    w = Hdv.random(dim, 100 + r).words();
+                } else {
+                    // flips spread over the row, so a group abandoned too early would miss some
+                    for (int b = 0; b < 1 + r % 7; b++) {
+                        w[b * 37 % w.length] ^= 1L << (b * 9 % 64);
+                    }
+                }
+                m.add(w);
+            }
+            for (long[] q : new long[][] {center.words(), Hdv.random(dim, 9).words()}) {
+                for (int count : new int[] {0, 1, 3, 4, 5, 8, 23, 150}) {
+                    int[] rows = new int[count];
+                    for (int i = 0; i < count; i++) {
+                        rows[i] = (int) Long.remainderUnsigned(rnd.nextLong(), m.rows());
+                    }
+                    java.util.Arrays.sort(rows);
+                    for (int k : new int[] {1, 5, 10}) {
+                        TopKCollector expected = new TopKCollector(k);
+                        for (int i = 0; i < count; i++) {
+                            expected.offer(Hdv.hamming(m.row(rows[i]), q), rows[i]);
+                        }
+                        TopKCollector got = new TopKCollector(k);
+                        FastCpuKernel.rankRows(m.data(), m.wordsPerRow(), q, rows, count, got);
+                        assertThat(got.result()).as("D=%d, %d rows, k=%d", dim, count, k).isEqualTo(expected.result());
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void tiesGoToTheLowerRow() {
         int dim = 256;
