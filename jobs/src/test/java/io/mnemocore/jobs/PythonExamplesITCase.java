@@ -69,8 +69,10 @@ class PythonExamplesITCase {
                 byText.addAll(List.of("--text", "water the tomatoes on friday", "--context", "garden"));
                 // A `created` transition does not order a query after the HOT index has applied the
                 // write (they travel different edges; QueryServingITCase.askUntilIndexed): ask again
-                // while the reply has no hits at all.
-                JsonNode r = askUntil("a reply with hits", byText, reply -> reply.path("hits").size() > 0);
+                // until the reply has scanned all four memories, so the vector query below finds its
+                // memory indexed too.
+                JsonNode r = askUntil("a reply over all four memories", byText,
+                        reply -> reply.path("metadata").path("scanned").asInt() == 4);
                 assertThat(r.path("hits").get(0).path("memory_id").asText()).isEqualTo("py-garden");
                 assertThat(r.path("hits").get(0).path("payload").path("source").asText()).isEqualTo("producer.py");
                 assertThat(r.path("metadata").path("tier").asText()).isEqualTo("hot");
