@@ -88,7 +88,20 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
             return out.build();
         }
         List<Progress> all = new ArrayList<>(splits.values());
-        Progress p = all.get(Math.floorMod(cursor++, all.size()));
+        // A claimer with nothing due passes its turn on: sleeping in it would hold up the reading
+        // splits of this reader (at parallelism 1 every reply waited up to 100 ms that way).
+        long now = System.currentTimeMillis();
+        Progress p = null;
+        for (int i = 0; i < all.size() && p == null; i++) {
+            Progress c = all.get(Math.floorMod(cursor++, all.size()));
+            if (!idleClaimer(c, now)) {
+                p = c;
+            }
+        }
+        if (p == null) {
+            sleepQuietly(Math.min(100, options.blockMs));
+            return out.build();
+        }
         try {
             fetchSplit(p, all.size(), out);
             maybeUpdateMetrics();
@@ -174,12 +187,13 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
      * idle time. Only foreign consumers are considered: this job's own consumers recover their
      * pending entries themselves, and claiming those could apply an entry twice.
      */
+    /** A claimer split past its own recovery whose next claim round is not due yet. */
+    private static boolean idleClaimer(Progress p, long now) {
+        return p.split.claimer() && p.groupReady && !p.recovering && now < p.nextClaimAt;
+    }
+
     private void claimRound(Progress p, RecordsBySplits.Builder<RedisStreamEntry> out) {
         long now = System.currentTimeMillis();
-        if (now < p.nextClaimAt) {
-            sleepQuietly(Math.min(100, options.blockMs));
-            return;
-        }
         p.nextClaimAt = now + options.claimIntervalMs;
         RedisStreamSplit s = p.split;
         for (Map.Entry<String, Long> c : RedisStreams.pendingConsumers(redis(), s.streamKey(), options.group).entrySet()) {

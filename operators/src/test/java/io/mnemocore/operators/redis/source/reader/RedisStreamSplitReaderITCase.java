@@ -111,6 +111,29 @@ class RedisStreamSplitReaderITCase {
         }
     }
 
+    /** One reader with a reading split and a claimer (parallelism 1): an idle claimer takes no fetch. */
+    @Test
+    void anIdleClaimerDoesNotDelayTheReadingSplitOnTheSameReader(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            RedisSourceOptions o = new RedisSourceOptions(new RedisConnectionConfig(redis.url(), 4, 2000), List.of(STREAM),
+                    null, GROUP, "flink", 1, 100, 50, 1000, -1, null, 100, 600_000);
+            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+            reader.handleSplitsChanges(new SplitsAddition<>(List.of(RedisStreamSplit.fresh(STREAM, null, "flink-0"),
+                    RedisStreamSplit.freshClaimer(STREAM, null, o.claimerConsumer()))));
+            // Both splits create the group and recover (nothing pending); the claimer then looks
+            // for foreign pending entries once and is not due again for ten minutes.
+            assertThat(fetchAll(reader, 6)).isEmpty();
+            for (int i = 0; i < 6; i++) {
+                c.xadd(STREAM.getBytes(), XAddParams.xAddParams(), Map.of("data".getBytes(), ("q" + i).getBytes()));
+                // Every fetch now goes to the reading split: before, every other one was the
+                // claimer's, which slept 100 ms and returned nothing.
+                assertThat(fetchAll(reader, 1)).as("fetch %d", i).extracting(e -> new String(e.data, StandardCharsets.UTF_8))
+                        .containsExactly("q" + i);
+            }
+            reader.close();
+        }
+    }
+
     @Test
     void entriesLeftByAForeignConsumerAreClaimedOnceAndOwnOnesNever(@TempDir Path dir) throws Exception {
         try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
