@@ -182,16 +182,16 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
         }
     }
 
-    /**
-     * Takes over entries that consumers outside this job left pending for longer than the claim
-     * idle time. Only foreign consumers are considered: this job's own consumers recover their
-     * pending entries themselves, and claiming those could apply an entry twice.
-     */
     /** A claimer split past its own recovery whose next claim round is not due yet. */
     private static boolean idleClaimer(Progress p, long now) {
         return p.split.claimer() && p.groupReady && !p.recovering && now < p.nextClaimAt;
     }
 
+    /**
+     * Takes over entries that consumers outside this job left pending for longer than the claim
+     * idle time. Only foreign consumers are considered: this job's own consumers recover their
+     * pending entries themselves, and claiming those could apply an entry twice.
+     */
     private void claimRound(Progress p, RecordsBySplits.Builder<RedisStreamEntry> out) {
         long now = System.currentTimeMillis();
         p.nextClaimAt = now + options.claimIntervalMs;
