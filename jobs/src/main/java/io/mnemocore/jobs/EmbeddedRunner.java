@@ -82,6 +82,24 @@ public final class EmbeddedRunner implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Cancels a bench's job and waits until it is gone, so that the streams the bench deletes
+     * afterwards are no longer being read (the readers logged "no such key" for each one).
+     */
+    static void cancelAndWait(JobClient job) {
+        try {
+            job.cancel().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            // The cancel is acknowledged before the tasks stop.
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (!job.getJobStatus().get(10, java.util.concurrent.TimeUnit.SECONDS).isGloballyTerminalState()
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+        } catch (Exception ignored) {
+            // already gone
+        }
+    }
+
     /** The whole job, with Redis sources and production sinks, on a local MiniCluster of {@code conf}. */
     public static JobClient submit(JobSettings s, Configuration conf, int parallelism, String name) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);

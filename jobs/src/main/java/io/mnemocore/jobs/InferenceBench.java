@@ -155,7 +155,7 @@ public final class InferenceBench {
                         + ",\"next_use_predicted\":" + Stats.fmt(ai.predictions == 0 ? Double.NaN : (double) ai.nextPredicted / ai.predictions)
                         + "}");
             } finally {
-                job.cancel();
+                EmbeddedRunner.cancelAndWait(job);
                 redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", prefix + ":replies:predict");
                 IngestBench.deleteTree(work);
             }

@@ -251,7 +251,7 @@ public final class QueryBench {
                         + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocKbPerQuery)
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
             } finally {
-                job.cancel();
+                EmbeddedRunner.cancelAndWait(job);
                 redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", replies);
                 IngestBench.deleteTree(work);
             }

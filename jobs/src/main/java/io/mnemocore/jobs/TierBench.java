@@ -130,11 +130,7 @@ public final class TierBench {
                         + ",\"archive_errors\":" + errors.size()
                         + ",\"gzip_ratio_archive_npy\":" + Stats.fmt(gzipArchive) + ",\"gzip_ratio_ngram_text_hdvs\":" + Stats.fmt(gzipText) + "}");
             } finally {
-                try {
-                    job.cancel().get(60, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (Exception ignored) {
-                    // already gone
-                }
+                EmbeddedRunner.cancelAndWait(job);
                 redis.del(stream, stream + ":log", stream + ":dlq");
             }
         } finally {
