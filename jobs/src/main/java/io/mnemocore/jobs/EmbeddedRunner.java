@@ -88,10 +88,10 @@ public final class EmbeddedRunner implements AutoCloseable {
      */
     static void cancelAndWait(JobClient job) {
         try {
-            job.cancel().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            job.cancel().get(60, TimeUnit.SECONDS);
             // The cancel is acknowledged before the tasks stop.
             long deadline = System.currentTimeMillis() + 60_000;
-            while (!job.getJobStatus().get(10, java.util.concurrent.TimeUnit.SECONDS).isGloballyTerminalState()
+            while (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()
                     && System.currentTimeMillis() < deadline) {
                 Thread.sleep(20);
             }

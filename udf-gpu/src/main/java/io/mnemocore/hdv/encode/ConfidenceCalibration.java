@@ -249,7 +249,7 @@ public final class ConfidenceCalibration {
                 unrelated[0], unrelatedMean, unrelatedSd, dim / 2));
         b.append(String.format(Locale.ROOT, "calibrated threshold: %d bits, %.2f sd below that mean: the best of %,d unrelated memories"
                         + " falls under it with probability %s (normal fit)%s%n",
-                threshold, z, memories, fmt(falseRate), threshold == chanceBound ? "; capped at the chance bound D/2 - 6 sigma" : ""));
+                threshold, z, memories, falseRate, threshold == chanceBound ? "; capped at the chance bound D/2 - 6 sigma" : ""));
         b.append(String.format(Locale.ROOT, "  confident for %d of %d questions (%.0f%%); unrelated pairs of the sample under it: %d of %d%n",
                 relatedBelow(threshold), related.length, 100.0 * relatedBelow(threshold) / related.length,
                 unrelatedBelow(threshold), unrelated.length));
@@ -265,11 +265,7 @@ public final class ConfidenceCalibration {
                         + "\"memories\":%d,\"z\":%.3f,\"threshold_bits\":%d,\"confident_questions\":%d,\"unrelated_under_threshold\":%d,"
                         + "\"uncalibrated_bits\":%d,\"uncalibrated_confident_questions\":%d}",
                 encoder, dim, related.length, unrelated.length, quantile(related, 0.5), related[related.length - 1], unrelated[0],
-                unrelatedMean, unrelatedSd, fmt(falseRate), memories, z, threshold, relatedBelow(threshold), unrelatedBelow(threshold),
+                unrelatedMean, unrelatedSd, falseRate, memories, z, threshold, relatedBelow(threshold), unrelatedBelow(threshold),
                 uncalibrated, relatedBelow(uncalibrated));
-    }
-
-    private static String fmt(double d) {
-        return Double.toString(d);
     }
 }

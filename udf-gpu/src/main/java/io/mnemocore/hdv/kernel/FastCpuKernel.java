@@ -225,9 +225,7 @@ public final class FastCpuKernel implements HammingKernel {
      */
     public static int distance(long[] d, int off, long[] q, int w, int limit) {
         int s = 0;
-        // Abandoning needs a limit well below D/2 (where unrelated rows sit); above that the
-        // checks only cost time, so run the plain loop.
-        if ((long) limit * 8 >= (long) w * 64 * 3) {
+        if (!worthAbandoning(limit, w)) {
             for (int i = 0; i < w; i++) {
                 s += Long.bitCount(d[off + i] ^ q[i]);
             }
@@ -262,8 +260,7 @@ public final class FastCpuKernel implements HammingKernel {
             int limit = c.threshold();
             int oa = rows[i] * w, ob = rows[i + 1] * w, oc = rows[i + 2] * w, od = rows[i + 3] * w;
             int a = 0, b = 0, e = 0, f = 0;
-            // As in distance(): abandoning only pays with a limit well below D/2.
-            int step = (long) limit * 8 >= (long) w * 64 * 3 ? w : CHUNK_WORDS;
+            int step = worthAbandoning(limit, w) ? CHUNK_WORDS : w;
             for (int s = 0; s < w; s += step) {
                 int end = Math.min(w, s + step);
                 for (int j = s; j < end; j++) {
@@ -289,6 +286,14 @@ public final class FastCpuKernel implements HammingKernel {
                 c.offer(dist, rows[i]);
             }
         }
+    }
+
+    /**
+     * Abandoning needs a limit well below D/2 (where unrelated rows sit); above 3/8 of D the checks
+     * only cost time, so the plain loop runs.
+     */
+    private static boolean worthAbandoning(int limit, int w) {
+        return (long) limit * 8 < (long) w * 64 * 3;
     }
 
     private static void offerWithin(TopKCollector c, int dist, int row) {
