@@ -20,8 +20,6 @@ public final class JobSettings implements Serializable {
     public final EncoderSpec encoder;
     public final LtpModel ltp;
     public final RedisConnectionConfig redis;
-    /** A reply is confident when its best hit is closer than this: the blueprint's cut, or calibrated for the encoder. */
-    public final int confidenceThresholdBits;
     /** Where relative tier paths (haim.tiers.warm.path, haim.tiers.cold.path) live; null = the working directory. */
     public final String dataDir;
 
@@ -41,11 +39,19 @@ public final class JobSettings implements Serializable {
                 c.getDouble("haim.tiers.hot.ltp_threshold_min"), c.getDouble("haim.tiers.warm.ltp_threshold_min"),
                 c.getDouble("haim.ltp.hysteresis"), c.getDouble("haim.tiers.cold.archive_threshold_days"),
                 c.getDouble("haim.ltp.initial_strength"), c.getDouble("haim.ltp.time_scale")));
-        this.confidenceThresholdBits = c.getString("haim.search.confidence_calibration").equals("encoder")
-                ? calibrate(c, encoder, ConfidenceCalibration.builtInPairs(), ConfidenceCalibration.BUILT_IN).threshold
-                : c.confidenceThresholdBits();
         this.redis = new RedisConnectionConfig(c.getString("haim.redis.url"), c.getInt("haim.redis.max_connections"),
                 (int) Math.round(c.getDouble("haim.redis.socket_timeout") * 1000));
+    }
+
+    /**
+     * A reply is confident when its best hit is closer than this: the blueprint's cut, or calibrated
+     * for the encoder. Computed on each call (calibration encodes the built-in pairs), so only the
+     * graph that serves queries pays for it, once.
+     */
+    public int confidenceThresholdBits() {
+        return config.getString("haim.search.confidence_calibration").equals("encoder")
+                ? calibrate(config, encoder, ConfidenceCalibration.builtInPairs(), ConfidenceCalibration.BUILT_IN).threshold
+                : config.confidenceThresholdBits();
     }
 
     public static EncoderSpec encoderSpec(MnemoConfig c) {

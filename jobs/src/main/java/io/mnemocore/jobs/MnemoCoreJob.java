@@ -352,8 +352,9 @@ public final class MnemoCoreJob {
                         .withThreadPriority(priority))
                 .uid(UID_QUERY_MERGER);
         withoutKeyedState(merged);
+        int confidenceBits = s.confidenceThresholdBits();
         // Low confidence: WARM, through async I/O.
-        WarmFallback warm = new WarmFallback(s.warmSpec(), c.getBool("haim.search.warm_fallback"), s.confidenceThresholdBits,
+        WarmFallback warm = new WarmFallback(s.warmSpec(), c.getBool("haim.search.warm_fallback"), confidenceBits,
                 c.getLong("haim.search.warm_timeout_ms"), c.getInt("haim.search.warm_threads"),
                 c.getInt("haim.search.warm_breaker_failures"), c.getLong("haim.search.warm_breaker_reset_s") * 1000);
         SingleOutputStreamOperator<MergedQuery> searched = AsyncDataStream.unorderedWait(merged, warm, warm.operatorTimeoutMs(),
@@ -365,7 +366,7 @@ public final class MnemoCoreJob {
         // The reply and feedback writers are chained to this stage; its only network output is the
         // copy for the result store, which can wait for the default buffer timeout (no per-reply flush).
         SingleOutputStreamOperator<QueryReply> replies = searched
-                .process(new QueryReplies(rerank, dim, s.confidenceThresholdBits))
+                .process(new QueryReplies(rerank, dim, confidenceBits))
                 .name("query-reply").uid(UID_QUERY_REPLY);
         // Queryable recent replies, on their own task: its RocksDB snapshots delay no reply.
         replies.keyBy(r -> r.queryId)

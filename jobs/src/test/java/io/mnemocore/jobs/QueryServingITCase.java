@@ -301,7 +301,7 @@ class QueryServingITCase {
             JobSettings s = JobTestSupport.settings(redis, "haim.search.confidence_calibration=encoder");
             int calibrated = ConfidenceCalibration.calibrate(s.encoder.create(), ConfidenceCalibration.builtInPairs(), "",
                     0.01, 100_000).threshold;
-            assertThat(s.confidenceThresholdBits).isEqualTo(calibrated).isGreaterThan(s.config.confidenceThresholdBits());
+            assertThat(s.confidenceThresholdBits()).isEqualTo(calibrated).isGreaterThan(s.config.confidenceThresholdBits());
             int qsPort = RedisServer.freePort();
             org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
             conf.setString("queryable-state.enable", "true");
