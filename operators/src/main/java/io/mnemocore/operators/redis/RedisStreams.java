@@ -124,6 +124,33 @@ public final class RedisStreams {
      */
     public static List<Entry> readGroup(UnifiedJedis redis, String group, String consumer, String stream,
                                         String id, int count, long blockMs) {
+        return entriesOf(redis.sendBlockingCommand(Protocol.Command.XREADGROUP,
+                readGroupArgs(group, consumer, count, blockMs, List.of(stream), id)));
+    }
+
+    /**
+     * New entries ({@code >}) of several streams for one consumer, in one XREADGROUP that blocks
+     * until any of them has one: a reader with many streams then waits on all at once instead of
+     * on each in turn. COUNT applies per stream. Streams without entries are absent from the map.
+     */
+    public static java.util.Map<String, List<Entry>> readGroupNew(UnifiedJedis redis, String group, String consumer,
+                                                                  List<String> streams, int count, long blockMs) {
+        Object reply = redis.sendBlockingCommand(Protocol.Command.XREADGROUP,
+                readGroupArgs(group, consumer, count, blockMs, streams, ">"));
+        java.util.Map<String, List<Entry>> out = new java.util.HashMap<>();
+        if (reply != null) {
+            for (Object streamReply : (List<?>) reply) {
+                List<Entry> entries = new ArrayList<>();
+                for (Object e : (List<?>) ((List<?>) streamReply).get(1)) {
+                    entries.add(parseEntry(e));
+                }
+                out.put(s(((List<?>) streamReply).get(0)), entries);
+            }
+        }
+        return out;
+    }
+
+    private static byte[][] readGroupArgs(String group, String consumer, int count, long blockMs, List<String> streams, String id) {
         List<byte[]> args = new ArrayList<>();
         args.add(b("GROUP"));
         args.add(b(group));
@@ -135,9 +162,13 @@ public final class RedisStreams {
             args.add(b(Long.toString(blockMs)));
         }
         args.add(b("STREAMS"));
-        args.add(b(stream));
-        args.add(b(id));
-        return entriesOf(redis.sendBlockingCommand(Protocol.Command.XREADGROUP, args.toArray(new byte[0][])));
+        for (String stream : streams) {
+            args.add(b(stream));
+        }
+        for (int i = 0; i < streams.size(); i++) {
+            args.add(b(id));
+        }
+        return args.toArray(new byte[0][]);
     }
 
     /** XREAD COUNT n BLOCK ms STREAMS key afterId: entries after {@code afterId}, waiting up to ms for one. */

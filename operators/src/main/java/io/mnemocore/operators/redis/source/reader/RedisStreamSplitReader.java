@@ -103,7 +103,7 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
             return out.build();
         }
         try {
-            fetchSplit(p, all.size(), out);
+            fetchSplit(p, fetchUnits(all), out);
             maybeUpdateMetrics();
             backoff.reset();
         } catch (JedisDataException e) {
@@ -127,7 +127,7 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
         return out.build();
     }
 
-    private void fetchSplit(Progress p, int splitCount, RecordsBySplits.Builder<RedisStreamEntry> out) {
+    private void fetchSplit(Progress p, int fetchUnits, RecordsBySplits.Builder<RedisStreamEntry> out) {
         RedisStreamSplit s = p.split;
         if (!p.groupReady) {
             RedisStreams.ensureGroup(redis(), s.streamKey(), options.group);
@@ -169,17 +169,69 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
             claimRound(p, out);
             return;
         }
-        long block = Math.max(1, options.blockMs / splitCount);
-        List<RedisStreams.Entry> entries = RedisStreams.readGroup(redis(), options.group, s.consumer(),
-                s.streamKey(), ">", options.batchSize, block);
-        for (RedisStreams.Entry e : entries) {
-            if (!emit(p, e, false, out)) {
-                break;
+        // One XREADGROUP for every reading split of this consumer name (per-tenant streams share
+        // it): it returns as soon as any of their streams has entries.
+        List<Progress> peers = readingPeers(p);
+        List<String> streams = new ArrayList<>(peers.size());
+        for (Progress q : peers) {
+            streams.add(q.split.streamKey());
+        }
+        long block = Math.max(1, options.blockMs / fetchUnits);
+        Map<String, List<RedisStreams.Entry>> byStream;
+        try {
+            byStream = RedisStreams.readGroupNew(redis(), options.group, s.consumer(), streams, options.batchSize, block);
+        } catch (JedisDataException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                peers.forEach(q -> q.groupReady = false); // the error need not name the stream that lost it
+            }
+            throw e;
+        }
+        for (Progress q : peers) {
+            List<RedisStreams.Entry> entries = byStream.getOrDefault(q.split.streamKey(), List.of());
+            for (RedisStreams.Entry e : entries) {
+                if (!emit(q, e, false, out)) {
+                    break;
+                }
+            }
+            if (entries.isEmpty() && options.stopAtId != null && reachedStopId(q.split)) {
+                finish(q, out);
             }
         }
-        if (entries.isEmpty() && options.stopAtId != null && reachedStopId(s)) {
-            finish(p, out);
+    }
+
+    /** {@code p} and the other splits that read new entries under the same consumer name. */
+    private List<Progress> readingPeers(Progress p) {
+        List<Progress> peers = new ArrayList<>();
+        peers.add(p);
+        for (Progress q : splits.values()) {
+            if (q != p && reading(q) && q.split.consumer().equals(p.split.consumer())) {
+                peers.add(q);
+            }
         }
+        return peers;
+    }
+
+    private static boolean reading(Progress p) {
+        return p.groupReady && !p.recovering && !p.split.claimer();
+    }
+
+    /**
+     * The turns a round of fetches takes: one per consumer name for reading splits (they are read
+     * together), one per other split. A blocking read waits block_ms divided by this, so a round
+     * still takes about block_ms when nothing arrives.
+     */
+    private static int fetchUnits(List<Progress> all) {
+        int units = 0;
+        List<String> readingConsumers = new ArrayList<>();
+        for (Progress p : all) {
+            if (!reading(p)) {
+                units++;
+            } else if (!readingConsumers.contains(p.split.consumer())) {
+                readingConsumers.add(p.split.consumer());
+                units++;
+            }
+        }
+        return Math.max(1, units);
     }
 
     /** A claimer split past its own recovery whose next claim round is not due yet. */

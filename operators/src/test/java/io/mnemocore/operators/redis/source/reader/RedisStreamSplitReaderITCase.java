@@ -134,6 +134,42 @@ class RedisStreamSplitReaderITCase {
         }
     }
 
+    /**
+     * Per-tenant streams on one reader share a consumer name, so one blocking read covers them all.
+     * Before, the reader blocked on each stream in turn for block_ms/n, and an entry on another
+     * stream waited for those turns.
+     */
+    @Test
+    void oneFetchReadsEveryTenantStreamOfTheReader(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            String prefix = STREAM + ":";
+            List<String> tenants = List.of("a", "b", "c");
+            RedisSourceOptions o = new RedisSourceOptions(new RedisConnectionConfig(redis.url(), 4, 5000), List.of(),
+                    prefix, GROUP, "flink", 1, 100, 3000, 1000, -1, null);
+            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+            List<RedisStreamSplit> splits = new ArrayList<>();
+            for (String t : tenants) {
+                splits.add(RedisStreamSplit.fresh(prefix + t, t, "flink-0"));
+            }
+            reader.handleSplitsChanges(new SplitsAddition<>(splits));
+            assertThat(fetchAll(reader, tenants.size())).isEmpty(); // each split creates its group and recovers
+            List<String> order = List.of("c", "c", "a", "b", "b", "a"); // not the reader's round-robin order
+            for (int i = 0; i < order.size(); i++) {
+                String tenant = order.get(i);
+                c.xadd((prefix + tenant).getBytes(), XAddParams.xAddParams(), Map.of("data".getBytes(), ("t" + i).getBytes()));
+                assertThat(fetchAll(reader, 1)).as("fetch %d", i)
+                        .extracting(e -> e.tenant + ":" + new String(e.data, StandardCharsets.UTF_8))
+                        .containsExactly(tenant + ":t" + i);
+            }
+            for (String t : tenants) {
+                c.xadd((prefix + t).getBytes(), XAddParams.xAddParams(), Map.of("data".getBytes(), ("all-" + t).getBytes()));
+            }
+            assertThat(fetchAll(reader, 1)).extracting(e -> e.streamKey + " " + new String(e.data, StandardCharsets.UTF_8))
+                    .containsExactlyInAnyOrder(prefix + "a all-a", prefix + "b all-b", prefix + "c all-c");
+            reader.close();
+        }
+    }
+
     @Test
     void entriesLeftByAForeignConsumerAreClaimedOnceAndOwnOnesNever(@TempDir Path dir) throws Exception {
         try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
