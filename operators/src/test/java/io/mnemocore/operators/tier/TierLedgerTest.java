@@ -7,8 +7,13 @@ import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.ltp.Tier;
 import io.mnemocore.operators.ltp.Transition;
 import io.mnemocore.operators.ltp.TransitionKind;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -17,9 +22,13 @@ import org.junit.jupiter.api.Test;
 class TierLedgerTest {
 
     static Transition t(TransitionKind kind, String id, Tier from, Tier to, long at) {
+        return t(kind, "acme", id, from, to, at);
+    }
+
+    static Transition t(TransitionKind kind, String tenant, String id, Tier from, Tier to, long at) {
         Transition t = new Transition();
         t.kind = kind;
-        t.tenant = "acme";
+        t.tenant = tenant;
         t.memoryId = id;
         t.fromTier = from;
         t.toTier = to;
@@ -155,5 +164,121 @@ class TierLedgerTest {
         var offsets = again.getManagedOperatorState().iterator().next().getStateNameToPartitionOffsets();
         assertThat(offsets.get("hot-lru").getOffsets()).isEmpty();
         assertThat(offsets.get("hot-lru-packed").getOffsets()).hasSize(1);
+    }
+
+    static int chunks(OperatorSubtaskState snap, String state) {
+        return snap.getManagedOperatorState().iterator().next().getStateNameToPartitionOffsets().get(state).getOffsets().length;
+    }
+
+    /**
+     * Most snapshots write the base again unchanged, plus one delta per snapshot since it with the
+     * keys changed in that interval. A ledger restored from any of them, base plus deltas, must
+     * then behave exactly like the one that wrote it: the same evictions, in the same order, and
+     * the same counts.
+     */
+    @Test
+    void restoredFromAnySnapshotTheLedgerEvictsExactlyAsTheOriginal() throws Exception {
+        Random rnd = new Random(7);
+        TierLedger a = new TierLedger(400, 50);
+        var ha = harness(a, null);
+        Map<String, Tier> tierOf = new HashMap<>(); // what the consolidators know: tenant/id -> tier, null once deleted
+        List<String> keys = new ArrayList<>();
+        ArrayDeque<String> demotions = new ArrayDeque<>(); // evictions the ledger asked for, on their way back
+        long now = 0;
+        int withDelta = 0;
+        int repacked = 0;
+        int baseChunks = -1;
+        for (int i = 0; i < 600; i++) { // past the cap, so evictions are in flight from the start
+            String key = "acme/m" + keys.size();
+            keys.add(key);
+            ha.processElement(move(tierOf, key, TransitionKind.CREATED, Tier.HOT, ++now), now);
+        }
+        for (MemoryEvent e : drain(ha)) {
+            for (String id : e.memoryIds) {
+                demotions.add(e.tenant + "/" + id);
+            }
+        }
+        int rounds = 60;
+        for (int round = 0; round < rounds; round++) {
+            OperatorSubtaskState snap = ha.snapshot(round, now);
+            if (chunks(snap, "hot-lru-delta") > 0) {
+                withDelta++;
+            } else {
+                repacked++;
+            }
+            baseChunks = chunks(snap, "hot-lru-packed");
+            TierLedger b = new TierLedger(400, 50);
+            var hb = harness(b, snap);
+            assertThat(new long[] {b.hotCount(), b.warmCount(), b.coldCount()}).as("round %d", round)
+                    .containsExactly(a.hotCount(), a.warmCount(), a.coldCount());
+            for (int i = 0; i < 40; i++) {
+                Transition t = next(rnd, tierOf, keys, demotions, ++now);
+                ha.processElement(t, now);
+                hb.processElement(t, now);
+                List<String> fromA = describe(drain(ha));
+                assertThat(describe(drain(hb))).as("round %d, step %d", round, i).isEqualTo(fromA);
+                for (String ev : fromA) {
+                    String tenant = ev.substring(0, ev.indexOf(' '));
+                    for (String id : ev.substring(ev.indexOf(' ') + 1).split(",")) {
+                        demotions.add(tenant + "/" + id);
+                    }
+                }
+            }
+            assertThat(new long[] {b.hotCount(), b.warmCount(), b.coldCount()})
+                    .containsExactly(a.hotCount(), a.warmCount(), a.coldCount());
+            hb.close();
+        }
+        assertThat(withDelta).as("snapshots that kept the base").isGreaterThan(rounds / 2);
+        assertThat(repacked).as("snapshots that packed a new base").isGreaterThan(1);
+        assertThat(baseChunks).isEqualTo(1);
+        ha.close();
+    }
+
+    /** The consolidators' side of the workload: new memories, uses, promotions, demotions, deletes. */
+    private static Transition next(Random rnd, Map<String, Tier> tierOf, List<String> keys, ArrayDeque<String> demotions, long at) {
+        if (!demotions.isEmpty() && rnd.nextInt(4) == 0) {
+            String key = demotions.poll();
+            if (tierOf.get(key) == Tier.HOT) {
+                return move(tierOf, key, TransitionKind.HOT_TO_WARM, Tier.WARM, at);
+            }
+        }
+        if (keys.isEmpty() || rnd.nextInt(3) == 0) {
+            String key = (rnd.nextBoolean() ? "acme" : "globex") + "/m" + keys.size();
+            keys.add(key);
+            return move(tierOf, key, TransitionKind.CREATED, Tier.HOT, at);
+        }
+        String key = keys.get(rnd.nextInt(keys.size()));
+        Tier now = tierOf.get(key);
+        if (now == null) {
+            return move(tierOf, key, TransitionKind.CREATED, Tier.HOT, at);
+        }
+        if (rnd.nextInt(12) == 0) {
+            return move(tierOf, key, TransitionKind.DELETED, null, at);
+        }
+        switch (now) {
+            case HOT:
+                return move(tierOf, key, TransitionKind.HOT_TOUCH, Tier.HOT, at);
+            case WARM:
+                return rnd.nextBoolean() ? move(tierOf, key, TransitionKind.WARM_TO_HOT, Tier.HOT, at)
+                        : move(tierOf, key, TransitionKind.WARM_TO_COLD, Tier.COLD, at);
+            default:
+                return move(tierOf, key, TransitionKind.COLD_TO_HOT, Tier.HOT, at);
+        }
+    }
+
+    private static Transition move(Map<String, Tier> tierOf, String key, TransitionKind kind, Tier to, long at) {
+        int slash = key.indexOf('/');
+        Transition t = t(kind, key.substring(0, slash), key.substring(slash + 1), tierOf.get(key), to, at);
+        tierOf.put(key, to);
+        return t;
+    }
+
+    private static List<String> describe(List<MemoryEvent> events) {
+        List<String> out = new ArrayList<>();
+        for (MemoryEvent e : events) {
+            assertThat(e.type).isEqualTo(EventType.CONSOLIDATION_TRIGGER);
+            out.add(e.tenant + " " + String.join(",", Arrays.asList(e.memoryIds)));
+        }
+        return out;
     }
 }
