@@ -109,7 +109,8 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
         } catch (JedisDataException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
                 // The group or stream vanished (e.g. Redis restarted without persistence): recreate it.
-                LOG.warn("consumer group {} missing on {}; recreating it", options.group, p.split.streamKey());
+                // Redis's message names the stream; p's may be another one read in the same command.
+                LOG.warn("consumer group {} missing ({}); recreating it", options.group, e.getMessage());
                 p.groupReady = false;
             } else {
                 LOG.warn("Redis rejected a read on {}: {}", p.split.streamKey(), e.toString());

@@ -170,6 +170,32 @@ class RedisStreamSplitReaderITCase {
         }
     }
 
+    /** One stream of a shared read loses its group (Redis restarted without it): it is recreated, and the others keep reading. */
+    @Test
+    void aTenantStreamThatLosesItsGroupIsRecreatedWithoutStoppingTheOthers(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            String prefix = STREAM + ":";
+            RedisSourceOptions o = new RedisSourceOptions(new RedisConnectionConfig(redis.url(), 4, 5000), List.of(),
+                    prefix, GROUP, "flink", 1, 100, 300, 1000, -1, null);
+            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+            reader.handleSplitsChanges(new SplitsAddition<>(List.of(RedisStreamSplit.fresh(prefix + "a", "a", "flink-0"),
+                    RedisStreamSplit.fresh(prefix + "b", "b", "flink-0"))));
+            assertThat(fetchAll(reader, 2)).isEmpty();
+            c.xgroupDestroy(prefix + "b", GROUP);
+            c.xadd((prefix + "a").getBytes(), XAddParams.xAddParams(), Map.of("data".getBytes(), "a1".getBytes()));
+            List<String> got = new ArrayList<>();
+            for (int i = 0; i < 10 && got.size() < 2; i++) {
+                if (i == 5) { // by now the group of b is back
+                    c.xadd((prefix + "b").getBytes(), XAddParams.xAddParams(), Map.of("data".getBytes(), "b1".getBytes()));
+                }
+                fetchAll(reader, 1).forEach(e -> got.add(new String(e.data, StandardCharsets.UTF_8)));
+            }
+            assertThat(got).containsExactlyInAnyOrder("a1", "b1");
+            assertThat(c.xinfoGroups(prefix + "b")).extracting(g -> g.getName()).containsExactly(GROUP);
+            reader.close();
+        }
+    }
+
     @Test
     void entriesLeftByAForeignConsumerAreClaimedOnceAndOwnOnesNever(@TempDir Path dir) throws Exception {
         try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
