@@ -94,3 +94,43 @@ extern "C" __global__ void bundle_majority(const u64* __restrict__ vs, int n, in
         atomicOr(&out[w], ((u64) bits) << (b & 32));
     }
 }
+
+// The HOT index's sketch pass, first half: each row's distance to the query (16 bits, kept on the
+// device for rows_within) and their histogram, so only bins counts cross the bus, not N
+// distances. One warp per row as in hamming_keys; each block counts in shared memory (bins
+// entries, dynamic) and adds its counts to the global histogram. No thread returns early: every
+// thread reaches both barriers.
+extern "C" __global__ void sketch_histogram(const u64* __restrict__ m, const u64* __restrict__ q, int rows,
+                                            int words, unsigned short* __restrict__ dist, int bins,
+                                            unsigned int* __restrict__ hist) {
+    extern __shared__ unsigned int counts[];
+    for (int i = threadIdx.x; i < bins; i += blockDim.x) counts[i] = 0;
+    __syncthreads();
+    int warp = (blockIdx.x * blockDim.x + threadIdx.x) / WARP;
+    int lane = threadIdx.x & (WARP - 1);
+    if (warp < rows) { // the same for every lane of a warp, so the full-mask shuffle is safe
+        const u64* row = m + (size_t) warp * words;
+        int d = 0;
+        for (int w = lane; w < words; w += WARP) d += __popcll(row[w] ^ q[w]);
+        for (int off = WARP / 2; off > 0; off >>= 1) d += __shfl_down_sync(0xffffffffu, d, off);
+        if (lane == 0) {
+            dist[warp] = (unsigned short) d;
+            atomicAdd(&counts[d], 1u);
+        }
+    }
+    __syncthreads();
+    for (int i = threadIdx.x; i < bins; i += blockDim.x) {
+        if (counts[i] != 0) atomicAdd(&hist[i], counts[i]);
+    }
+}
+
+// Second half: the rows at distance <= cut, in no particular order (the host sorts them). found
+// counts them all; at most cap are written, so a wrong cap cannot write past out.
+extern "C" __global__ void rows_within(const unsigned short* __restrict__ dist, int rows, int cut, int* __restrict__ out,
+                                       int cap, unsigned int* __restrict__ found) {
+    int r = blockIdx.x * blockDim.x + threadIdx.x;
+    if (r < rows && dist[r] <= cut) {
+        unsigned int i = atomicAdd(found, 1u);
+        if (i < (unsigned int) cap) out[i] = r;
+    }
+}

@@ -143,7 +143,7 @@ final class HotSegment {
             char[] dist = sketchDistances;
             int[] hist = histogram;
             Arrays.fill(hist, 0);
-            kernel.distances(sketch, sketchQuery, dist, hist);
+            kernel.histogram(sketch, sketchQuery, dist, hist);
             int kth = 0;
             for (int seen = hist[0]; seen < kk; seen += hist[++kth]) {
                 // the k-th best sketch distance
@@ -163,12 +163,8 @@ final class HotSegment {
                 rowScratch = new int[Math.max(within, 2 * rowScratch.length)];
             }
             rows = rowScratch;
-            ranked = 0;
-            for (int r = 0; ranked < within; r++) {
-                if (dist[r] <= cut) {
-                    rows[ranked++] = r; // ascending rows: the exact pass walks the matrix forwards
-                }
-            }
+            ranked = within;
+            kernel.rowsWithin(sketch, dist, cut, rows, within); // ascending: the exact pass walks the matrix forwards
         } else {
             TopK c = kernel.topK(sketch, sketchQuery, candidates);
             ranked = c.size();

@@ -3,18 +3,21 @@ package io.mnemocore.hdv.bench;
 import io.mnemocore.hdv.Bundler;
 import io.mnemocore.hdv.Hdv;
 import io.mnemocore.hdv.kernel.CudaKernel;
+import io.mnemocore.hdv.kernel.HammingKernel;
 import io.mnemocore.hdv.kernel.HdvMatrix;
 import io.mnemocore.hdv.kernel.ReferenceKernel;
 import io.mnemocore.hdv.kernel.TopK;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * The CUDA kernel's correctness checks against the reference kernel, as a program: the unit
  * tests call it, and the GPU bundle runs it on hosts without a JDK or Maven. Random rows,
  * near-duplicates, exact ties, N not a multiple of the block sizes, batches, incremental
- * updates of the resident matrix, majority bundling. Prints each failure; exit code 1 if any.
+ * updates of the resident matrix, majority bundling, the sketch pass. Prints each failure; exit code 1 if any.
  */
 public final class GpuCheck {
     private GpuCheck() {}
@@ -75,6 +78,45 @@ public final class GpuCheck {
                     b.addWords(vs[i]);
                 }
                 expect(fail, "bundle n=" + n, gpu.bundle(16384, vs), b.majority());
+            }
+            fail.addAll(sketchPass(gpu));
+        }
+        return fail;
+    }
+
+    /**
+     * The HOT index's sketch pass in its two halves ({@code histogram}, then {@code rowsWithin} at
+     * several cuts) against the reference kernel's distances. 16,384-bit rows are wider than the
+     * CUDA kernel's device histogram, so they check its host path. The unit tests run this on the
+     * CPU kernels too.
+     */
+    public static List<String> sketchPass(HammingKernel kernel) {
+        List<String> fail = new ArrayList<>();
+        ReferenceKernel ref = new ReferenceKernel();
+        for (int dim : new int[] {64, 256, 1024, 16384}) {
+            for (int n : dim == 16384 ? new int[] {1, 7, 1025} : new int[] {1, 7, 1025, 20_011}) {
+                HdvMatrix m = HammingBench.generate(n, dim, dim + n);
+                long[] q = HammingBench.flippedQueries(m, 1, 0.10, 11)[0];
+                int[] d = new int[n];
+                ref.distances(m, q, d);
+                int[] want = new int[dim + 1];
+                int min = dim;
+                for (int x : d) {
+                    want[x]++;
+                    min = Math.min(min, x);
+                }
+                String at = kernel.name() + " sketch pass, " + n + " rows of " + dim + " bits";
+                char[] scratch = new char[n];
+                int[] hist = new int[dim + 1];
+                kernel.histogram(m, q, scratch, hist);
+                expect(fail, at + ", histogram", Arrays.toString(hist), Arrays.toString(want));
+                for (int cut : new int[] {min - 1, min, min + dim / 64, dim / 2, dim}) {
+                    int[] wantRows = IntStream.range(0, n).filter(r -> d[r] <= cut).toArray();
+                    int[] rows = new int[wantRows.length + 1];
+                    kernel.rowsWithin(m, scratch, cut, rows, wantRows.length);
+                    expect(fail, at + ", rows within " + cut, Arrays.toString(Arrays.copyOf(rows, wantRows.length)),
+                            Arrays.toString(wantRows));
+                }
             }
         }
         return fail;

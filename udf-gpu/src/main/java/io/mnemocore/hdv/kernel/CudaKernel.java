@@ -37,6 +37,8 @@ public final class CudaKernel implements HammingKernel {
     private final CUfunction keysBatch;
     private final CUfunction topk;
     private final CUfunction bundle;
+    private final CUfunction sketchHistogram;
+    private final CUfunction rowsWithin;
     private final Map<HdvMatrix, Mirror> mirrors = new WeakHashMap<>();
 
     private static final class Mirror {
@@ -75,6 +77,15 @@ public final class CudaKernel implements HammingKernel {
     private final Scratch queryBuf = new Scratch();
     private final Scratch keysBuf = new Scratch();
     private final Scratch[] selectBufs = {new Scratch(), new Scratch()};
+    private final Scratch distBuf = new Scratch();
+    private final Scratch histBuf = new Scratch();
+    private final Scratch rowsBuf = new Scratch();
+    private final Scratch foundBuf = new Scratch();
+    /** The matrix and rows of the last {@link #histogram} whose distances are in {@link #distBuf}; null: in the caller's scratch. */
+    private HdvMatrix distMatrix;
+    private int distRows;
+    /** Histogram bins a block counts in shared memory (4 bytes each, within the 48 KB every GPU gives a block). */
+    static final int MAX_DEVICE_BINS = 12 * 1024;
 
     /** Null when a CUDA device can be used; otherwise why not (no driver, no device, load error). */
     public static synchronized String unavailableReason() {
@@ -116,6 +127,8 @@ public final class CudaKernel implements HammingKernel {
         keysBatch = function(module, "hamming_keys_batch");
         topk = function(module, "topk_reduce");
         bundle = function(module, "bundle_majority");
+        sketchHistogram = function(module, "sketch_histogram");
+        rowsWithin = function(module, "rows_within");
     }
 
     static byte[] ptx() {
@@ -186,7 +199,69 @@ public final class CudaKernel implements HammingKernel {
     }
 
     private void launch(CUfunction f, int gridX, int gridY, int block, Pointer params) {
-        JCudaDriver.cuLaunchKernel(f, gridX, gridY, 1, block, 1, 1, 0, null, params, null);
+        launch(f, gridX, gridY, block, 0, params);
+    }
+
+    private void launch(CUfunction f, int gridX, int gridY, int block, int sharedBytes, Pointer params) {
+        JCudaDriver.cuLaunchKernel(f, gridX, gridY, 1, block, 1, 1, sharedBytes, null, params, null);
+    }
+
+    /**
+     * The sketch pass on the device: distances stay there for {@link #rowsWithin}, and only the
+     * histogram (dim + 1 counts) comes back, instead of 8 bytes a row through {@link #distances}.
+     * Rows wider than {@link #MAX_DEVICE_BINS} - 1 bits take the host path.
+     */
+    @Override
+    public void histogram(HdvMatrix m, long[] query, char[] scratch, int[] histogram) {
+        HammingKernel.checkHistogram(m, scratch, histogram);
+        HammingKernel.checkQuery(m, query);
+        int bins = m.dim() + 1;
+        if (bins > MAX_DEVICE_BINS || m.rows() == 0) {
+            distMatrix = null;
+            HammingKernel.super.histogram(m, query, scratch, histogram);
+            return;
+        }
+        CUdeviceptr mat = sync(m);
+        CUdeviceptr q = uploadQueries(query);
+        CUdeviceptr dist = distBuf.atLeast((long) m.rows() * Sizeof.SHORT);
+        CUdeviceptr hist = histBuf.atLeast((long) bins * Sizeof.INT);
+        JCudaDriver.cuMemsetD32(hist, 0, bins);
+        int blocks = (int) (((long) m.rows() * 32 + THREADS - 1) / THREADS);
+        launch(sketchHistogram, blocks, 1, THREADS, bins * Sizeof.INT, Pointer.to(Pointer.to(mat), Pointer.to(q),
+                Pointer.to(new int[] {m.rows()}), Pointer.to(new int[] {m.wordsPerRow()}), Pointer.to(dist),
+                Pointer.to(new int[] {bins}), Pointer.to(hist)));
+        int[] counts = new int[bins];
+        JCudaDriver.cuMemcpyDtoH(Pointer.to(counts), hist, (long) bins * Sizeof.INT);
+        for (int d = 0; d < bins; d++) {
+            histogram[d] += counts[d];
+        }
+        distMatrix = m;
+        distRows = m.rows();
+    }
+
+    /** Collects the rows on the device (in no order), copies back only them, and sorts them. */
+    @Override
+    public void rowsWithin(HdvMatrix m, char[] scratch, int cut, int[] rows, int count) {
+        if (distMatrix != m || distRows != m.rows()) {
+            HammingKernel.super.rowsWithin(m, scratch, cut, rows, count);
+            return;
+        }
+        if (count == 0) {
+            return;
+        }
+        CUdeviceptr out = rowsBuf.atLeast((long) count * Sizeof.INT);
+        CUdeviceptr found = foundBuf.atLeast(Sizeof.INT);
+        JCudaDriver.cuMemsetD32(found, 0, 1);
+        launch(rowsWithin, (m.rows() + THREADS - 1) / THREADS, 1, THREADS, Pointer.to(Pointer.to(distBuf.ptr),
+                Pointer.to(new int[] {m.rows()}), Pointer.to(new int[] {cut}), Pointer.to(out), Pointer.to(new int[] {count}),
+                Pointer.to(found)));
+        int[] n = new int[1];
+        JCudaDriver.cuMemcpyDtoH(Pointer.to(n), found, Sizeof.INT);
+        if (n[0] != count) {
+            throw new IllegalStateException(n[0] + " rows within " + cut + " on the device, " + count + " in the histogram");
+        }
+        JCudaDriver.cuMemcpyDtoH(Pointer.to(rows), out, (long) count * Sizeof.INT);
+        Arrays.sort(rows, 0, count);
     }
 
     /**
@@ -338,6 +413,10 @@ public final class CudaKernel implements HammingKernel {
         mirrors.clear();
         queryBuf.free();
         keysBuf.free();
+        distBuf.free();
+        histBuf.free();
+        rowsBuf.free();
+        foundBuf.free();
         for (Scratch b : selectBufs) {
             b.free();
         }

@@ -29,6 +29,29 @@ public interface HammingKernel extends AutoCloseable {
         }
     }
 
+    /**
+     * The HOT index's sketch pass, first half: adds one to {@code histogram[distance]} for each row
+     * and keeps the distances for {@link #rowsWithin}. CPU kernels keep them in {@code scratch} (16
+     * bits a row); the CUDA kernel keeps them on the device, so only the histogram comes back.
+     */
+    default void histogram(HdvMatrix m, long[] query, char[] scratch, int[] histogram) {
+        distances(m, query, scratch, histogram);
+    }
+
+    /**
+     * Second half: writes to {@code rows}, ascending, the {@code count} rows whose distance from
+     * the last {@link #histogram} call on this kernel (same matrix, unchanged since) is at most
+     * {@code cut}. {@code count} must be the histogram's sum over distances 0..cut.
+     */
+    default void rowsWithin(HdvMatrix m, char[] scratch, int cut, int[] rows, int count) {
+        int found = 0;
+        for (int r = 0; found < count; r++) {
+            if (scratch[r] <= cut) {
+                rows[found++] = r;
+            }
+        }
+    }
+
     TopK topK(HdvMatrix m, long[] query, int k);
 
     /** Top-k of each query; implementations reuse each loaded row block for many queries. */

@@ -38,7 +38,7 @@ class CudaKernelTest {
     void checkedInPtxHasTheKernelsAndADriverPortableHeader() {
         String ptx = new String(CudaKernel.ptx(), StandardCharsets.US_ASCII);
         assertThat(ptx).contains(".version 7.5", ".target sm_75");
-        for (String f : List.of("hamming_keys", "hamming_keys_batch", "topk_reduce", "bundle_majority")) {
+        for (String f : List.of("hamming_keys", "hamming_keys_batch", "topk_reduce", "bundle_majority", "sketch_histogram", "rows_within")) {
             assertThat(ptx).contains(".entry " + f + "(");
         }
     }

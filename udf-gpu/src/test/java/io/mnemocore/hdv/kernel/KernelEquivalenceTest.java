@@ -45,6 +45,15 @@ class KernelEquivalenceTest {
         }
     }
 
+    /** The sketch pass in two halves, as the HOT index calls it; GpuCheck runs the same on the CUDA kernel. */
+    @Test
+    void sketchPassHistogramThenRowsWithinACutMatchReference() {
+        for (HammingKernel kernel : List.of(new FastCpuKernel(1), new FastCpuKernel(3), new ReferenceKernel())) {
+            assertThat(io.mnemocore.hdv.bench.GpuCheck.sketchPass(kernel)).as(kernel.name()).isEmpty();
+            kernel.close();
+        }
+    }
+
     @Test
     void randomAndNearDuplicateQueriesMatchReference() {
         ReferenceKernel ref = new ReferenceKernel();
