@@ -61,7 +61,7 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
     /** One delta per snapshot since the base, oldest first, each written again unchanged. */
     private transient List<byte[]> deltas;
     private transient long deltaEntries;
-    /** Keys changed since the last snapshot, in the order of their last change. */
+    /** Keys changed since the last snapshot, in the order of their last change (an access-ordered map). */
     private transient LinkedHashMap<String, Boolean> changed;
 
     /** A chunk of the packed LRU is closed once it holds this many bytes (so it may hold one entry more). */
@@ -145,8 +145,7 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
     }
 
     private void markChanged(String key) {
-        changed.remove(key); // re-inserted, so the order is that of the last change
-        changed.put(key, Boolean.TRUE);
+        changed.put(key, Boolean.TRUE); // access order: a key put again moves to the end
     }
 
     /**
@@ -248,7 +247,7 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
         baseEntries = 0;
         deltas = new ArrayList<>();
         deltaEntries = 0;
-        changed = new LinkedHashMap<>();
+        changed = new LinkedHashMap<>(16, 0.75f, true);
         warm = 0;
         cold = 0;
         if (ctx.isRestored()) {

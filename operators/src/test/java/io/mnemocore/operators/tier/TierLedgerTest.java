@@ -211,8 +211,11 @@ class TierLedgerTest {
             var hb = harness(b, snap);
             assertThat(new long[] {b.hotCount(), b.warmCount(), b.coldCount()}).as("round %d", round)
                     .containsExactly(a.hotCount(), a.warmCount(), a.coldCount());
-            for (int i = 0; i < 40; i++) {
-                Transition t = next(rnd, tierOf, keys, demotions, ++now);
+            // Every fifth round ends with more new memories than the cap, so the evictions walk the
+            // whole LRU, the keys the deltas moved to its end included.
+            int steps = round % 5 == 4 ? 40 + 450 : 40;
+            for (int i = 0; i < steps; i++) {
+                Transition t = i < 40 ? next(rnd, tierOf, keys, demotions, ++now) : created(tierOf, keys, ++now);
                 ha.processElement(t, now);
                 hb.processElement(t, now);
                 List<String> fromA = describe(drain(ha));
@@ -232,6 +235,12 @@ class TierLedgerTest {
         assertThat(repacked).as("snapshots that packed a new base").isGreaterThan(1);
         assertThat(baseChunks).isEqualTo(1);
         ha.close();
+    }
+
+    private static Transition created(Map<String, Tier> tierOf, List<String> keys, long at) {
+        String key = "acme/m" + keys.size();
+        keys.add(key);
+        return move(tierOf, key, TransitionKind.CREATED, Tier.HOT, at);
     }
 
     /** The consolidators' side of the workload: new memories, uses, promotions, demotions, deletes. */
