@@ -17,7 +17,7 @@ import java.util.stream.IntStream;
  * The CUDA kernel's correctness checks against the reference kernel, as a program: the unit
  * tests call it, and the GPU bundle runs it on hosts without a JDK or Maven. Random rows,
  * near-duplicates, exact ties, N not a multiple of the block sizes, batches, incremental
- * updates of the resident matrix, majority bundling, the sketch pass. Prints each failure; exit code 1 if any.
+ * updates of the resident matrix, batches in several passes, majority bundling, the sketch pass. Prints each failure; exit code 1 if any.
  */
 public final class GpuCheck {
     private GpuCheck() {}
@@ -53,6 +53,17 @@ public final class GpuCheck {
                 for (int i = 0; i < batch.length; i++) {
                     expect(fail, "topKBatch n=" + n + " query " + i, got[i], ref.topK(m, batch[i], 10));
                 }
+            }
+            // More queries than one pass holds (1,048,576 keys of 8 bytes a query: 128 a pass), so
+            // the batch runs in two passes; 64-bit rows, so ties everywhere.
+            HdvMatrix wide = HammingBench.generate(1 << 20, 64, 5);
+            long[][] many = new long[130][];
+            for (int i = 0; i < many.length; i++) {
+                many[i] = wide.row((i * 7919) % wide.rows());
+            }
+            TopK[] gotMany = gpu.topKBatch(wide, many, 10);
+            for (int i = 0; i < many.length; i++) {
+                expect(fail, "topKBatch in two passes, query " + i, gotMany[i], ref.topK(wide, many[i], 10));
             }
             HdvMatrix m = new HdvMatrix(1024, 8);
             Hdv a = Hdv.random(1024, 1);

@@ -29,6 +29,8 @@ public final class CudaKernel implements HammingKernel {
     private static final int THREADS = 256;
     private static final int SORT_N = 1024;
     private static final int MAX_WORDS_BATCH = 32 * 16;
+    /** The most keys one batch pass writes (see {@link #topKBatch}). */
+    static final long MAX_BATCH_KEY_BYTES = 1L << 30;
     private static String unavailable;
     private static boolean probed;
 
@@ -363,21 +365,29 @@ public final class CudaKernel implements HammingKernel {
             }
             return out;
         }
-        long[] qs = new long[queries.length * w];
-        for (int i = 0; i < queries.length; i++) {
-            HammingKernel.checkQuery(m, queries[i]);
-            System.arraycopy(queries[i], 0, qs, i * w, w);
+        for (long[] query : queries) {
+            HammingKernel.checkQuery(m, query);
         }
-        CUdeviceptr mat = sync(m);
-        CUdeviceptr q = uploadQueries(qs);
-        CUdeviceptr out = keysBuf.atLeast((long) queries.length * m.rows() * Sizeof.LONG);
-        int blocks = (int) (((long) m.rows() * 32 + THREADS - 1) / THREADS);
-        launch(keysBatch, blocks, 1, THREADS, Pointer.to(Pointer.to(mat), Pointer.to(q), Pointer.to(new int[] {m.rows()}),
-                Pointer.to(new int[] {w}), Pointer.to(new int[] {queries.length}), Pointer.to(out)));
-        long[] top = selectTopK(out, m.rows(), queries.length, k);
+        // Each query of a pass writes a key per row: passes of at most MAX_BATCH_KEY_BYTES of keys
+        // keep that bounded (1,000 queries at 1,000,000 rows would need 8 GB in one pass).
+        int perPass = (int) Math.max(1, Math.min(queries.length, MAX_BATCH_KEY_BYTES / ((long) m.rows() * Sizeof.LONG)));
         TopK[] result = new TopK[queries.length];
-        for (int i = 0; i < queries.length; i++) {
-            result[i] = toTopK(top, i * k, k);
+        for (int from = 0; from < queries.length; from += perPass) {
+            int nq = Math.min(perPass, queries.length - from);
+            long[] qs = new long[nq * w];
+            for (int i = 0; i < nq; i++) {
+                System.arraycopy(queries[from + i], 0, qs, i * w, w);
+            }
+            CUdeviceptr mat = sync(m);
+            CUdeviceptr q = uploadQueries(qs);
+            CUdeviceptr out = keysBuf.atLeast((long) nq * m.rows() * Sizeof.LONG);
+            int blocks = (int) (((long) m.rows() * 32 + THREADS - 1) / THREADS);
+            launch(keysBatch, blocks, 1, THREADS, Pointer.to(Pointer.to(mat), Pointer.to(q), Pointer.to(new int[] {m.rows()}),
+                    Pointer.to(new int[] {w}), Pointer.to(new int[] {nq}), Pointer.to(out)));
+            long[] top = selectTopK(out, m.rows(), nq, k);
+            for (int i = 0; i < nq; i++) {
+                result[from + i] = toTopK(top, i * k, k);
+            }
         }
         return result;
     }
