@@ -7,9 +7,11 @@ import io.mnemocore.operators.redis.StreamIds;
 import io.mnemocore.operators.redis.source.RedisSourceOptions;
 import io.mnemocore.operators.redis.source.split.RedisStreamSplit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.connector.base.source.reader.RecordsBySplits;
 import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
 import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
@@ -223,12 +225,9 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
      */
     private static int fetchUnits(List<Progress> all) {
         int units = 0;
-        List<String> readingConsumers = new ArrayList<>();
+        Set<String> readingConsumers = new HashSet<>();
         for (Progress p : all) {
-            if (!reading(p)) {
-                units++;
-            } else if (!readingConsumers.contains(p.split.consumer())) {
-                readingConsumers.add(p.split.consumer());
+            if (!reading(p) || readingConsumers.add(p.split.consumer())) {
                 units++;
             }
         }
