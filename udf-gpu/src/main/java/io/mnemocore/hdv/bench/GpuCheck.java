@@ -91,6 +91,12 @@ public final class GpuCheck {
                 expect(fail, "bundle n=" + n, gpu.bundle(16384, vs), b.majority());
             }
             fail.addAll(sketchPass(gpu));
+            // The bench's limit for the GPU: a copy cannot beat what the memory clock and bus allow.
+            double copy = gpu.deviceBandwidthGbs(256L << 20);
+            double peak = gpu.devicePeakBandwidthGbs();
+            if (!(copy > 0 && peak > 0 && copy <= 1.1 * peak)) {
+                fail.add("device bandwidth: copies ran at " + copy + " GB/s, the attributes' peak is " + peak + " GB/s");
+            }
         }
         return fail;
     }

@@ -2,6 +2,7 @@ package io.mnemocore.hdv.bench;
 
 import io.mnemocore.hdv.Hdv;
 import io.mnemocore.hdv.SplitMix64;
+import io.mnemocore.hdv.kernel.CudaKernel;
 import io.mnemocore.hdv.kernel.HammingKernel;
 import io.mnemocore.hdv.kernel.HammingKernels;
 import io.mnemocore.hdv.kernel.HdvMatrix;
@@ -66,6 +67,8 @@ public final class HammingBench {
                 n, dim, m.bytes() / 1e6, nq, k, kernelName, threads, batch);
 
         double bwGbs;
+        String limitSource = "host sequential read";
+        double peakGbs = -1;
         TopK[] results = new TopK[nq];
         List<Double> perQueryMs = new ArrayList<>();
         long totalNanos = 0;
@@ -78,7 +81,13 @@ public final class HammingBench {
                 w += batch;
             } while (System.nanoTime() < warmUntil && w < 3 * nq);
 
-            bwGbs = bandwidthLimitGbs(m, threads);
+            if (kernel instanceof CudaKernel cuda) {
+                bwGbs = cuda.deviceBandwidthGbs(m.bytes());
+                limitSource = "device-to-device copy";
+                peakGbs = cuda.devicePeakBandwidthGbs();
+            } else {
+                bwGbs = bandwidthLimitGbs(m, threads);
+            }
             for (int rep = 0; rep < repeat; rep++) {
                 for (int start = 0; start < nq; start += batch) {
                     int len = Math.min(batch, nq - start);
@@ -129,9 +138,13 @@ public final class HammingBench {
                 .append(",\"ms_per_query_p99\":").append(Stats.fmt(p99))
                 .append(",\"queries_per_s\":").append(Stats.fmt(totalQueries / (totalNanos / 1e9)))
                 .append(",\"scan_gb_per_s\":").append(Stats.fmt(scanGbs))
+                .append(",\"bandwidth_limit_source\":\"").append(limitSource).append('"')
                 .append(",\"bandwidth_limit_gb_per_s\":").append(Stats.fmt(bwGbs))
                 .append(",\"bandwidth_limit_ms\":").append(Stats.fmt(limitMs))
                 .append(",\"p50_over_limit\":").append(Stats.fmt(p50 / limitMs));
+        if (peakGbs > 0) {
+            json.append(",\"device_peak_gb_per_s\":").append(Stats.fmt(peakGbs));
+        }
         if (mismatches >= 0) {
             json.append(",\"mismatches_vs_reference\":").append(mismatches);
         }

@@ -10,7 +10,9 @@ import jcuda.Pointer;
 import jcuda.Sizeof;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.JCudaDriver;
@@ -35,6 +37,7 @@ public final class CudaKernel implements HammingKernel {
     private static boolean probed;
 
     private final CUcontext ctx;
+    private final CUdevice dev;
     private final CUfunction keys;
     private final CUfunction keysBatch;
     private final CUfunction topk;
@@ -119,7 +122,7 @@ public final class CudaKernel implements HammingKernel {
     }
 
     private CudaKernel(int device) {
-        CUdevice dev = new CUdevice();
+        dev = new CUdevice();
         JCudaDriver.cuDeviceGet(dev, device);
         ctx = new CUcontext();
         JCudaDriver.cuCtxCreate(ctx, 0, dev);
@@ -390,6 +393,49 @@ public final class CudaKernel implements HammingKernel {
             }
         }
         return result;
+    }
+
+    /**
+     * The limit a scan on this device is compared with: the best of ten device-to-device copies of
+     * up to 1 GiB, counting the bytes read and written as CUDA's bandwidthTest does, timed with
+     * events. (The host's sequential read, which the CPU kernels are compared with, says nothing here.)
+     */
+    public double deviceBandwidthGbs(long bytes) {
+        JCudaDriver.cuCtxSetCurrent(ctx);
+        long size = Math.max(1 << 20, Math.min(bytes, 1L << 30)) & ~7L;
+        CUdeviceptr from = alloc(size);
+        CUdeviceptr to = alloc(size);
+        CUevent start = new CUevent();
+        CUevent stop = new CUevent();
+        JCudaDriver.cuEventCreate(start, 0);
+        JCudaDriver.cuEventCreate(stop, 0);
+        try {
+            float best = Float.MAX_VALUE;
+            float[] ms = new float[1];
+            for (int i = 0; i < 10; i++) {
+                JCudaDriver.cuEventRecord(start, null);
+                JCudaDriver.cuMemcpyDtoD(to, from, size);
+                JCudaDriver.cuEventRecord(stop, null);
+                JCudaDriver.cuEventSynchronize(stop);
+                JCudaDriver.cuEventElapsedTime(ms, start, stop);
+                best = Math.min(best, ms[0]);
+            }
+            return 2.0 * size / (best / 1e3) / 1e9;
+        } finally {
+            JCudaDriver.cuEventDestroy(start);
+            JCudaDriver.cuEventDestroy(stop);
+            JCudaDriver.cuMemFree(from);
+            JCudaDriver.cuMemFree(to);
+        }
+    }
+
+    /** The bandwidth the device's attributes promise: two transfers a memory clock over the bus width. */
+    public double devicePeakBandwidthGbs() {
+        int[] clockKhz = new int[1];
+        int[] busBits = new int[1];
+        JCudaDriver.cuDeviceGetAttribute(clockKhz, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE, dev);
+        JCudaDriver.cuDeviceGetAttribute(busBits, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, dev);
+        return 2.0 * clockKhz[0] * 1e3 * busBits[0] / 8 / 1e9;
     }
 
     /** Majority bundle of the vectors on the device; ties as {@link io.mnemocore.hdv.Bundler} breaks them. */

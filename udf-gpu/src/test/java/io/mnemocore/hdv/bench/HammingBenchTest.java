@@ -48,7 +48,9 @@ class HammingBenchTest {
         String json = lines[lines.length - 1];
         assertThat(json).startsWith("{").endsWith("}")
                 .contains("\"kernel\":\"cpu\"", "\"n\":300", "\"queries\":4", "\"mismatches_vs_reference\":0",
-                        "\"ms_per_query_p50\":", "\"ms_per_query_p99\":", "\"scan_gb_per_s\":", "\"bandwidth_limit_gb_per_s\":");
+                        "\"ms_per_query_p50\":", "\"ms_per_query_p99\":", "\"scan_gb_per_s\":", "\"bandwidth_limit_gb_per_s\":",
+                        "\"bandwidth_limit_source\":\"host sequential read\"")
+                .doesNotContain("device_peak_gb_per_s");
         List<String> outLines = Files.readAllLines(out);
         assertThat(outLines).hasSize(4);
         ReferenceKernel ref = new ReferenceKernel();
