@@ -68,7 +68,7 @@ public final class FastCpuKernel implements HammingKernel {
 
     /** Fused: one pass computes, stores and counts each distance; each part of a parallel scan counts its own. */
     @Override
-    public void distances(HdvMatrix m, long[] query, char[] out, int[] histogram) {
+    public void histogram(HdvMatrix m, long[] query, char[] out, int[] histogram) {
         HammingKernel.checkQuery(m, query);
         HammingKernel.checkHistogram(m, out, histogram);
         long[] d = m.data();

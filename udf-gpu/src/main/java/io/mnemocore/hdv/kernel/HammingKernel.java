@@ -15,27 +15,20 @@ public interface HammingKernel extends AutoCloseable {
     void distances(HdvMatrix m, long[] query, int[] out);
 
     /**
-     * The HOT index's sketch pass: writes each row's distance to {@code out} (16 bits, so for rows of
-     * at most 65,535 bits) and adds one to {@code histogram[distance]} for each row. A kernel that can
-     * fuse the two passes does; this default takes the distances from {@link #distances}.
+     * The HOT index's sketch pass, first half: adds one to {@code histogram[distance]} for each row
+     * and keeps the distances for {@link #rowsWithin}. CPU kernels keep them in {@code scratch} (16
+     * bits a row, so for rows of at most 65,535 bits); the CUDA kernel keeps them on the device, so
+     * only the histogram comes back. A kernel that can fuse the two passes does; this default takes
+     * the distances from {@link #distances}.
      */
-    default void distances(HdvMatrix m, long[] query, char[] out, int[] histogram) {
-        checkHistogram(m, out, histogram);
+    default void histogram(HdvMatrix m, long[] query, char[] scratch, int[] histogram) {
+        checkHistogram(m, scratch, histogram);
         int[] d = new int[m.rows()];
         distances(m, query, d);
         for (int r = 0; r < d.length; r++) {
-            out[r] = (char) d[r];
+            scratch[r] = (char) d[r];
             histogram[d[r]]++;
         }
-    }
-
-    /**
-     * The HOT index's sketch pass, first half: adds one to {@code histogram[distance]} for each row
-     * and keeps the distances for {@link #rowsWithin}. CPU kernels keep them in {@code scratch} (16
-     * bits a row); the CUDA kernel keeps them on the device, so only the histogram comes back.
-     */
-    default void histogram(HdvMatrix m, long[] query, char[] scratch, int[] histogram) {
-        distances(m, query, scratch, histogram);
     }
 
     /**

@@ -35,12 +35,12 @@ class KernelEquivalenceTest {
                 for (HammingKernel kernel : List.of(new FastCpuKernel(1), new FastCpuKernel(3), ref)) {
                     char[] out = new char[n + 2];
                     int[] hist = new int[dim + 1];
-                    kernel.distances(m, q, out, hist);
+                    kernel.histogram(m, q, out, hist);
                     assertThat(java.util.Arrays.copyOf(out, n)).isEqualTo(expectedOut);
                     assertThat(hist).as("%s, %d rows of %d bits", kernel.name(), n, dim).isEqualTo(expectedHist);
                     kernel.close();
                 }
-                assertThatThrownBy(() -> ref.distances(m, q, new char[n], new int[dim])).hasMessageContaining("histogram of " + (dim + 1));
+                assertThatThrownBy(() -> ref.histogram(m, q, new char[n], new int[dim])).hasMessageContaining("histogram of " + (dim + 1));
             }
         }
     }
