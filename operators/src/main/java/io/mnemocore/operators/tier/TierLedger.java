@@ -264,31 +264,14 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
             legacy.clear();
             for (byte[] chunk : lruState.get()) {
                 base.add(chunk);
-                DataInputDeserializer in = new DataInputDeserializer(chunk);
-                while (in.available() > 0) {
-                    byte state = in.readByte();
-                    long lastUse = in.readLong();
-                    (state == EVICTING ? evicting : hotLru).put(StringValue.readString(in), lastUse);
-                    baseEntries++;
-                }
+                baseEntries += apply(chunk);
             }
             // Each delta holds the keys changed in one checkpoint interval, in the order of their
             // last change; a key HOT in it was used after every key of the base and of the deltas
             // before it that this delta does not name, so moving it to the end keeps the use order.
             for (byte[] chunk : lruDeltaState.get()) {
                 deltas.add(chunk);
-                DataInputDeserializer in = new DataInputDeserializer(chunk);
-                while (in.available() > 0) {
-                    byte state = in.readByte();
-                    long lastUse = in.readLong();
-                    String key = StringValue.readString(in);
-                    hotLru.remove(key);
-                    evicting.remove(key);
-                    if (state != GONE) {
-                        (state == EVICTING ? evicting : hotLru).put(key, lastUse);
-                    }
-                    deltaEntries++;
-                }
+                deltaEntries += apply(chunk);
             }
             List<Long> counts = new ArrayList<>();
             countState.get().forEach(counts::add);
@@ -297,6 +280,24 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
                 cold = counts.get(1);
             }
         }
+    }
+
+    /** Puts each packed entry of {@code chunk} where its state says, last (or removes it); returns how many. */
+    private int apply(byte[] chunk) throws IOException {
+        DataInputDeserializer in = new DataInputDeserializer(chunk);
+        int entries = 0;
+        while (in.available() > 0) {
+            byte state = in.readByte();
+            long lastUse = in.readLong();
+            String key = StringValue.readString(in);
+            hotLru.remove(key);
+            evicting.remove(key);
+            if (state != GONE) {
+                (state == EVICTING ? evicting : hotLru).put(key, lastUse);
+            }
+            entries++;
+        }
+        return entries;
     }
 
     long hotCount() {
