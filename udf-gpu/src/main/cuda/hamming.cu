@@ -11,17 +11,27 @@ typedef unsigned long long u64;
 #define WARP 32
 #define SORT_N 1024   // keys sorted per block by topk_reduce (blockDim.x == SORT_N / 2)
 
-// One warp per row: lane j reads words j, j+32, ... (consecutive lanes, consecutive addresses:
-// coalesced), popcounts them, and the warp reduces. Writes one key per row.
+// Sums d over the warp; lane 0 holds the total. Every lane of the warp must call it.
+__device__ __forceinline__ int warp_sum(int d) {
+    for (int off = WARP / 2; off > 0; off >>= 1) d += __shfl_down_sync(0xffffffffu, d, off);
+    return d;
+}
+
+// The distance of one row to q, for a warp: lane j reads words j, j+32, ... (consecutive lanes,
+// consecutive addresses: coalesced) and popcounts them; lane 0 gets the total.
+__device__ __forceinline__ int warp_distance(const u64* __restrict__ row, const u64* __restrict__ q, int words, int lane) {
+    int d = 0;
+    for (int w = lane; w < words; w += WARP) d += __popcll(row[w] ^ q[w]);
+    return warp_sum(d);
+}
+
+// One warp per row; writes one key per row.
 extern "C" __global__ void hamming_keys(const u64* __restrict__ m, const u64* __restrict__ q,
                                         int rows, int words, u64* __restrict__ keys) {
     int warp = (blockIdx.x * blockDim.x + threadIdx.x) / WARP;
     int lane = threadIdx.x & (WARP - 1);
     if (warp >= rows) return;
-    const u64* row = m + (size_t) warp * words;
-    int d = 0;
-    for (int w = lane; w < words; w += WARP) d += __popcll(row[w] ^ q[w]);
-    for (int off = WARP / 2; off > 0; off >>= 1) d += __shfl_down_sync(0xffffffffu, d, off);
+    int d = warp_distance(m + (size_t) warp * words, q, words, lane);
     if (lane == 0) keys[warp] = ((u64) (unsigned) d << 32) | (unsigned) warp;
 }
 
@@ -41,7 +51,7 @@ extern "C" __global__ void hamming_keys_batch(const u64* __restrict__ m, const u
         const u64* q = qs + (size_t) qi * words;
         int d = 0, i = 0;
         for (int w = lane; w < words && i < MAX_PER_LANE; w += WARP) d += __popcll(r[i++] ^ q[w]);
-        for (int off = WARP / 2; off > 0; off >>= 1) d += __shfl_down_sync(0xffffffffu, d, off);
+        d = warp_sum(d);
         if (lane == 0) keys[(size_t) qi * rows + warp] = ((u64) (unsigned) d << 32) | (unsigned) warp;
     }
 }
@@ -97,7 +107,7 @@ extern "C" __global__ void bundle_majority(const u64* __restrict__ vs, int n, in
 
 // The HOT index's sketch pass, first half: each row's distance to the query (16 bits, kept on the
 // device for rows_within) and their histogram, so only bins counts cross the bus, not N
-// distances. One warp per row as in hamming_keys; each block counts in shared memory (bins
+// distances. One warp per row (warp_distance); each block counts in shared memory (bins
 // entries, dynamic) and adds its counts to the global histogram. No thread returns early: every
 // thread reaches both barriers.
 extern "C" __global__ void sketch_histogram(const u64* __restrict__ m, const u64* __restrict__ q, int rows,
@@ -109,10 +119,7 @@ extern "C" __global__ void sketch_histogram(const u64* __restrict__ m, const u64
     int warp = (blockIdx.x * blockDim.x + threadIdx.x) / WARP;
     int lane = threadIdx.x & (WARP - 1);
     if (warp < rows) { // the same for every lane of a warp, so the full-mask shuffle is safe
-        const u64* row = m + (size_t) warp * words;
-        int d = 0;
-        for (int w = lane; w < words; w += WARP) d += __popcll(row[w] ^ q[w]);
-        for (int off = WARP / 2; off > 0; off >>= 1) d += __shfl_down_sync(0xffffffffu, d, off);
+        int d = warp_distance(m + (size_t) warp * words, q, words, lane);
         if (lane == 0) {
             dist[warp] = (unsigned short) d;
             atomicAdd(&counts[d], 1u);
