@@ -15,23 +15,14 @@ public final class Calibrate {
     private Calibrate() {}
 
     public static void main(String[] args) throws Exception {
-        Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
-        Path file = null;
-        boolean json = false;
-        for (int i = 0; i < ca.rest.size(); i++) {
-            String a = ca.rest.get(i);
-            if (a.equals("--pairs") && i + 1 < ca.rest.size()) {
-                file = Path.of(ca.rest.get(++i));
-            } else if (a.equals("--json")) {
-                json = true;
-            } else {
-                throw new IllegalArgumentException("unknown option '" + a + "' (known: --pairs FILE, --json, --config FILE, --set key=value)");
-            }
-        }
+        CommandLine o = CommandLine.of(args);
+        Path file = o.pathOpt("--pairs", null);
+        boolean json = o.flag("--json");
+        o.done("--pairs FILE, --json");
         if (file != null && !Files.isRegularFile(file)) {
             throw new IllegalArgumentException("--pairs: no such file: " + file);
         }
-        MnemoConfig c = ca.load();
+        MnemoConfig c = o.config();
         List<ConfidenceCalibration.Pair> pairs = file == null ? ConfidenceCalibration.builtInPairs() : ConfidenceCalibration.readPairs(file);
         String source = file == null ? "the built-in " + ConfidenceCalibration.BUILT_IN : file.toString();
         ConfidenceCalibration cal = JobSettings.calibrate(c, JobSettings.encoderSpec(c), pairs, source);

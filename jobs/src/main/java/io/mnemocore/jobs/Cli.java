@@ -7,10 +7,7 @@ import io.mnemocore.jobs.config.ConfigException;
 import io.mnemocore.jobs.config.ConfigLoader;
 import io.mnemocore.jobs.config.ConfigSchema;
 import io.mnemocore.jobs.config.MnemoConfig;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /** Entry point of the {@code ./mnemocore} launcher's Java subcommands. */
@@ -116,40 +113,11 @@ public final class Cli {
         }
     }
 
-    /** Parsed {@code --config FILE} and {@code --set k=v} options shared by job commands. */
-    static final class ConfigArgs {
-        Path file;
-        final List<String> sets = new ArrayList<>();
-        final List<String> rest = new ArrayList<>();
-
-        static ConfigArgs parse(String[] args) {
-            ConfigArgs c = new ConfigArgs();
-            for (int i = 0; i < args.length; i++) {
-                if (args[i].equals("--config") && i + 1 < args.length) {
-                    c.file = Path.of(args[++i]);
-                } else if (args[i].equals("--set") && i + 1 < args.length) {
-                    c.sets.add(args[++i]);
-                } else if (args[i].startsWith("--set=")) {
-                    c.sets.add(args[i].substring(6));
-                } else {
-                    c.rest.add(args[i]);
-                }
-            }
-            return c;
-        }
-
-        MnemoConfig load() {
-            return ConfigLoader.load(file, System.getenv(), sets);
-        }
-    }
-
     private static void config(String[] args) {
-        ConfigArgs ca = ConfigArgs.parse(args);
-        boolean markdown = ca.rest.remove("--markdown");
-        if (!ca.rest.isEmpty()) {
-            throw new IllegalArgumentException("unexpected arguments " + ca.rest);
-        }
-        MnemoConfig c = ca.load();
+        CommandLine o = CommandLine.of(args);
+        boolean markdown = o.flag("--markdown");
+        o.done("--markdown");
+        MnemoConfig c = o.config();
         if (markdown) {
             Map<String, String> comments = ConfigLoader.comments(ConfigLoader.defaultsText());
             System.out.println("| key | default | env | meaning |");

@@ -1,7 +1,6 @@
 package io.mnemocore.jobs;
 
 import io.mnemocore.client.MnemoClient;
-import io.mnemocore.jobs.cluster.ClusterCommands;
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.ltp.MemoryState;
 import io.mnemocore.operators.query.Hit;
@@ -23,7 +22,7 @@ final class ClientCommands {
     private ClientCommands() {}
 
     static void run(String verb, String[] args) throws Exception {
-        ClusterCommands.Parsed o = ClusterCommands.Parsed.of(args, 0);
+        CommandLine o = CommandLine.of(args);
         boolean json = o.flag("--json");
         String tenant = or(o.opt("--tenant"), "default");
         String id = o.opt("--id");
@@ -32,13 +31,14 @@ final class ClientCommands {
         String context = o.opt("--context");
         String ltp = o.opt("--ltp");
         int k = o.intOpt("--k", 10);
-        long timeoutMs = o.intOpt("--timeout-ms", 10_000);
+        long timeoutMs = o.longOpt("--timeout-ms", 10_000);
         int window = o.intOpt("--window", 60);
         String job = o.opt("--job");
         String qsHost = or(o.opt("--qs-host"), "127.0.0.1");
         int qsPort = o.intOpt("--qs-port", EmbeddedRunner.QS_PROXY_PORT);
         MnemoConfig c = o.config();
-        o.done();
+        o.done("--tenant T, --id ID, --text TEXT, --hdv-file FILE, --context C, --ltp S, --k K, --timeout-ms MS, --window N,"
+                + " --job ID, --qs-host H, --qs-port P, --json");
         try (MnemoClient client = new MnemoClient(c.getString("haim.redis.url"), c.getString("haim.redis.stream_key"),
                 c.getString("haim.redis.query_stream"), c.dimensionality(), qsHost, qsPort)) {
             long[] hdv = hdvFile == null ? null : client.fromPacked(Files.readAllBytes(Path.of(hdvFile)));

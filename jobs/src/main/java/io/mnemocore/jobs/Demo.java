@@ -42,30 +42,12 @@ public final class Demo {
     private Demo() {}
 
     public static void main(String[] args, boolean withWorkload) throws Exception {
-        Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
-        long seconds = withWorkload ? 90 : 0;
-        boolean fresh = false;
-        Path work = Path.of(".mnemocore");
-        for (int i = 0; i < ca.rest.size(); i++) {
-            String a = ca.rest.get(i);
-            if (a.equals("--seconds") && i + 1 < ca.rest.size()) {
-                seconds = Long.parseLong(ca.rest.get(++i));
-            } else if (a.equals("--fresh")) {
-                fresh = true;
-            } else if (a.equals("--work-dir") && i + 1 < ca.rest.size()) {
-                work = Path.of(ca.rest.get(++i));
-            } else {
-                throw new IllegalArgumentException("unknown option '" + a
-                        + "' (known: --seconds N (0 = until Ctrl-C), --fresh, --work-dir DIR, --config FILE, --set k=v)");
-            }
-        }
-        if (withWorkload) {
-            List<String> sets = new ArrayList<>(DEMO_SETTINGS);
-            sets.addAll(ca.sets);
-            ca.sets.clear();
-            ca.sets.addAll(sets);
-        }
-        MnemoConfig config = ca.load();
+        CommandLine o = CommandLine.of(args);
+        long seconds = o.longOpt("--seconds", withWorkload ? 90 : 0);
+        boolean fresh = o.flag("--fresh");
+        Path work = o.pathOpt("--work-dir", Path.of(".mnemocore"));
+        o.done("--seconds N (0 = until Ctrl-C), --fresh, --work-dir DIR");
+        MnemoConfig config = o.config(withWorkload ? DEMO_SETTINGS : List.of());
         work = work.resolve(withWorkload ? "demo" : "run");
         JobSettings s = new JobSettings(config, work);
         java.nio.file.Files.createDirectories(work);

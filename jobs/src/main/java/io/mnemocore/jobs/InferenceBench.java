@@ -2,7 +2,6 @@ package io.mnemocore.jobs;
 
 import io.mnemocore.hdv.Hdv;
 import io.mnemocore.hdv.bench.Stats;
-import io.mnemocore.jobs.config.ConfigLoader;
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.codec.EventCodec;
 import io.mnemocore.operators.codec.EventType;
@@ -37,25 +36,14 @@ public final class InferenceBench {
     private InferenceBench() {}
 
     public static void main(String[] args) throws Exception {
-        Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
-        int contexts = 8;
-        int routine = 20;
-        int hotCapacity = 100;
-        int rounds = 4;
-        int pauseMs = 15;
-        double noise = 0.1;
-        for (int i = 0; i < ca.rest.size(); i++) {
-            switch (ca.rest.get(i)) {
-                case "--contexts": contexts = Integer.parseInt(ca.rest.get(++i)); break;
-                case "--routine": routine = Integer.parseInt(ca.rest.get(++i)); break;
-                case "--hot": hotCapacity = Integer.parseInt(ca.rest.get(++i)); break;
-                case "--rounds": rounds = Integer.parseInt(ca.rest.get(++i)); break;
-                case "--pause-ms": pauseMs = Integer.parseInt(ca.rest.get(++i)); break;
-                case "--noise": noise = Double.parseDouble(ca.rest.get(++i)); break;
-                default: throw new IllegalArgumentException("unknown option " + ca.rest.get(i)
-                        + " (known: --contexts C, --routine L, --hot N, --rounds R, --pause-ms P, --noise F, --config, --set)");
-            }
-        }
+        CommandLine o = CommandLine.of(args);
+        int contexts = o.intOpt("--contexts", 8);
+        int routine = o.intOpt("--routine", 20);
+        int hotCapacity = o.intOpt("--hot", 100);
+        int rounds = o.intOpt("--rounds", 4);
+        int pauseMs = o.intOpt("--pause-ms", 15);
+        double noise = o.doubleOpt("--noise", 0.1);
+        o.done("--contexts C, --routine L, --hot N, --rounds R, --pause-ms P, --noise F");
         if (rounds < 2) {
             throw new IllegalArgumentException("--rounds must be at least 2: the first one only warms up");
         }
@@ -66,8 +54,7 @@ public final class InferenceBench {
                 // LRU evictions reach the bus at each checkpoint: keep the HOT cap tight.
                 "haim.job.checkpoint_interval_ms=1000"));
         sets.addAll(TierBench.scratchTiers());
-        sets.addAll(ca.sets);
-        MnemoConfig config = ConfigLoader.load(ca.file, System.getenv(), sets);
+        MnemoConfig config = o.config(sets);
         JobSettings s = new JobSettings(config);
         int dim = config.dimensionality();
         Path work = Files.createTempDirectory("mnemocore-bench-inference-");

@@ -36,25 +36,16 @@ public final class IngestBench {
     private IngestBench() {}
 
     public static void main(String[] args) throws Exception {
-        Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
-        int events = 100_000;
-        String stage = "full";
-        int parallelism = 2;
-        for (int i = 0; i < ca.rest.size(); i++) {
-            switch (ca.rest.get(i)) {
-                case "--events": events = Integer.parseInt(ca.rest.get(++i).replace("_", "")); break;
-                case "--stage": stage = ca.rest.get(++i); break;
-                case "--parallelism": parallelism = Integer.parseInt(ca.rest.get(++i)); break;
-                default: throw new IllegalArgumentException("unknown option " + ca.rest.get(i)
-                        + " (known: --events N, --stage source|decode|full, --parallelism P, --config, --set)");
-            }
-        }
+        CommandLine o = CommandLine.of(args);
+        int events = o.intOpt("--events", 100_000);
+        String stage = o.opt("--stage", "full");
+        int parallelism = o.intOpt("--parallelism", 2);
+        o.done("--events N, --stage source|decode|full, --parallelism P");
         String stream = "haim:bench:" + System.currentTimeMillis();
         List<String> sets = new ArrayList<>(List.of("haim.redis.stream_key=" + stream,
                 "haim.redis.transitions_stream=" + stream + ":log", "haim.redis.dlq_stream=" + stream + ":dlq"));
         sets.addAll(TierBench.scratchTiers());
-        sets.addAll(ca.sets);
-        MnemoConfig config = io.mnemocore.jobs.config.ConfigLoader.load(ca.file, System.getenv(), sets);
+        MnemoConfig config = o.config(sets);
         JobSettings s = new JobSettings(config);
         Path work = Files.createTempDirectory("mnemocore-bench-");
 

@@ -1,6 +1,5 @@
 package io.mnemocore.jobs;
 
-import io.mnemocore.jobs.config.ConfigLoader;
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.ingest.DlqRecord;
@@ -46,8 +45,6 @@ import org.apache.flink.streaming.api.transformations.TwoInputTransformation;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -438,21 +435,10 @@ public final class MnemoCoreJob {
 
     /** {@code flink run mnemocore-jobs-*-job.jar [--config FILE] [--set key=value]... [--data-dir DIR]}; DIR holds relative tier paths (default: the working directory). */
     public static void main(String[] args) throws Exception {
-        List<String> sets = new ArrayList<>();
-        java.nio.file.Path file = null;
-        java.nio.file.Path dataDir = null;
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--data-dir") && i + 1 < args.length) {
-                dataDir = java.nio.file.Path.of(args[++i]);
-            } else if (args[i].equals("--config") && i + 1 < args.length) {
-                file = java.nio.file.Path.of(args[++i]);
-            } else if (args[i].equals("--set") && i + 1 < args.length) {
-                sets.add(args[++i]);
-            } else {
-                throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
-            }
-        }
-        JobSettings s = new JobSettings(ConfigLoader.load(file, System.getenv(), sets), dataDir);
+        CommandLine o = CommandLine.of(args);
+        java.nio.file.Path dataDir = o.pathOpt("--data-dir", null);
+        o.done("--data-dir DIR");
+        JobSettings s = new JobSettings(o.config(), dataDir);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, s);
         defineWorkflow(env, s, redisSources(s), productionSinks(s));

@@ -6,7 +6,6 @@ import io.mnemocore.hdv.bench.Stats;
 import io.mnemocore.hdv.kernel.FastCpuKernel;
 import io.mnemocore.hdv.kernel.HdvMatrix;
 import io.mnemocore.hdv.kernel.TopK;
-import io.mnemocore.jobs.config.ConfigLoader;
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
@@ -101,38 +100,23 @@ public final class QueryBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
-        int hot = 100_000;
-        double qps = 500;
-        int seconds = 20;
-        int parallelism = 2;
-        int k = 10;
-        int settle = 0;
-        Path trace = null;
-        int warmup = 10;
-        int clusterSize = ClusteredData.PER_CLUSTER;
-        for (int i = 0; i < ca.rest.size(); i++) {
-            switch (ca.rest.get(i)) {
-                case "--hot": hot = Integer.parseInt(ca.rest.get(++i).replace("_", "")); break;
-                case "--qps": qps = Double.parseDouble(ca.rest.get(++i)); break;
-                case "--seconds": seconds = Integer.parseInt(ca.rest.get(++i)); break;
-                case "--parallelism": parallelism = Integer.parseInt(ca.rest.get(++i)); break;
-                case "--k": k = Integer.parseInt(ca.rest.get(++i)); break;
-                case "--settle": settle = Integer.parseInt(ca.rest.get(++i)); break;
-                case "--trace": trace = Path.of(ca.rest.get(++i)); break;
-                case "--warmup": warmup = Integer.parseInt(ca.rest.get(++i)); break;
-                case "--cluster-size": clusterSize = Integer.parseInt(ca.rest.get(++i).replace("_", "")); break;
-                default: throw new IllegalArgumentException("unknown option " + ca.rest.get(i)
-                        + " (known: --hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --warmup S, --cluster-size C, --trace FILE, --config, --set)");
-            }
-        }
+        CommandLine o = CommandLine.of(args);
+        int hot = o.intOpt("--hot", 100_000);
+        double qps = o.doubleOpt("--qps", 500);
+        int seconds = o.intOpt("--seconds", 20);
+        int parallelism = o.intOpt("--parallelism", 2);
+        int k = o.intOpt("--k", 10);
+        int settle = o.intOpt("--settle", 0);
+        Path trace = o.pathOpt("--trace", null);
+        int warmup = o.intOpt("--warmup", 10);
+        int clusterSize = o.intOpt("--cluster-size", ClusteredData.PER_CLUSTER);
+        o.done("--hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --warmup S, --cluster-size C, --trace FILE");
         String prefix = "haim:bench:query:" + System.currentTimeMillis();
         List<String> sets = new ArrayList<>(List.of("haim.redis.stream_key=" + prefix,
                 "haim.redis.query_stream=" + prefix + ":q", "haim.redis.transitions_stream=" + prefix + ":log",
                 "haim.redis.dlq_stream=" + prefix + ":dlq", "haim.tiers.hot.max_memories=" + Math.max(100, 2 * hot)));
         sets.addAll(TierBench.scratchTiers());
-        sets.addAll(ca.sets);
-        MnemoConfig config = ConfigLoader.load(ca.file, System.getenv(), sets);
+        MnemoConfig config = o.config(sets);
         JobSettings s = new JobSettings(config);
         int dim = config.dimensionality();
         Path work = Files.createTempDirectory("mnemocore-bench-query-");

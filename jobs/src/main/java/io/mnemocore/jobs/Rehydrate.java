@@ -1,6 +1,5 @@
 package io.mnemocore.jobs;
 
-import io.mnemocore.jobs.cluster.ClusterCommands;
 import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.redis.RedisStreams;
 import io.mnemocore.operators.tier.ArchiveReader;
@@ -31,13 +30,13 @@ public final class Rehydrate {
     private Rehydrate() {}
 
     public static void main(String[] args) throws Exception {
-        ClusterCommands.Parsed p = ClusterCommands.Parsed.of(args, 0);
+        CommandLine p = CommandLine.of(args);
         String tenant = p.opt("--tenant");
         String from = p.opt("--from");
         String to = p.opt("--to");
         boolean dryRun = p.flag("--dry-run");
         String workDir = p.opt("--work-dir");
-        p.done();
+        p.done("--tenant T, --from yyyy-MM-dd, --to yyyy-MM-dd, --dry-run, --work-dir DIR");
         for (String d : new String[] {from, to}) {
             if (d != null && !d.matches("\\d{4}-\\d{2}-\\d{2}")) {
                 throw new IllegalArgumentException("dates are yyyy-MM-dd (the archive's UTC day), got '" + d + "'");

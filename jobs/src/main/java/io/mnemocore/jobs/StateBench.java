@@ -1,7 +1,6 @@
 package io.mnemocore.jobs;
 
 import io.mnemocore.hdv.bench.Stats;
-import io.mnemocore.jobs.config.ConfigLoader;
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.redis.RedisStreams;
 import java.nio.file.Files;
@@ -23,23 +22,16 @@ public final class StateBench {
     private StateBench() {}
 
     public static void main(String[] args) throws Exception {
-        Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
-        int memories = 100_000;
-        for (int i = 0; i < ca.rest.size(); i++) {
-            if (ca.rest.get(i).equals("--memories")) {
-                memories = Integer.parseInt(ca.rest.get(++i).replace("_", ""));
-            } else {
-                throw new IllegalArgumentException("unknown option " + ca.rest.get(i) + " (known: --memories N)");
-            }
-        }
+        CommandLine o = CommandLine.of(args);
+        int memories = o.intOpt("--memories", 100_000);
+        o.done("--memories N");
         String stream = "haim:statebench:" + System.currentTimeMillis();
         List<String> sets = new ArrayList<>(List.of("haim.redis.stream_key=" + stream,
                 "haim.redis.transitions_stream=" + stream + ":log", "haim.redis.dlq_stream=" + stream + ":dlq",
                 // 30 LTP days pass in 2.6 ms: every memory is COLD moments after it is written.
                 "haim.ltp.time_scale=1000000000"));
         sets.addAll(TierBench.scratchTiers());
-        sets.addAll(ca.sets);
-        MnemoConfig config = ConfigLoader.load(ca.file, System.getenv(), sets);
+        MnemoConfig config = o.config(sets);
         JobSettings s = new JobSettings(config);
         Path work = Files.createTempDirectory("mnemocore-statebench-");
         try (JedisPooled redis = s.redis.createClient()) {

@@ -1,7 +1,6 @@
 package io.mnemocore.jobs;
 
 import io.mnemocore.hdv.bench.Stats;
-import io.mnemocore.jobs.config.ConfigLoader;
 import io.mnemocore.operators.tier.ArchiveReader;
 import io.mnemocore.operators.tier.ArchivedMemory;
 import io.mnemocore.operators.tier.EmbeddedWarmStore;
@@ -27,18 +26,10 @@ public final class TierBench {
     private TierBench() {}
 
     public static void main(String[] args) throws Exception {
-        Cli.ConfigArgs ca = Cli.ConfigArgs.parse(args);
-        int n = 20_000;
-        boolean s3 = false;
-        for (int i = 0; i < ca.rest.size(); i++) {
-            if (ca.rest.get(i).equals("--memories")) {
-                n = Integer.parseInt(ca.rest.get(++i).replace("_", ""));
-            } else if (ca.rest.get(i).equals("--s3")) {
-                s3 = true;
-            } else {
-                throw new IllegalArgumentException("unknown option " + ca.rest.get(i) + " (known: --memories N, --s3)");
-            }
-        }
+        CommandLine o = CommandLine.of(args);
+        int n = o.intOpt("--memories", 20_000);
+        boolean s3 = o.flag("--s3");
+        o.done("--memories N, --s3");
         Path work = Files.createTempDirectory("mnemocore-tierbench-");
         AutoCloseable s3proxy = null;
         Path archiveDir = work.resolve("archive");
@@ -57,8 +48,7 @@ public final class TierBench {
                     "haim.tiers.cold.s3_access_key=" + c.getField("ACCESS").get(null), "haim.tiers.cold.s3_secret_key=" + c.getField("SECRET").get(null)));
             archiveDir = work.resolve("s3/archive");
         }
-        sets.addAll(ca.sets);
-        JobSettings s = new JobSettings(ConfigLoader.load(ca.file, System.getenv(), sets));
+        JobSettings s = new JobSettings(o.config(sets));
         int dim = s.config.dimensionality();
         s.initializeFileSystems(); // for this process's archive reads
         try (JedisPooled redis = s.redis.createClient();

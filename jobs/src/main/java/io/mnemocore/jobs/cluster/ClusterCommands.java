@@ -1,7 +1,7 @@
 package io.mnemocore.jobs.cluster;
 
+import io.mnemocore.jobs.CommandLine;
 import io.mnemocore.jobs.MnemoCoreJob;
-import io.mnemocore.jobs.config.ConfigLoader;
 import io.mnemocore.jobs.config.MnemoConfig;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -22,7 +22,7 @@ public final class ClusterCommands {
         if (args.length == 0) {
             throw new IllegalArgumentException("cluster needs start, stop or status");
         }
-        Parsed p = Parsed.of(args, 1);
+        CommandLine p = CommandLine.of(args, 1);
         switch (args[0]) {
             case "start": {
                 MnemoConfig c = p.config();
@@ -34,14 +34,14 @@ public final class ClusterCommands {
                 o.metricsPorts = metrics + "-" + (metrics + 10);
                 o.jsonLogs = c.getBool("haim.observability.structured_logging");
                 o.logLevel = c.getString("haim.observability.log_level");
-                p.done();
+                p.done("--rest-port P, --rpc-port P, --slots N");
                 LocalCluster lc = LocalCluster.start(o);
                 System.out.println("Flink session cluster up: " + o.slots + " slots, web UI http://127.0.0.1:" + o.restPort
                         + ", Prometheus on ports " + o.metricsPorts + ", logs in " + lc.dir().resolve("log"));
                 break;
             }
             case "stop": {
-                p.done();
+                p.done("");
                 Optional<LocalCluster> lc = LocalCluster.attach(DIR);
                 if (lc.isEmpty()) {
                     System.out.println("no cluster was started from " + DIR);
@@ -52,7 +52,7 @@ public final class ClusterCommands {
                 break;
             }
             case "status": {
-                p.done();
+                p.done("");
                 Optional<LocalCluster> lc = LocalCluster.attach(DIR);
                 if (lc.isEmpty()) {
                     System.out.println("no cluster was started from " + DIR);
@@ -75,20 +75,20 @@ public final class ClusterCommands {
 
     /** Uploads the job jar to the local cluster (or --rest URL) and runs it, optionally from a savepoint. */
     public static void submit(String[] args) throws Exception {
-        Parsed p = Parsed.of(args, 0);
+        CommandLine p = CommandLine.of(args, 0);
         String savepoint = p.opt("--savepoint");
         int parallelism = p.intOpt("--parallelism", 0);
         String jarOpt = p.opt("--jar");
         Path jar = jarOpt != null ? Path.of(jarOpt) : jobJar(Path.of("jobs", "target"));
         FlinkRest rest = rest(p.opt("--rest"));
         p.config(); // fail here, naming the key, rather than inside the cluster
-        p.done();
+        p.done("--savepoint PATH|last, --parallelism P, --jar FILE, --rest URL");
         if ("last".equals(savepoint)) {
             savepoint = Files.readString(DIR.resolve("last-savepoint")).trim();
         }
         // Relative tier paths resolve beside the local cluster's checkpoints, not in the JobManager's working directory.
         List<String> jobArgs = new ArrayList<>(List.of("--data-dir", DIR.toAbsolutePath().normalize().toString()));
-        jobArgs.addAll(p.jobArgs);
+        jobArgs.addAll(p.jobArgs());
         String jarId = rest.uploadJar(jar);
         String job = rest.runJar(jarId, MnemoCoreJob.class.getName(), jobArgs, parallelism, savepoint);
         Files.createDirectories(DIR);
@@ -100,12 +100,12 @@ public final class ClusterCommands {
 
     /** Stops the submitted job: with --savepoint, writes one and prints its path; otherwise cancels. */
     public static void stop(String[] args) throws Exception {
-        Parsed p = Parsed.of(args, 0);
+        CommandLine p = CommandLine.of(args, 0);
         boolean savepoint = p.flag("--savepoint");
         String job = p.opt("--job");
         String dir = p.opt("--dir");
         FlinkRest rest = rest(p.opt("--rest"));
-        p.done();
+        p.done("--savepoint, --job ID, --dir DIR, --rest URL");
         if (job == null) {
             job = Files.readString(DIR.resolve("job-id")).trim();
         }
@@ -140,65 +140,5 @@ public final class ClusterCommands {
             }
         }
         throw new IllegalStateException("no job jar in " + target + "; build first (./mnemocore build)");
-    }
-
-    /** Options of the launcher's commands; --config/--set are kept apart (and forwarded to a submitted job). */
-    public static final class Parsed {
-        final List<String> rest = new ArrayList<>();
-        final List<String> jobArgs = new ArrayList<>();
-        private Path config;
-        private final List<String> sets = new ArrayList<>();
-
-        public static Parsed of(String[] args, int from) {
-            Parsed p = new Parsed();
-            for (int i = from; i < args.length; i++) {
-                if ((args[i].equals("--config") || args[i].equals("--set")) && i + 1 < args.length) {
-                    String v = args[i].equals("--config") ? Path.of(args[i + 1]).toAbsolutePath().toString() : args[i + 1];
-                    if (args[i].equals("--config")) {
-                        p.config = Path.of(v);
-                    } else {
-                        p.sets.add(v);
-                    }
-                    p.jobArgs.add(args[i]);
-                    p.jobArgs.add(v);
-                    i++;
-                } else {
-                    p.rest.add(args[i]);
-                }
-            }
-            return p;
-        }
-
-        public MnemoConfig config() {
-            return ConfigLoader.load(config, System.getenv(), sets);
-        }
-
-        public String opt(String name) {
-            int i = rest.indexOf(name);
-            if (i < 0) {
-                return null;
-            }
-            if (i + 1 >= rest.size()) {
-                throw new IllegalArgumentException(name + " needs a value");
-            }
-            String v = rest.remove(i + 1);
-            rest.remove(i);
-            return v;
-        }
-
-        public int intOpt(String name, int dflt) {
-            String v = opt(name);
-            return v == null ? dflt : Integer.parseInt(v);
-        }
-
-        public boolean flag(String name) {
-            return rest.remove(name);
-        }
-
-        public void done() {
-            if (!rest.isEmpty()) {
-                throw new IllegalArgumentException("unexpected arguments " + rest);
-            }
-        }
     }
 }
