@@ -56,7 +56,7 @@ public final class SearchBench {
         int nq = a.integer("queries", 200);
         int k = a.integer("k", 10);
         int oversample = a.integer("oversample", 32);
-        double margin = Double.parseDouble(a.str("margin", "4"));
+        double margin = a.real("margin", 4);
         int queryBits = a.integer("query-bits", 1000);
         int clusterSize = a.integer("cluster-size", ClusteredData.PER_CLUSTER);
         int rounds = a.integer("rounds", 5);
@@ -64,7 +64,11 @@ public final class SearchBench {
         long seed = a.integer("seed", 3);
         List<Integer> sketchBits = new ArrayList<>();
         for (String b : a.str("sketch-bits", "128,256,512,1024").split(",")) {
-            sketchBits.add(Integer.parseInt(b.trim()));
+            try {
+                sketchBits.add(Integer.parseInt(b.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--sketch-bits expects integers separated by commas, got '" + b + "'");
+            }
         }
         if (n < 1 || nq < 1 || k < 1 || rounds < 1 || block < 1) {
             throw new IllegalArgumentException("--n, --queries, --k, --rounds and --block must be positive");

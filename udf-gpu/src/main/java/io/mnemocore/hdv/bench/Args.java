@@ -24,6 +24,9 @@ public final class Args {
             if (!known.contains(name) && !booleanFlags.contains(name)) {
                 throw new IllegalArgumentException("unknown option --" + name + "; known: " + known + " " + booleanFlags);
             }
+            if (values.containsKey(name)) {
+                throw new IllegalArgumentException("option --" + name + " is given more than once");
+            }
             if (booleanFlags.contains(name)) {
                 values.put(name, value == null ? "true" : value);
             } else {
@@ -51,6 +54,18 @@ public final class Args {
             return Integer.parseInt(v.replace("_", ""));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + name + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    public double real(String name, double def) {
+        String v = values.get(name);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " expects a number, got '" + v + "'");
         }
     }
 
