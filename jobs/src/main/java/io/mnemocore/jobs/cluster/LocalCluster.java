@@ -197,6 +197,7 @@ public final class LocalCluster {
                 "-XX:MaxMetaspaceSize=256m", "-XX:MaxGCPauseMillis=10", "-XX:-UseCodeCacheFlushing"));
         if ("root".equals(System.getProperty("user.name"))) {
             o.add("-XX:ThreadPriorityPolicy=1"); // elsewhere the JVM would only warn that it cannot
+            o.add("-XX:CompilerThreadPriority=0"); // the policy would raise the JIT to nice -4, level with the query path
         }
         return o;
     }
