@@ -5,6 +5,7 @@ import io.mnemocore.jobs.config.MnemoConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The command line of every {@code ./mnemocore} command in this module: {@code --config FILE} and
@@ -112,29 +113,23 @@ public final class CommandLine {
 
     /** An integer; underscores may group its digits (100_000). */
     public int intOpt(String name, int dflt) {
-        String v = opt(name);
-        try {
-            return v == null ? dflt : Integer.parseInt(v.replace("_", ""));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " expects an integer, got '" + v + "'");
-        }
+        return parsed(name, dflt, v -> Integer.parseInt(v.replace("_", "")), "an integer");
     }
 
     public long longOpt(String name, long dflt) {
-        String v = opt(name);
-        try {
-            return v == null ? dflt : Long.parseLong(v.replace("_", ""));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " expects an integer, got '" + v + "'");
-        }
+        return parsed(name, dflt, v -> Long.parseLong(v.replace("_", "")), "an integer");
     }
 
     public double doubleOpt(String name, double dflt) {
+        return parsed(name, dflt, Double::parseDouble, "a number");
+    }
+
+    private <T> T parsed(String name, T dflt, Function<String, T> parse, String expected) {
         String v = opt(name);
         try {
-            return v == null ? dflt : Double.parseDouble(v);
+            return v == null ? dflt : parse.apply(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " expects a number, got '" + v + "'");
+            throw new IllegalArgumentException(name + " expects " + expected + ", got '" + v + "'");
         }
     }
 
