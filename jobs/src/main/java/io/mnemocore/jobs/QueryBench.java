@@ -12,11 +12,13 @@ import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.query.Hit;
 import io.mnemocore.operators.query.QueryReply;
 import io.mnemocore.operators.query.ReplyCodec;
+import io.mnemocore.operators.query.StageClock;
 import io.mnemocore.operators.redis.RedisStreams;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +51,15 @@ public final class QueryBench {
     private static final long CHECKPOINT_WINDOW_MS = 2000;
     /** The p99 target: replies slower than this are broken down by cause. */
     private static final double SLOW_MS = 10;
+    /**
+     * Where a reply's time goes, in order (from the reply's {@code stages_us}, on this JVM's wall
+     * clock, which the embedded job shares): source = the query's XADD to its preparation (Redis,
+     * the source's fetch, decoding); to_index = to the start of the search in the HOT index subtask
+     * that finished last (fan-out, network, its queue); search; to_merge = to the completed merge
+     * (network, the merger's queue); reply = to the reply made (WARM search if asked, rerank);
+     * back = to the bench reading it (the reply's XADD, Redis, the bench's reader).
+     */
+    static final String[] STAGES = {"source", "to_index", "search", "to_merge", "reply", "back"};
 
     /**
      * Wall-clock times of the embedded job's checkpoint triggers, from the checkpoint coordinator's
@@ -215,6 +226,10 @@ public final class QueryBench {
                                 + " path's priority) woke late, outside GC pauses, %s%n", SLOW_MS, slow.slow, slow.gc, slow.stall,
                         CHECKPOINT_WINDOW_MS, slow.checkpoint, slow.other, StallProbe.describePauses(pauses, r.startEpochMs, endMs),
                         StallProbe.describeStalls(stalls, pauses, r.startEpochMs, endMs));
+                double[][] stageMs = r.stageMs();
+                int[] slowStages = r.slowByStage(SLOW_MS);
+                System.err.printf("where the time goes, ms p50/p99: %s; replies over %.0f ms by their longest stage: %s%n",
+                        stagePercentiles(stageMs, 99, false), SLOW_MS, stageCounts(slowStages));
                 System.err.println("allocated, KB a query, by thread: " + r.topAllocators);
                 System.err.println("CPU, ms a query: " + r.topCpu);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
@@ -231,6 +246,8 @@ public final class QueryBench {
                         + ",\"between_checkpoints_p99_ms\":" + Stats.fmt(Stats.percentile(off, 99))
                         + ",\"slow_replies\":" + slow.slow + ",\"slow_in_gc_pause\":" + slow.gc + ",\"slow_in_probe_stall\":" + slow.stall
                         + ",\"slow_near_checkpoint\":" + slow.checkpoint + ",\"slow_other\":" + slow.other
+                        + ",\"stage_p50_ms\":" + stagePercentiles(stageMs, 50, true) + ",\"stage_p99_ms\":" + stagePercentiles(stageMs, 99, true)
+                        + ",\"slow_by_stage\":" + stageCounts(slowStages)
                         + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
                         + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocKbPerQuery)
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
@@ -245,12 +262,14 @@ public final class QueryBench {
     /**
      * One line per query in send order: ms since the first send, end-to-end ms (blank: no reply),
      * in-job ms, epoch ms, ms since the last checkpoint trigger before it (blank: none), and 1/0:
-     * whether its wait overlapped a GC pause, and a late wake-up of the stall probe (GC or not).
+     * whether its wait overlapped a GC pause, and a late wake-up of the stall probe (GC or not);
+     * then the microseconds of each of {@link #STAGES} (blank: unknown).
      */
     private static void writeTrace(Path file, Run r, List<Long> triggers, List<StallProbe.Interval> pauses,
                                    List<StallProbe.Interval> stalls) throws java.io.IOException {
         long t0 = r.sent == 0 ? 0 : r.sentNs.get(0);
-        StringBuilder b = new StringBuilder("sent_ms,e2e_ms,in_job_ms,sent_epoch_ms,since_checkpoint_ms,in_gc_pause,in_probe_stall\n");
+        StringBuilder b = new StringBuilder("sent_ms,e2e_ms,in_job_ms,sent_epoch_ms,since_checkpoint_ms,in_gc_pause,in_probe_stall,"
+                + String.join(",", Arrays.stream(STAGES).map(x -> x + "_us").toArray(String[]::new)) + "\n");
         for (int i = 0; i < r.sent; i++) {
             Long ns = r.latencyNs.get(i) == 0 ? null : r.latencyNs.get(i);
             Long inJob = ns == null ? null : r.inJobMs.get(i);
@@ -262,8 +281,52 @@ public final class QueryBench {
                     epoch, last < 0 ? "" : Long.toString(epoch - last),
                     pauses.stream().anyMatch(p -> p.overlaps(epoch, until)) ? 1 : 0,
                     stalls.stream().anyMatch(st -> st.overlaps(epoch, until)) ? 1 : 0));
+            b.setLength(b.length() - 1); // the stage columns go before the line's end
+            for (AtomicLongArray st : r.stageUs) {
+                b.append(',').append(ns == null || st.get(i) < 0 ? "" : Long.toString(st.get(i)));
+            }
+            b.append('\n');
         }
         Files.writeString(file, b);
+    }
+
+    /**
+     * The microseconds of each of {@link #STAGES} for a query sent at {@code sentUs} (epoch) and
+     * answered {@code e2eUs} later, from its reply's {@code stages_us}; all -1 without them.
+     */
+    static long[] stageTimes(long sentUs, long e2eUs, long[] stages) {
+        long[] t = new long[STAGES.length];
+        if (stages == null || stages.length < 5) {
+            Arrays.fill(t, -1);
+            return t;
+        }
+        long prepared = stages[0];
+        t[0] = prepared - sentUs;
+        t[1] = stages[1];
+        t[2] = stages[2] - stages[1];
+        t[3] = stages[3] - stages[2];
+        t[4] = stages[4] - stages[3];
+        t[5] = sentUs + e2eUs - (prepared + stages[4]);
+        return t;
+    }
+
+    /** Per stage, p50 and p99 in ms, for the log line and the JSON. */
+    private static String stagePercentiles(double[][] ms, int p, boolean json) {
+        StringBuilder b = new StringBuilder();
+        for (int s = 0; s < STAGES.length; s++) {
+            b.append(s == 0 ? "" : json ? "," : ", ").append(json ? "\"" + STAGES[s] + "\":" : STAGES[s] + " ");
+            b.append(json ? Stats.fmt(Stats.percentile(ms[s], p))
+                    : Stats.fmt(Stats.percentile(ms[s], 50)) + "/" + Stats.fmt(Stats.percentile(ms[s], 99)));
+        }
+        return json ? "{" + b + "}" : b.toString();
+    }
+
+    private static String stageCounts(int[] n) {
+        StringBuilder b = new StringBuilder("{");
+        for (int s = 0; s < STAGES.length; s++) {
+            b.append(s == 0 ? "" : ",").append("\"").append(STAGES[s]).append("\":").append(n[s]);
+        }
+        return b.append("}").toString();
     }
 
     private static void write(JedisPooled redis, String stream, HdvMatrix all, JobSettings s) {
@@ -305,6 +368,9 @@ public final class QueryBench {
         final AtomicLongArray sentNs;
         final AtomicLongArray latencyNs;
         final AtomicLongArray inJobMs;
+        /** Per query: wall-clock send time (epoch microseconds) and the microseconds of each of {@link #STAGES}; -1 unknown. */
+        final AtomicLongArray sentUs;
+        final AtomicLongArray[] stageUs = new AtomicLongArray[STAGES.length];
         private final AtomicInteger replied = new AtomicInteger();
         /**
          * Vectors and replies of the recall sample only: the bench shares the JVM with the job, and
@@ -317,10 +383,14 @@ public final class QueryBench {
             sentNs = new AtomicLongArray(total);
             latencyNs = new AtomicLongArray(total);
             inJobMs = new AtomicLongArray(total);
+            sentUs = new AtomicLongArray(total);
+            for (int s = 0; s < STAGES.length; s++) {
+                stageUs[s] = new AtomicLongArray(total);
+            }
         }
 
         /** Records the first reply to query {@code id} (replies are at-least-once); false if it is not this run's. */
-        boolean replied(String id, long nowNs, long inJob) {
+        boolean replied(String id, long nowNs, long inJob, long[] stages) {
             if (!id.startsWith(idPrefix)) {
                 return false;
             }
@@ -329,12 +399,45 @@ public final class QueryBench {
                 return false;
             }
             inJobMs.set(i, inJob);
+            long[] t = stageTimes(sentUs.get(i), (nowNs - sentNs.get(i)) / 1_000, stages);
+            for (int s = 0; s < STAGES.length; s++) {
+                stageUs[s].set(i, t[s]);
+            }
             replied.incrementAndGet();
             return true;
         }
 
         int replies() {
             return replied.get();
+        }
+
+        /** Microseconds of the stages of the replied queries, by stage; unknown ones left out. */
+        double[][] stageMs() {
+            double[][] out = new double[STAGES.length][];
+            for (int s = 0; s < STAGES.length; s++) {
+                AtomicLongArray a = stageUs[s];
+                out[s] = IntStream.range(0, sent).filter(i -> latencyNs.get(i) > 0 && a.get(i) >= 0)
+                        .mapToDouble(i -> a.get(i) / 1e3).toArray();
+            }
+            return out;
+        }
+
+        /** Replies over {@code slowMs}, counted by the stage that took longest in each. */
+        int[] slowByStage(double slowMs) {
+            int[] n = new int[STAGES.length];
+            for (int i = 0; i < sent; i++) {
+                if (latencyNs.get(i) / 1e6 <= slowMs || stageUs[0].get(i) < 0) {
+                    continue;
+                }
+                int worst = 0;
+                for (int s = 1; s < STAGES.length; s++) {
+                    if (stageUs[s].get(i) > stageUs[worst].get(i)) {
+                        worst = s;
+                    }
+                }
+                n[worst]++;
+            }
+            return n;
         }
 
         /** A System.nanoTime() of this run as wall-clock milliseconds. */
@@ -365,7 +468,7 @@ public final class QueryBench {
                     cursor[0] = e.id;
                     try {
                         QueryReply q = ReplyCodec.decode(e.field(RedisStreams.DATA));
-                        if (r.replied(q.queryId, now, q.latencyMs) && r.queries.containsKey(q.queryId)) {
+                        if (r.replied(q.queryId, now, q.latencyMs, q.stagesUs) && r.queries.containsKey(q.queryId)) {
                             r.replies.put(q.queryId, q);
                         }
                     } catch (java.io.IOException ex) {
@@ -402,6 +505,7 @@ public final class QueryBench {
             if (i % sampleEvery == 0) {
                 r.queries.put(id, q);
             }
+            r.sentUs.set(i, StageClock.nowUs());
             r.sentNs.set(i, System.nanoTime());
             r.sent++; // before the XADD: the reply may be read before the next line runs
             redis.xadd(key, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, data));

@@ -74,16 +74,41 @@ class QueryBenchTest {
             r.sentNs.set(i, t + i * 1_000_000L);
             r.sent++;
         }
-        assertThat(r.replied(r.idPrefix + 1, t + 5_000_000L, 4)).isTrue();
+        assertThat(r.replied(r.idPrefix + 1, t + 5_000_000L, 4, null)).isTrue();
         // At-least-once replies: a duplicate does not count again or move the latency.
-        assertThat(r.replied(r.idPrefix + 1, t + 9_000_000L, 8)).isFalse();
+        assertThat(r.replied(r.idPrefix + 1, t + 9_000_000L, 8, null)).isFalse();
         // Another run's straggler, and a number this run never sent.
-        assertThat(r.replied("bq1-0", t + 5_000_000L, 1)).isFalse();
-        assertThat(r.replied(r.idPrefix + 3, t + 5_000_000L, 1)).isFalse();
-        assertThat(r.replied(r.idPrefix + 0, t + 2_500_000L, 2)).isTrue();
+        assertThat(r.replied("bq1-0", t + 5_000_000L, 1, null)).isFalse();
+        assertThat(r.replied(r.idPrefix + 3, t + 5_000_000L, 1, null)).isFalse();
+        assertThat(r.replied(r.idPrefix + 0, t + 2_500_000L, 2, null)).isTrue();
         assertThat(r.replies()).isEqualTo(2);
         assertThat(r.latenciesMs()).containsExactly(2.5, 4.0);
         assertThat(r.inJobMs()).containsExactly(2.0, 4.0);
+    }
+
+    @Test
+    void aReplysStageTimesSplitItsLatencyAndNameTheSlowestStage() {
+        // Sent at 1,000,000 us; prepared 700 us later; the slowest index subtask searched from +900
+        // to +1,300; merged at +1,500; reply made at +12,000 (a WARM search); read at 13,000 us after sending.
+        long[] t = QueryBench.stageTimes(1_000_000, 13_000, new long[] {1_000_700, 900, 1_300, 1_500, 12_000});
+        assertThat(t).containsExactly(700, 900, 400, 200, 10_500, 300);
+        assertThat(java.util.Arrays.stream(t).sum()).isEqualTo(13_000); // the stages add up to the latency
+        assertThat(QueryBench.stageTimes(1, 2, null)).containsOnly(-1);
+
+        QueryBench.Run r = new QueryBench.Run(3);
+        long now = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            r.sentNs.set(i, now);
+            r.sentUs.set(i, 1_000_000);
+            r.sent++;
+        }
+        r.replied(r.idPrefix + 0, now + 13_000_000L, 13, new long[] {1_000_700, 900, 1_300, 1_500, 12_000});
+        r.replied(r.idPrefix + 1, now + 2_000_000L, 2, new long[] {1_000_100, 200, 600, 700, 800});
+        r.replied(r.idPrefix + 2, now + 20_000_000L, 20, null); // an older job's reply: no stages
+        assertThat(r.slowByStage(10)).containsExactly(0, 0, 0, 0, 1, 0);
+        double[][] ms = r.stageMs();
+        assertThat(ms[4]).containsExactly(10.5, 0.1);
+        assertThat(ms[5]).containsExactly(0.3, 1.1);
     }
 
     private static volatile long result;

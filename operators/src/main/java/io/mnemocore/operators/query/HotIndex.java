@@ -223,6 +223,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private void answer(Query q, Collector<PartialResult> out) {
         queries.inc();
         long t0 = System.nanoTime();
+        long startUs = StageClock.nowUs();
         PartialResult r = new PartialResult();
         r.query = q;
         r.subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
@@ -252,7 +253,10 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
                 r.hits[i] = hit(seg, top.row(i), top.distance(i));
             }
         }
-        searchSeconds.update(System.nanoTime() - t0);
+        long t1 = System.nanoTime();
+        searchSeconds.update(t1 - t0);
+        r.indexStartUs = startUs;
+        r.indexEndUs = startUs + (t1 - t0) / 1_000;
         out.collect(r);
     }
 

@@ -15,8 +15,28 @@ public class MergedQuery {
     /** Whether the WARM tier was asked, and why its answer is missing (timeout, breaker, error); null if it answered. */
     public boolean warmAsked;
     public String warmError;
+    /** The slowest HOT index subtask's start and end of the search, and when the merge completed (epoch microseconds). */
+    public long indexStartUs;
+    public long indexEndUs;
+    public long mergedUs;
 
     public MergedQuery() {}
+
+    /** A shallow copy (the hits and the query are shared). */
+    MergedQuery copy() {
+        MergedQuery c = new MergedQuery();
+        c.query = query;
+        c.hits = hits;
+        c.scanned = scanned;
+        c.approximate = approximate;
+        c.missing = missing;
+        c.warmAsked = warmAsked;
+        c.warmError = warmError;
+        c.indexStartUs = indexStartUs;
+        c.indexEndUs = indexEndUs;
+        c.mergedUs = mergedUs;
+        return c;
+    }
 
     /** The best (smallest) distance among the hits, or Integer.MAX_VALUE when there are none. */
     public int bestDistance() {

@@ -9,6 +9,12 @@ public class PartialResult {
     public int scanned;
     public boolean approximate;
     public Hit[] hits;
+    /**
+     * When this subtask began and finished the query (epoch microseconds). Merged, the pair of the
+     * subtask that finished last: the one the reply waited for.
+     */
+    public long indexStartUs;
+    public long indexEndUs;
 
     public PartialResult() {}
 }

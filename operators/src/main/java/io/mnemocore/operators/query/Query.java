@@ -12,8 +12,8 @@ public class Query {
     public String replyTo;
     /** When the query entered the job (Redis entry time, epoch ms): the start of its latency. */
     public long receivedMs;
-    /** Wall clock at which the query was prepared, for the in-job latency of the reply. */
-    public long preparedMs;
+    /** Wall clock at which the query was prepared (epoch microseconds), where its stage times start. */
+    public long preparedUs;
     /**
      * The context hologram of (tenant, context_id) at the time of the query ({@link ActiveInference}),
      * for the rerank's context term; null without a context, before any use in it, and for predictions.
@@ -40,7 +40,7 @@ public class Query {
         q.contextId = contextId;
         q.replyTo = replyTo;
         q.receivedMs = receivedMs;
-        q.preparedMs = preparedMs;
+        q.preparedUs = preparedUs;
         q.contextHologram = contextHologram;
         q.predicted = predicted;
         q.predictedDistance = predictedDistance;

@@ -137,6 +137,10 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
             m.acc.hits = topK(concat(m.acc.hits, p.hits), m.acc.query.k);
             m.acc.scanned += p.scanned;
             m.acc.approximate |= p.approximate;
+            if (p.indexEndUs > m.acc.indexEndUs) {
+                m.acc.indexStartUs = p.indexStartUs;
+                m.acc.indexEndUs = p.indexEndUs;
+            }
         }
         m.received++;
         if (m.received >= p.parts) {
@@ -197,6 +201,9 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
         m.scanned = acc.scanned;
         m.approximate = acc.approximate;
         m.missing = missing;
+        m.indexStartUs = acc.indexStartUs;
+        m.indexEndUs = acc.indexEndUs;
+        m.mergedUs = StageClock.nowUs();
         output.collect(new StreamRecord<>(m));
     }
 

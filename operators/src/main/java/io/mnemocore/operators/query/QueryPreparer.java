@@ -54,7 +54,7 @@ public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
         }
         Long ts = ctx.timestamp();
         q.receivedMs = ts != null ? ts : System.currentTimeMillis();
-        q.preparedMs = System.currentTimeMillis();
+        q.preparedUs = StageClock.nowUs();
         out.collect(q);
     }
 }

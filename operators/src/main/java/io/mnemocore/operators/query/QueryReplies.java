@@ -97,6 +97,8 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
             degraded.inc();
         }
         r.latencyMs = Math.max(0, System.currentTimeMillis() - q.receivedMs);
+        long p = q.preparedUs;
+        r.stagesUs = new long[] {p, m.indexStartUs - p, m.indexEndUs - p, m.mergedUs - p, StageClock.nowUs() - p};
         out.collect(r);
         if (!q.isPredict()) {
             for (Hit h : hits) {

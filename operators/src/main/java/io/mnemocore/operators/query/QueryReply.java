@@ -19,6 +19,13 @@ public class QueryReply {
     public boolean approximate;
     /** inference.predict: the predicted memory ids, best first (the ones not in HOT are being pre-warmed); else null. */
     public String[] predicted;
+    /**
+     * Where the time went in the job: when the query was prepared (epoch microseconds), then the
+     * microseconds after that at which the slowest HOT index subtask started and ended its search,
+     * the merge completed, and this reply was made (after any WARM search and the rerank). Null
+     * when unknown (a reply decoded from an older job).
+     */
+    public long[] stagesUs;
 
     public QueryReply() {}
 }

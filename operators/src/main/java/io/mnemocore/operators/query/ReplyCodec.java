@@ -14,7 +14,7 @@ import org.msgpack.value.Value;
  * <pre>
  * {type: "query.result", query_id, tenant, kind,
  *  hits: [{memory_id, distance, score, tier, ltp_strength, context_id?, payload?}, ...],
- *  metadata: {tier, latency_ms, confidence, degraded, degraded_reason?, scanned, approximate, predicted?}}
+ *  metadata: {tier, latency_ms, confidence, degraded, degraded_reason?, scanned, approximate, predicted?, stages_us?}}
  * </pre>
  * {@code payload} is the memory's payload exactly as it was written (any msgpack value).
  */
@@ -66,7 +66,8 @@ public final class ReplyCodec {
                     p.writePayload(h.payload); // already msgpack
                 }
             }
-            p.packString("metadata").packMapHeader(6 + (r.degradedReason != null ? 1 : 0) + (r.predicted != null ? 1 : 0));
+            p.packString("metadata").packMapHeader(6 + (r.degradedReason != null ? 1 : 0) + (r.predicted != null ? 1 : 0)
+                    + (r.stagesUs != null ? 1 : 0));
             p.packString("tier").packString(r.tier);
             p.packString("latency_ms").packLong(r.latencyMs);
             p.packString("confidence").packString(r.confidence);
@@ -80,6 +81,12 @@ public final class ReplyCodec {
                 p.packString("predicted").packArrayHeader(r.predicted.length);
                 for (String id : r.predicted) {
                     p.packString(id);
+                }
+            }
+            if (r.stagesUs != null) {
+                p.packString("stages_us").packArrayHeader(r.stagesUs.length);
+                for (long t : r.stagesUs) {
+                    p.packLong(t);
                 }
             }
             return p.toByteArray();
@@ -122,6 +129,12 @@ public final class ReplyCodec {
                                     r.predicted = new String[u.unpackArrayHeader()];
                                     for (int x = 0; x < r.predicted.length; x++) {
                                         r.predicted[x] = u.unpackString();
+                                    }
+                                }
+                                case "stages_us" -> {
+                                    r.stagesUs = new long[u.unpackArrayHeader()];
+                                    for (int x = 0; x < r.stagesUs.length; x++) {
+                                        r.stagesUs[x] = u.unpackLong();
                                     }
                                 }
                                 default -> u.skipValue();

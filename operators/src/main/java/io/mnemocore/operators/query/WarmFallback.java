@@ -130,7 +130,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
                 } catch (Exception e) {
                     breaker.failure(System.currentTimeMillis());
                     failed.inc();
-                    MergedQuery hotOnly = copy(m);
+                    MergedQuery hotOnly = m.copy();
                     hotOnly.warmError = "WARM search failed: " + e.getMessage();
                     rf.complete(List.of(hotOnly));
                 }
@@ -145,7 +145,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
     public void timeout(MergedQuery m, ResultFuture<MergedQuery> rf) {
         breaker.failure(System.currentTimeMillis());
         failed.inc();
-        MergedQuery hotOnly = copy(m);
+        MergedQuery hotOnly = m.copy();
         hotOnly.warmError = "WARM search timed out after " + timeoutMs + " ms";
         rf.complete(List.of(hotOnly)); // a WARM answer that comes later is dropped by the operator
     }
@@ -188,24 +188,12 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
                 }
             }
         }
-        MergedQuery out = copy(m);
+        MergedQuery out = m.copy();
         out.hits = QueryMerger.topK(all.toArray(new Hit[0]), q.isPredict() ? all.size() : q.k);
         return out;
     }
 
     private static Hit hit(WarmPoint p, int distance) {
         return Hit.of(p.memoryId, distance, "warm", p.strength, p.updatedMs, p.halfLifeMs, p.lastAccessMs, p.contextId, p.payload);
-    }
-
-    private static MergedQuery copy(MergedQuery m) {
-        MergedQuery c = new MergedQuery();
-        c.query = m.query;
-        c.hits = m.hits;
-        c.scanned = m.scanned;
-        c.approximate = m.approximate;
-        c.missing = m.missing;
-        c.warmAsked = m.warmAsked;
-        c.warmError = m.warmError;
-        return c;
     }
 }

@@ -177,6 +177,8 @@ class HotIndexTest {
         assertThat(r.hits[0].payload).containsExactly(0xa1, 0x78);
         assertThat(r.hits[0].tier).isEqualTo("hot");
         assertThat(r.parts).isEqualTo(1);
+        assertThat(r.indexStartUs).as("the search's wall-clock start, epoch microseconds").isGreaterThan(1_700_000_000_000_000L);
+        assertThat(r.indexEndUs).isGreaterThanOrEqualTo(r.indexStartUs);
         assertThat(r.scanned).isEqualTo(3);
         assertThat(ids(p.ask(query("b", base.words(), 5)))).containsExactly("other-tenant-exact");
         assertThat(p.ask(query("nobody", base.words(), 5)).hits).isEmpty();

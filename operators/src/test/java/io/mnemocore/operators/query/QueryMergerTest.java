@@ -80,6 +80,24 @@ class QueryMergerTest {
     }
 
     @Test
+    void theMergeKeepsTheSearchTimesOfTheSubtaskThatFinishedLast() throws Exception {
+        var h = harness();
+        Query q = query("q1", 3);
+        PartialResult late = part(q, 1, 2, hit("b", 200, 0.9));
+        late.indexStartUs = 5_000;
+        late.indexEndUs = 5_900;
+        PartialResult early = part(q, 0, 2, hit("a", 100, 0.9));
+        early.indexStartUs = 4_000;
+        early.indexEndUs = 4_300;
+        h.processElement(late, 0); // arrival order is not finishing order
+        h.processElement(early, 0);
+        MergedQuery m = h.extractOutputValues().get(0);
+        assertThat(m.indexStartUs).isEqualTo(5_000);
+        assertThat(m.indexEndUs).isEqualTo(5_900);
+        assertThat(m.mergedUs).isGreaterThan(1_700_000_000_000_000L); // a wall-clock epoch in microseconds
+    }
+
+    @Test
     void tiesAreBrokenByMemoryIdWhateverTheArrivalOrder() throws Exception {
         var h = harness();
         Query q = query("q5", 2);

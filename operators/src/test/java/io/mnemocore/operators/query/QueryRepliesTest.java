@@ -48,6 +48,26 @@ class QueryRepliesTest {
     }
 
     @Test
+    void theReplyCarriesItsStageTimesFromThePreparation() throws Exception {
+        var h = harness(new Rerank(D, LTP, 1.0, 0.0, 0.0, 24));
+        Query q = query("q1", 3);
+        long prepared = StageClock.nowUs() - 3_000;
+        q.preparedUs = prepared;
+        MergedQuery m = merged(q, hit("a", 100, 0.9));
+        m.indexStartUs = prepared + 400;
+        m.indexEndUs = prepared + 700;
+        m.mergedUs = prepared + 1_000;
+        h.processElement(m, 0);
+        long[] st = h.extractOutputValues().get(0).stagesUs;
+        assertThat(st).hasSize(5);
+        assertThat(st[0]).isEqualTo(prepared);
+        assertThat(st[1]).isEqualTo(400);
+        assertThat(st[2]).isEqualTo(700);
+        assertThat(st[3]).isEqualTo(1_000);
+        assertThat(st[4]).isGreaterThanOrEqualTo(3_000).isLessThan(3_000 + 60_000_000L); // made now, after the merge
+    }
+
+    @Test
     void rerankWeighsLtpStrengthAgainstSimilarity() throws Exception {
         var h = harness(new Rerank(D, LTP, 1.0, 1.0, 0.0, 24));
         h.processElement(merged(query("q2", 2), hit("near-weak", 100, 0.1), hit("far-strong", 300, 0.95)), 0);

@@ -78,8 +78,14 @@ class WarmFallbackTest {
                     WarmTier.Op.upsert(point("other", "other-tenant", target)),
                     WarmTier.Op.upsert(point("t", "hot-too", Hdv.random(D, 3).words()))));
             var h = harness(new WarmFallback(embedded(dir), true, THRESHOLD, 1_000, 2, 5, 30_000));
-            h.processElement(merged("low", target, 2, hit("hot-far", 500, 0.9), hit("hot-too", 510, 0.9)), 0);
-            h.processElement(merged("high", target, 2, hit("hot-near", 20, 0.9)), 0);
+            MergedQuery asked = merged("low", target, 2, hit("hot-far", 500, 0.9), hit("hot-too", 510, 0.9));
+            asked.indexStartUs = 11;
+            asked.indexEndUs = 12;
+            asked.mergedUs = 13;
+            h.processElement(asked, 0);
+            MergedQuery confident = merged("high", target, 2, hit("hot-near", 20, 0.9));
+            confident.mergedUs = 23;
+            h.processElement(confident, 0);
             List<MergedQuery> out = drain(h);
             MergedQuery low = out.stream().filter(m -> m.query.queryId.equals("low")).findFirst().orElseThrow();
             assertThat(low.warmAsked).isTrue();
@@ -89,9 +95,12 @@ class WarmFallbackTest {
             assertThat(low.hits[0].distance).isEqualTo(3);
             assertThat(low.hits[0].payload).containsExactly(7);
             assertThat(low.hits[0].strength).isEqualTo(0.5);
+            // The stage times go on to the reply whichever way the query took.
+            assertThat(new long[] {low.indexStartUs, low.indexEndUs, low.mergedUs}).containsExactly(11, 12, 13);
             MergedQuery high = out.stream().filter(m -> m.query.queryId.equals("high")).findFirst().orElseThrow();
             assertThat(high.warmAsked).isFalse();
             assertThat(high.hits).extracting(x -> x.memoryId).containsExactly("hot-near");
+            assertThat(high.mergedUs).isEqualTo(23);
 
             // Switched off, not even a query with no HOT hit at all asks WARM.
             var off = harness(new WarmFallback(embedded(dir), false, THRESHOLD, 1_000, 2, 5, 30_000));
