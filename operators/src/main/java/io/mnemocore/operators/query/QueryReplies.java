@@ -98,7 +98,8 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
         }
         r.latencyMs = Math.max(0, System.currentTimeMillis() - q.receivedMs);
         long p = q.preparedUs;
-        r.stagesUs = new long[] {p, m.indexStartUs - p, m.indexEndUs - p, m.mergedUs - p, StageClock.nowUs() - p};
+        // A query restored from a checkpoint of an older job has no preparation time.
+        r.stagesUs = p <= 0 ? null : new long[] {p, m.indexStartUs - p, m.indexEndUs - p, m.mergedUs - p, StageClock.nowUs() - p};
         out.collect(r);
         if (!q.isPredict()) {
             for (Hit h : hits) {

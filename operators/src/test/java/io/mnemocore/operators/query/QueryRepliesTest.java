@@ -65,6 +65,10 @@ class QueryRepliesTest {
         assertThat(st[2]).isEqualTo(700);
         assertThat(st[3]).isEqualTo(1_000);
         assertThat(st[4]).isGreaterThanOrEqualTo(3_000).isLessThan(3_000 + 60_000_000L); // made now, after the merge
+
+        // A query restored from an older job's checkpoint was never timed: no stages rather than epochs.
+        h.processElement(merged(query("q0", 3), hit("a", 100, 0.9)), 0);
+        assertThat(h.extractOutputValues().get(1).stagesUs).isNull();
     }
 
     @Test
