@@ -22,9 +22,6 @@ import java.util.Set;
  * the query bench's ({@link ClusteredData}). The last line printed is one JSON object.
  */
 public final class SearchBench {
-    private static final Set<String> OPTS = Set.of(
-            "n", "dim", "queries", "k", "sketch-bits", "oversample", "margin", "query-bits", "cluster-size", "rounds", "block", "seed");
-
     private SearchBench() {}
 
     /** One way of searching: exact (sketch bits 0) or two-stage with a sketch size. */
@@ -50,20 +47,23 @@ public final class SearchBench {
     }
 
     public static void main(String[] argv) throws Exception {
-        Args a = new Args(argv, OPTS, Set.of());
-        int n = a.integer("n", 50_000);
-        int dim = a.integer("dim", 16384);
-        int nq = a.integer("queries", 200);
-        int k = a.integer("k", 10);
-        int oversample = a.integer("oversample", 32);
-        double margin = a.real("margin", 4);
-        int queryBits = a.integer("query-bits", 1000);
-        int clusterSize = a.integer("cluster-size", ClusteredData.PER_CLUSTER);
-        int rounds = a.integer("rounds", 5);
-        int block = a.integer("block", 20);
-        long seed = a.integer("seed", 3);
+        Args a = Args.of(argv);
+        int n = a.intOpt("--n", 50_000);
+        int dim = a.intOpt("--dim", 16384);
+        int nq = a.intOpt("--queries", 200);
+        int k = a.intOpt("--k", 10);
+        int oversample = a.intOpt("--oversample", 32);
+        double margin = a.doubleOpt("--margin", 4);
+        int queryBits = a.intOpt("--query-bits", 1000);
+        int clusterSize = a.intOpt("--cluster-size", ClusteredData.PER_CLUSTER);
+        int rounds = a.intOpt("--rounds", 5);
+        int block = a.intOpt("--block", 20);
+        long seed = a.longOpt("--seed", 3);
+        String sketchList = a.opt("--sketch-bits", "128,256,512,1024");
+        a.done("--n N, --dim D, --queries Q, --k K, --sketch-bits 128,256,..., --oversample O, --margin M, --query-bits B,"
+                + " --cluster-size C, --rounds R, --block B, --seed S");
         List<Integer> sketchBits = new ArrayList<>();
-        for (String b : a.str("sketch-bits", "128,256,512,1024").split(",")) {
+        for (String b : sketchList.split(",")) {
             try {
                 sketchBits.add(Integer.parseInt(b.trim()));
             } catch (NumberFormatException e) {

@@ -7,7 +7,6 @@ import io.mnemocore.hdv.encode.TextEncoder;
 import io.mnemocore.hdv.encode.TextEncoders;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** {@code mnemocore bench encode}: texts per second of an encoder; the last line is JSON. */
 public final class EncodeBench {
@@ -19,13 +18,14 @@ public final class EncodeBench {
             + "prefers dark mode language python java likes tea dislikes noise quiet office").split(" ");
 
     public static void main(String[] argv) {
-        Args a = new Args(argv, Set.of("encoder", "texts", "dim", "batch", "variant", "seed", "words"), Set.of());
-        String encoderName = a.str("encoder", "ngram");
-        int n = a.integer("texts", 1000);
-        int dim = a.integer("dim", 16384);
-        int batch = a.integer("batch", 32);
-        int wordsPerText = a.integer("words", 12);
-        String variant = a.str("variant", MiniLmEncoder.FULL);
+        Args a = Args.of(argv);
+        String encoderName = a.opt("--encoder", "ngram");
+        int n = a.intOpt("--texts", 1000);
+        int dim = a.intOpt("--dim", 16384);
+        int batch = a.intOpt("--batch", 32);
+        int wordsPerText = a.intOpt("--words", 12);
+        String variant = a.opt("--variant", MiniLmEncoder.FULL);
+        a.done("--encoder ngram|minilm, --texts N, --dim D, --batch B, --words W, --variant V");
         TextEncoder enc = TextEncoders.create(encoderName, dim, 42L, 3, variant);
 
         List<String> texts = sentences(n, wordsPerText, 7);

@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -26,38 +25,35 @@ import java.util.concurrent.Future;
  * The last line printed is one JSON object.
  */
 public final class HammingBench {
-    private static final Set<String> OPTS = Set.of(
-            "n", "dim", "queries", "k", "threads", "kernel", "data", "queries-file", "out",
-            "batch", "repeat", "seed");
-
     public static void main(String[] argv) throws Exception {
-        Args a = new Args(argv, OPTS, Set.of("verify"));
-        int dim = a.integer("dim", 16384);
-        int k = a.integer("k", 10);
-        int threads = a.integer("threads", 1);
-        String kernelName = a.str("kernel", "cpu");
-        int batch = a.integer("batch", 1);
-        int repeat = a.integer("repeat", 1);
-        long seed = a.integer("seed", 42);
+        Args a = Args.of(argv);
+        int dim = a.intOpt("--dim", 16384);
+        int k = a.intOpt("--k", 10);
+        int threads = a.intOpt("--threads", 1);
+        String kernelName = a.opt("--kernel", "cpu");
+        int batch = a.intOpt("--batch", 1);
+        int repeat = a.intOpt("--repeat", 1);
+        long seed = a.longOpt("--seed", 42);
+        Path data = a.pathOpt("--data", null);
+        int rows = a.intOpt("--n", data != null ? Integer.MAX_VALUE : 100_000);
+        Path queriesFile = a.pathOpt("--queries-file", null);
+        int queryCount = a.intOpt("--queries", 100);
+        boolean verify = a.flag("--verify");
+        Path outFile = a.pathOpt("--out", null);
+        a.done("--n N, --dim D, --queries Q, --k K, --threads T, --kernel cpu|reference|cuda, --batch B, --repeat R, --seed S,"
+                + " --data FILE, --queries-file FILE, --out FILE, --verify");
         Hdv.checkDim(dim);
-        int words = dim / 64;
-
-        HdvMatrix m;
-        if (a.has("data")) {
-            m = load(Path.of(a.str("data", null)), dim, a.has("n") ? a.integer("n", 0) : Integer.MAX_VALUE);
-        } else {
-            m = generate(a.integer("n", 100_000), dim, seed);
-        }
+        HdvMatrix m = data != null ? load(data, dim, rows) : generate(rows, dim, seed);
         int n = m.rows();
         long[][] queries;
-        if (a.has("queries-file")) {
-            HdvMatrix q = load(Path.of(a.str("queries-file", null)), dim, Integer.MAX_VALUE);
+        if (queriesFile != null) {
+            HdvMatrix q = load(queriesFile, dim, Integer.MAX_VALUE);
             queries = new long[q.rows()][];
             for (int i = 0; i < q.rows(); i++) {
                 queries[i] = q.row(i);
             }
         } else {
-            queries = flippedQueries(m, a.integer("queries", 100), 0.10, seed + 1);
+            queries = flippedQueries(m, queryCount, 0.10, seed + 1);
         }
         int nq = queries.length;
         if (batch < 1 || nq == 0) {
@@ -103,7 +99,7 @@ public final class HammingBench {
         }
 
         int mismatches = -1;
-        if (a.flag("verify")) {
+        if (verify) {
             mismatches = 0;
             ReferenceKernel ref = new ReferenceKernel();
             for (int q = 0; q < nq; q++) {
@@ -112,8 +108,8 @@ public final class HammingBench {
                 }
             }
         }
-        if (a.has("out")) {
-            try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(Path.of(a.str("out", null)), StandardCharsets.UTF_8))) {
+        if (outFile != null) {
+            try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(outFile, StandardCharsets.UTF_8))) {
                 for (TopK r : results) {
                     out.println(r.format());
                 }
