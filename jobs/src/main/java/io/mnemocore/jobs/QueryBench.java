@@ -60,6 +60,8 @@ public final class QueryBench {
      * back = to the bench reading it (the reply's XADD, Redis, the bench's reader).
      */
     static final String[] STAGES = {"source", "to_index", "search", "to_merge", "reply", "back"};
+    /** A stage time not known (no reply yet, or a reply without stages); any real value may be negative by clock slew. */
+    static final long UNKNOWN = Long.MIN_VALUE;
 
     /**
      * Wall-clock times of the embedded job's checkpoint triggers, from the checkpoint coordinator's
@@ -229,7 +231,7 @@ public final class QueryBench {
                 double[][] stageMs = r.stageMs();
                 int[] slowStages = r.slowByStage(SLOW_MS);
                 System.err.printf("where the time goes, ms p50/p99: %s; replies over %.0f ms by their longest stage: %s%n",
-                        stagePercentiles(stageMs, 99, false), SLOW_MS, stageCounts(slowStages));
+                        stageLine(stageMs), SLOW_MS, stageCounts(slowStages));
                 System.err.println("allocated, KB a query, by thread: " + r.topAllocators);
                 System.err.println("CPU, ms a query: " + r.topCpu);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
@@ -246,7 +248,7 @@ public final class QueryBench {
                         + ",\"between_checkpoints_p99_ms\":" + Stats.fmt(Stats.percentile(off, 99))
                         + ",\"slow_replies\":" + slow.slow + ",\"slow_in_gc_pause\":" + slow.gc + ",\"slow_in_probe_stall\":" + slow.stall
                         + ",\"slow_near_checkpoint\":" + slow.checkpoint + ",\"slow_other\":" + slow.other
-                        + ",\"stage_p50_ms\":" + stagePercentiles(stageMs, 50, true) + ",\"stage_p99_ms\":" + stagePercentiles(stageMs, 99, true)
+                        + ",\"stage_p50_ms\":" + stageJson(stageMs, 50) + ",\"stage_p99_ms\":" + stageJson(stageMs, 99)
                         + ",\"slow_by_stage\":" + stageCounts(slowStages)
                         + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
                         + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocKbPerQuery)
@@ -276,14 +278,13 @@ public final class QueryBench {
             long epoch = r.epochMs(r.sentNs.get(i)); // wall clock, to line the trace up with logs (GC, checkpoints)
             long last = triggers.stream().filter(t -> t <= epoch).mapToLong(Long::longValue).max().orElse(-1);
             long until = epoch + (ns == null ? 0 : (long) Math.ceil(ns / 1e6));
-            b.append(String.format(java.util.Locale.ROOT, "%.3f,%s,%s,%d,%s,%d,%d%n", (r.sentNs.get(i) - t0) / 1e6,
+            b.append(String.format(java.util.Locale.ROOT, "%.3f,%s,%s,%d,%s,%d,%d", (r.sentNs.get(i) - t0) / 1e6,
                     ns == null ? "" : String.format(java.util.Locale.ROOT, "%.3f", ns / 1e6), inJob == null ? "" : inJob,
                     epoch, last < 0 ? "" : Long.toString(epoch - last),
                     pauses.stream().anyMatch(p -> p.overlaps(epoch, until)) ? 1 : 0,
                     stalls.stream().anyMatch(st -> st.overlaps(epoch, until)) ? 1 : 0));
-            b.setLength(b.length() - 1); // the stage columns go before the line's end
             for (AtomicLongArray st : r.stageUs) {
-                b.append(',').append(ns == null || st.get(i) < 0 ? "" : Long.toString(st.get(i)));
+                b.append(',').append(ns == null || st.get(i) == UNKNOWN ? "" : Long.toString(st.get(i)));
             }
             b.append('\n');
         }
@@ -292,12 +293,12 @@ public final class QueryBench {
 
     /**
      * The microseconds of each of {@link #STAGES} for a query sent at {@code sentUs} (epoch) and
-     * answered {@code e2eUs} later, from its reply's {@code stages_us}; all -1 without them.
+     * answered {@code e2eUs} later, from its reply's {@code stages_us}; all {@link #UNKNOWN} without them.
      */
     static long[] stageTimes(long sentUs, long e2eUs, long[] stages) {
         long[] t = new long[STAGES.length];
         if (stages == null || stages.length < 5) {
-            Arrays.fill(t, -1);
+            Arrays.fill(t, UNKNOWN);
             return t;
         }
         long prepared = stages[0];
@@ -310,15 +311,23 @@ public final class QueryBench {
         return t;
     }
 
-    /** Per stage, p50 and p99 in ms, for the log line and the JSON. */
-    private static String stagePercentiles(double[][] ms, int p, boolean json) {
+    /** Per stage, p50/p99 in ms, for the log line. */
+    private static String stageLine(double[][] ms) {
         StringBuilder b = new StringBuilder();
         for (int s = 0; s < STAGES.length; s++) {
-            b.append(s == 0 ? "" : json ? "," : ", ").append(json ? "\"" + STAGES[s] + "\":" : STAGES[s] + " ");
-            b.append(json ? Stats.fmt(Stats.percentile(ms[s], p))
-                    : Stats.fmt(Stats.percentile(ms[s], 50)) + "/" + Stats.fmt(Stats.percentile(ms[s], 99)));
+            b.append(s == 0 ? "" : ", ").append(STAGES[s]).append(' ')
+                    .append(Stats.fmt(Stats.percentile(ms[s], 50))).append('/').append(Stats.fmt(Stats.percentile(ms[s], 99)));
         }
-        return json ? "{" + b + "}" : b.toString();
+        return b.toString();
+    }
+
+    /** Per stage, the p-th percentile in ms, as a JSON object. */
+    private static String stageJson(double[][] ms, int p) {
+        StringBuilder b = new StringBuilder("{");
+        for (int s = 0; s < STAGES.length; s++) {
+            b.append(s == 0 ? "" : ",").append('"').append(STAGES[s]).append("\":").append(Stats.fmt(Stats.percentile(ms[s], p)));
+        }
+        return b.append('}').toString();
     }
 
     private static String stageCounts(int[] n) {
@@ -368,7 +377,7 @@ public final class QueryBench {
         final AtomicLongArray sentNs;
         final AtomicLongArray latencyNs;
         final AtomicLongArray inJobMs;
-        /** Per query: wall-clock send time (epoch microseconds) and the microseconds of each of {@link #STAGES}; -1 unknown. */
+        /** Per query: wall-clock send time (epoch microseconds) and the microseconds of each of {@link #STAGES}, or {@link #UNKNOWN}. */
         final AtomicLongArray sentUs;
         final AtomicLongArray[] stageUs = new AtomicLongArray[STAGES.length];
         private final AtomicInteger replied = new AtomicInteger();
@@ -416,7 +425,7 @@ public final class QueryBench {
             double[][] out = new double[STAGES.length][];
             for (int s = 0; s < STAGES.length; s++) {
                 AtomicLongArray a = stageUs[s];
-                out[s] = IntStream.range(0, sent).filter(i -> latencyNs.get(i) > 0 && a.get(i) >= 0)
+                out[s] = IntStream.range(0, sent).filter(i -> latencyNs.get(i) > 0 && a.get(i) != UNKNOWN)
                         .mapToDouble(i -> a.get(i) / 1e3).toArray();
             }
             return out;
@@ -426,7 +435,7 @@ public final class QueryBench {
         int[] slowByStage(double slowMs) {
             int[] n = new int[STAGES.length];
             for (int i = 0; i < sent; i++) {
-                if (latencyNs.get(i) / 1e6 <= slowMs || stageUs[0].get(i) < 0) {
+                if (latencyNs.get(i) / 1e6 <= slowMs || stageUs[0].get(i) == UNKNOWN) {
                     continue;
                 }
                 int worst = 0;

@@ -96,10 +96,11 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
         if (r.degraded) {
             degraded.inc();
         }
-        r.latencyMs = Math.max(0, System.currentTimeMillis() - q.receivedMs);
+        long nowUs = StageClock.nowUs();
+        r.latencyMs = Math.max(0, nowUs / 1_000 - q.receivedMs);
         long p = q.preparedUs;
         // A query restored from a checkpoint of an older job has no preparation time.
-        r.stagesUs = p <= 0 ? null : new long[] {p, m.indexStartUs - p, m.indexEndUs - p, m.mergedUs - p, StageClock.nowUs() - p};
+        r.stagesUs = p <= 0 ? null : new long[] {p, m.indexStartUs - p, m.indexEndUs - p, m.mergedUs - p, nowUs - p};
         out.collect(r);
         if (!q.isPredict()) {
             for (Hit h : hits) {
