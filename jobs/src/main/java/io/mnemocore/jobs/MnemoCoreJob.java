@@ -23,6 +23,7 @@ import io.mnemocore.operators.query.PartialResult;
 import io.mnemocore.operators.query.Query;
 import io.mnemocore.operators.query.QueryFanOut;
 import io.mnemocore.operators.query.QueryMerger;
+import io.mnemocore.operators.query.QueryPathPriority;
 import io.mnemocore.operators.query.QueryPreparer;
 import io.mnemocore.operators.query.QueryReply;
 import io.mnemocore.operators.query.Rerank;
@@ -154,7 +155,8 @@ public final class MnemoCoreJob {
     }
 
     public static Sources redisSources(JobSettings s) {
-        return new Sources(new RedisStreamSource(s.sourceOptions()), new RedisStreamSource(s.queryOptions()));
+        return new Sources(new RedisStreamSource(s.sourceOptions()),
+                new RedisStreamSource(s.queryOptions()).withFetcherPriority(queryPathPriority(s.config)));
     }
 
     /** Redis streams for the bus, DLQ, log and replies; the configured WARM store and COLD archive for the tiers. */
@@ -306,9 +308,11 @@ public final class MnemoCoreJob {
         // Both sources' threads, the index's and the merger chain's go ahead of checkpoint work
         // (QueryPathPriority). The bus's carries each query's fed-back hits on their way to the
         // index; raised too, query p99 was lower in three of four alternating pairs (README, Figures).
-        int priority = c.getInt("haim.search.thread_priority");
+        // But not real-time: it reads every bulk write, and a real-time thread with work keeps its
+        // core from the query threads of the same real-time priority until it runs out of input.
+        QueryPathPriority priority = queryPathPriority(c);
         PreparedQueries fromQueryStream = prepare(queryStream, s, "", 0L, priority);
-        PreparedQueries fromBus = prepare(routed, s, "-bus", -1L, priority);
+        PreparedQueries fromBus = prepare(routed, s, "-bus", -1L, new QueryPathPriority(priority.javaPriority(), 0));
         SingleOutputStreamOperator<Query> inferred = transitions.getSideOutput(LtpConsolidator.CONTEXT_ACCESSES)
                 .keyBy(a -> ContextAccess.key(a.tenant, a.contextId))
                 .connect(fromQueryStream.inContext.union(fromBus.inContext).keyBy(q -> ContextAccess.key(q.tenant, q.contextId)))
@@ -334,7 +338,7 @@ public final class MnemoCoreJob {
                 c.getBool("haim.gpu.fallback_to_cpu"),
                 c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
                 c.getInt("haim.search.oversample"), c.getDouble("haim.search.sketch_margin_sigmas"),
-                c.getInt("haim.search.approximate_min_rows")).withThreadPriority(priority);
+                c.getInt("haim.search.approximate_min_rows")).withPriority(priority);
         SingleOutputStreamOperator<PartialResult> partials = hotSet.keyBy((HotChange h) -> IndexRoute.of(h), Types.STRING)
                 .connect(queries.keyBy((Query q) -> IndexRoute.of(q), Types.STRING))
                 .transform("hot-index", TypeInformation.of(PartialResult.class), new CoProcessOperator<>(index))
@@ -346,14 +350,15 @@ public final class MnemoCoreJob {
         SingleOutputStreamOperator<MergedQuery> merged = partials
                 .keyBy(p -> p.query.queryId)
                 .transform("query-merger", TypeInformation.of(MergedQuery.class), new QueryMerger(c.getLong("haim.search.merge_timeout_ms"))
-                        .withThreadPriority(priority))
+                        .withPriority(priority))
                 .uid(UID_QUERY_MERGER);
         withoutKeyedState(merged);
         int confidenceBits = s.confidenceThresholdBits();
         // Low confidence: WARM, through async I/O.
         WarmFallback warm = new WarmFallback(s.warmSpec(), c.getBool("haim.search.warm_fallback"), confidenceBits,
                 c.getLong("haim.search.warm_timeout_ms"), c.getInt("haim.search.warm_threads"),
-                c.getInt("haim.search.warm_breaker_failures"), c.getLong("haim.search.warm_breaker_reset_s") * 1000);
+                c.getInt("haim.search.warm_breaker_failures"), c.getLong("haim.search.warm_breaker_reset_s") * 1000)
+                .withPriority(priority);
         SingleOutputStreamOperator<MergedQuery> searched = AsyncDataStream.unorderedWait(merged, warm, warm.operatorTimeoutMs(),
                         TimeUnit.MILLISECONDS, 100)
                 .name("warm-fallback").uid(UID_WARM_FALLBACK);
@@ -413,15 +418,20 @@ public final class MnemoCoreJob {
         }
     }
 
+    /** How the query path's task threads are scheduled: {@code haim.search.thread_priority} and {@code realtime_priority}. */
+    static QueryPathPriority queryPathPriority(MnemoConfig c) {
+        return new QueryPathPriority(c.getInt("haim.search.thread_priority"), c.getInt("haim.search.realtime_priority"));
+    }
+
     /**
      * Encodes the queries of one router's QUERIES side output, chained to it, and splits them into
      * those for active inference (a context, or inference.predict) and the context-free rest.
      * {@code bufferTimeout} 0 ships each query for active inference at once; -1 keeps the chain's default.
      */
     private static PreparedQueries prepare(SingleOutputStreamOperator<MemoryEvent> router, JobSettings s, String suffix, long bufferTimeout,
-            int threadPriority) {
+            QueryPathPriority priority) {
         SingleOutputStreamOperator<Query> prepared = router.getSideOutput(EventRouter.QUERIES)
-                .process(new QueryPreparer(s.encoder).withThreadPriority(threadPriority)).name("prepare-query" + suffix).uid(UID_QUERY_PREPARE + suffix);
+                .process(new QueryPreparer(s.encoder).withPriority(priority)).name("prepare-query" + suffix).uid(UID_QUERY_PREPARE + suffix);
         SingleOutputStreamOperator<Query> inContext = prepared.filter(q -> q.contextId != null || q.isPredict())
                 .name("in-context" + suffix).uid("in-context-filter" + suffix);
         SingleOutputStreamOperator<Query> contextFree = prepared.filter(q -> q.contextId == null && !q.isPredict())

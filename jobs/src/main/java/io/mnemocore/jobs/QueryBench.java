@@ -175,7 +175,7 @@ public final class QueryBench {
                 Run warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd);
                 Run r;
                 List<StallProbe.Interval> pauses, stalls;
-                try (StallProbe probe = new StallProbe(config.getInt("haim.search.thread_priority"))) {
+                try (StallProbe probe = new StallProbe(MnemoCoreJob.queryPathPriority(config))) {
                     r = run(redis, s.codec, prefix, replies, data, k, qps, seconds, rnd);
                     pauses = probe.pauses();
                     stalls = probe.stalls();

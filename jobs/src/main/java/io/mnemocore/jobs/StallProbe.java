@@ -1,6 +1,7 @@
 package io.mnemocore.jobs;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
+import io.mnemocore.operators.query.QueryPathPriority;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -17,10 +18,11 @@ import javax.management.openmbean.CompositeData;
 /**
  * Tells a slow reply's cause apart for {@code bench query}: the JVM's GC pauses (from the
  * collectors' notifications) and the times a probe thread, sleeping 1 ms at a time at the query
- * path's priority, woke late. A late wake-up outside a GC pause is time a query-path thread would
- * also have waited for a core: the job's own bursts (checkpoints, the JIT), the machine's other
- * work, or the machine itself stopping (on a 2-core microVM here, in one traced run, for 10–25 ms
- * every ~0.54 s while the platform's memory monitor ran; README, Figures, "Ninth pass").
+ * path's priority (Java and real-time), woke late. A late wake-up outside a GC pause is time a
+ * query-path thread would also have waited for a core: the job's own bursts (checkpoints, the
+ * JIT), the machine's other work, or the machine itself stopping (on a 2-core microVM here, in
+ * one traced run, for 10–25 ms every ~0.54 s while the platform's memory monitor ran; README,
+ * Figures, "Ninth pass").
  */
 final class StallProbe implements AutoCloseable {
     /** A wake-up this much late or more is recorded. */
@@ -46,16 +48,18 @@ final class StallProbe implements AutoCloseable {
     private final long jvmStartMs = ManagementFactory.getRuntimeMXBean().getStartTime();
     private volatile boolean running = true;
 
-    StallProbe(int priority) {
+    StallProbe(QueryPathPriority priority) {
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (gc instanceof NotificationEmitter emitter) {
                 emitter.addNotificationListener(onGc, null, null);
                 emitters.add(emitter);
             }
         }
-        probe = new Thread(this::probe, "bench-stall-probe");
+        probe = new Thread(() -> {
+            priority.apply();
+            probe();
+        }, "bench-stall-probe");
         probe.setDaemon(true);
-        probe.setPriority(priority);
         probe.start();
     }
 

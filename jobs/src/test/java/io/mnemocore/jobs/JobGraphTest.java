@@ -6,12 +6,15 @@ import io.mnemocore.operators.query.HotIndex;
 import io.mnemocore.operators.query.QueryMerger;
 import io.mnemocore.operators.query.QueryPathPriority;
 import io.mnemocore.operators.query.QueryPreparer;
+import io.mnemocore.operators.query.WarmFallback;
+import io.mnemocore.operators.redis.source.RedisStreamSource;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamEdge;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
 import org.apache.flink.streaming.runtime.partitioner.CustomPartitionerWrapper;
 import org.junit.jupiter.api.Test;
 
@@ -110,24 +113,46 @@ class JobGraphTest {
         assertThat(vertices).noneSatisfy(v -> assertThat(v.getName()).startsWith("prepare-query"));
     }
 
-    /** The sources' and the query path's task threads go ahead of checkpoint work. */
+    /**
+     * The sources' and the query path's task threads go ahead of checkpoint work; the bus's
+     * source, which reads every bulk write, gets the Java priority but not the real-time one.
+     */
     @Test
     void queryPathThreadsGetTheConfiguredPriority() {
         StreamGraph g = graph();
-        assertThat(((QueryPreparer) udf(g, "prepare-query")).threadPriority()).isEqualTo(10);
-        assertThat(((QueryPreparer) udf(g, "prepare-query-bus")).threadPriority()).isEqualTo(10);
-        assertThat(((HotIndex) udf(g, "hot-index")).threadPriority()).isEqualTo(10);
-        assertThat(((QueryMerger) operator(g, "query-merger")).threadPriority()).isEqualTo(10);
-        StreamGraph normal = graph("haim.search.thread_priority=5");
-        assertThat(((QueryPreparer) udf(normal, "prepare-query")).threadPriority()).isEqualTo(5);
-        assertThat(((QueryPreparer) udf(normal, "prepare-query-bus")).threadPriority()).isEqualTo(QueryPathPriority.NORMAL);
-        assertThat(((HotIndex) udf(normal, "hot-index")).threadPriority()).isEqualTo(5);
-        assertThat(((QueryMerger) operator(normal, "query-merger")).threadPriority()).isEqualTo(5);
+        QueryPathPriority raised = new QueryPathPriority(10, 1);
+        assertThat(((QueryPreparer) udf(g, "prepare-query")).priority()).isEqualTo(raised);
+        assertThat(((QueryPreparer) udf(g, "prepare-query-bus")).priority()).isEqualTo(new QueryPathPriority(10, 0));
+        assertThat(((HotIndex) udf(g, "hot-index")).priority()).isEqualTo(raised);
+        assertThat(((QueryMerger) operator(g, "query-merger")).priority()).isEqualTo(raised);
+        assertThat(warmFallback(g).priority()).isEqualTo(raised);
+        JobSettings s = JobTestSupport.settings("redis://127.0.0.1:1");
+        assertThat(((RedisStreamSource) MnemoCoreJob.redisSources(s).queries).fetcherPriority()).isEqualTo(raised);
+        assertThat(((RedisStreamSource) MnemoCoreJob.redisSources(s).events).fetcherPriority()).isEqualTo(QueryPathPriority.NORMAL);
+        StreamGraph other = graph("haim.search.thread_priority=7", "haim.search.realtime_priority=20");
+        assertThat(((QueryPreparer) udf(other, "prepare-query")).priority()).isEqualTo(new QueryPathPriority(7, 20));
+        assertThat(((HotIndex) udf(other, "hot-index")).priority()).isEqualTo(new QueryPathPriority(7, 20));
+        StreamGraph normal = graph("haim.search.thread_priority=5", "haim.search.realtime_priority=0");
+        assertThat(((QueryPreparer) udf(normal, "prepare-query")).priority()).isEqualTo(QueryPathPriority.NORMAL);
+        assertThat(((QueryPreparer) udf(normal, "prepare-query-bus")).priority()).isEqualTo(QueryPathPriority.NORMAL);
+        assertThat(((HotIndex) udf(normal, "hot-index")).priority()).isEqualTo(QueryPathPriority.NORMAL);
+        assertThat(((QueryMerger) operator(normal, "query-merger")).priority()).isEqualTo(QueryPathPriority.NORMAL);
     }
 
     static Object udf(StreamGraph g, String name) {
         return ((org.apache.flink.streaming.api.operators.SimpleUdfStreamOperatorFactory<?>) node(g, name).getOperatorFactory())
                 .getUserFunction();
+    }
+
+    static WarmFallback warmFallback(StreamGraph g) {
+        try {
+            // The factory keeps its function private.
+            var f = AsyncWaitOperatorFactory.class.getDeclaredField("asyncFunction");
+            f.setAccessible(true);
+            return (WarmFallback) f.get(node(g, "warm-fallback").getOperatorFactory());
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
     }
 
     static Object operator(StreamGraph g, String name) {

@@ -3,6 +3,7 @@ package io.mnemocore.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mnemocore.jobs.StallProbe.Interval;
+import io.mnemocore.operators.query.QueryPathPriority;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class StallProbeTest {
         List<Interval> pauses;
         List<Interval> stalls;
         long before = System.currentTimeMillis();
-        try (StallProbe probe = new StallProbe(Thread.NORM_PRIORITY)) {
+        try (StallProbe probe = new StallProbe(QueryPathPriority.NORMAL)) {
             Thread.sleep(50); // the probe is parked in its 1 ms sleeps
             System.gc();
             long deadline = System.nanoTime() + 10_000_000_000L;

@@ -183,6 +183,7 @@ public final class ConfigSchema {
         num("haim.search.warm_breaker_failures", Type.INT, 1, 1_000_000);
         num("haim.search.warm_breaker_reset_s", Type.LONG, 1, 86_400);
         num("haim.search.thread_priority", Type.INT, 1, 10);
+        num("haim.search.realtime_priority", Type.INT, 0, 99);
 
         bool("haim.inference.enabled");
         num("haim.inference.window", Type.INT, 2, 4096);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -46,7 +47,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private final int oversample;
     private final double marginSigmas;
     private final int approximateMinRows;
-    private int threadPriority = QueryPathPriority.NORMAL;
+    private QueryPathPriority priority = QueryPathPriority.NORMAL;
 
     /** Queries that came before the store's READY, in arrival order. */
     private transient List<Query> waiting;
@@ -97,14 +98,14 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         this.approximateMinRows = approximateMinRows;
     }
 
-    /** The Java priority of this operator's task thread (see {@link QueryPathPriority}); normal unless set. */
-    public HotIndex withThreadPriority(int priority) {
-        this.threadPriority = QueryPathPriority.check(priority);
+    /** How this operator's task thread is scheduled ({@link QueryPathPriority}); normal unless set. */
+    public HotIndex withPriority(QueryPathPriority priority) {
+        this.priority = Objects.requireNonNull(priority);
         return this;
     }
 
-    public int threadPriority() {
-        return threadPriority;
+    public QueryPathPriority priority() {
+        return priority;
     }
 
     @Override
@@ -126,7 +127,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
 
     @Override
     public void open(OpenContext ctx) {
-        QueryPathPriority.apply(threadPriority);
+        priority.apply();
         segments = new HashMap<>();
         kernel = HammingKernels.create(kernelName, threads, cudaDevice, fallbackToCpu, why -> {
             LOG.warn("haim.gpu.enabled but no GPU can be used ({}); the HOT index searches on the CPU", why);

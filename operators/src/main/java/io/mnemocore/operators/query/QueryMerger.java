@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Objects;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
@@ -34,7 +35,7 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
     private static final long serialVersionUID = 1L;
 
     private final long mergeTimeoutMs;
-    private int threadPriority = QueryPathPriority.NORMAL;
+    private QueryPathPriority priority = QueryPathPriority.NORMAL;
     /** Open merges and answered markers by query_id, in deadline order (insertion order is deadline order). */
     private transient LinkedHashMap<String, Merge> merges;
     private transient ListState<Merge> checkpointed;
@@ -52,14 +53,14 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
         this.timerTickMs = Math.max(1, mergeTimeoutMs / 20);
     }
 
-    /** The Java priority of this operator's task thread (see {@link QueryPathPriority}); normal unless set. */
-    public QueryMerger withThreadPriority(int priority) {
-        this.threadPriority = QueryPathPriority.check(priority);
+    /** How this operator's task thread is scheduled ({@link QueryPathPriority}); normal unless set. */
+    public QueryMerger withPriority(QueryPathPriority priority) {
+        this.priority = Objects.requireNonNull(priority);
         return this;
     }
 
-    public int threadPriority() {
-        return threadPriority;
+    public QueryPathPriority priority() {
+        return priority;
     }
 
     /** The merger subtask that keyBy(query_id) sends a query's partials to. */
@@ -104,8 +105,8 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
 
     @Override
     public void open() throws Exception {
-        // The whole chain runs on this thread, and the WARM fallback's pool threads inherit it.
-        QueryPathPriority.apply(threadPriority);
+        // The whole chain runs on this thread (the WARM fallback's pool threads take the priority themselves).
+        priority.apply();
         super.open();
         timerAt = Long.MAX_VALUE;
         lastFire = Long.MIN_VALUE / 2;

@@ -1,32 +1,128 @@
 package io.mnemocore.operators.query;
 
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
- * The Java priority of the query path's task threads (both source chains, the HOT index, the
- * merger chain; threads they start inherit it). Each checkpoint brings a burst of work on the same
- * cores: RocksDB flushes and file transfers, asynchronous snapshot threads, the JIT compiling
- * snapshot code. At the same OS priority the query threads queue behind it for the length of the
- * checkpoint; ahead of it they wait less (README, Figures, "Sixth pass"). Linux applies Java
- * priorities only when the JVM runs with {@code -XX:ThreadPriorityPolicy=1} and may lower its nice
- * value (root, or CAP_SYS_NICE): 10 becomes nice -5. Without that the call changes nothing but
- * {@link Thread#getPriority()}.
+ * How the query path's threads (both source chains and their fetchers, the HOT index, the merger
+ * chain and the WARM fallback's pool) are scheduled ahead of the rest. Each checkpoint brings a
+ * burst of work on the same cores: RocksDB flushes and file transfers, asynchronous snapshot
+ * threads, the JIT compiling snapshot code; and other processes share the machine.
+ *
+ * <ul>
+ *   <li>{@code javaPriority}: at the same OS priority the query threads queue behind that work for
+ *       the length of a checkpoint; ahead of it they wait less (README, Figures, "Sixth pass"). Linux
+ *       applies Java priorities only when the JVM runs with {@code -XX:ThreadPriorityPolicy=1} and may
+ *       lower its nice value (root, or CAP_SYS_NICE): 10 becomes nice -5. Without that the call changes
+ *       nothing but {@link Thread#getPriority()}.
+ *   <li>{@code realtimePriority} (1–99, 0 = off): the thread also runs under SCHED_FIFO at that
+ *       priority. A nice value only weighs the fair scheduler's shares: a woken query thread still
+ *       waits for the running thread's slice, and every hand-off of a query (Redis to fetcher to task,
+ *       task to index, index to merger) pays that wait on a busy machine. A real-time thread runs as
+ *       soon as it is woken (README, Figures, "Fourteenth pass"). The threads block between queries, and
+ *       the kernel's real-time throttling (95% of each second by default) keeps the rest of the machine
+ *       going even when queries saturate it. Java cannot set a scheduling policy, so the thread runs
+ *       {@code chrt} on its own thread id; where that is refused (no CAP_SYS_NICE, no {@code chrt}, not
+ *       Linux) the job goes on at the Java priority and logs one warning. Threads it starts do not
+ *       inherit the policy (reset-on-fork): a task thread also starts Flink's asynchronous snapshot
+ *       threads, checkpoint work that must stay behind the queries. The threads that carry queries
+ *       (a source's fetchers, the WARM fallback's pool) apply it themselves.
+ * </ul>
  */
-public final class QueryPathPriority {
-    /** The priority every other thread has. */
-    public static final int NORMAL = Thread.NORM_PRIORITY;
+public record QueryPathPriority(int javaPriority, int realtimePriority) implements Serializable {
+    /** How every other thread runs. */
+    public static final QueryPathPriority NORMAL = new QueryPathPriority(Thread.NORM_PRIORITY, 0);
 
-    private QueryPathPriority() {}
+    private static final Logger LOG = LoggerFactory.getLogger(QueryPathPriority.class);
+    /** One warning per JVM: every query path thread of a TaskManager fails for the same reason. */
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+    /** The real-time policy in {@code /proc/.../stat} and sched_setscheduler(2). */
+    static final int SCHED_FIFO = 1;
 
-    public static int check(int priority) {
-        if (priority < Thread.MIN_PRIORITY || priority > Thread.MAX_PRIORITY) {
-            throw new IllegalArgumentException("thread priority must be 1..10, got " + priority);
+    public QueryPathPriority {
+        if (javaPriority < Thread.MIN_PRIORITY || javaPriority > Thread.MAX_PRIORITY) {
+            throw new IllegalArgumentException("thread priority must be 1..10, got " + javaPriority);
         }
-        return priority;
+        if (realtimePriority < 0 || realtimePriority > 99) {
+            throw new IllegalArgumentException("real-time priority must be 0 (off) or 1..99, got " + realtimePriority);
+        }
     }
 
-    /** Gives the calling thread {@code priority}; {@link #NORMAL} leaves it as it is. */
-    static void apply(int priority) {
-        if (priority != NORMAL && Thread.currentThread().getPriority() != priority) {
-            Thread.currentThread().setPriority(priority);
+    /** Gives the calling thread this priority; {@link #NORMAL}'s parts leave it as it is. */
+    public void apply() {
+        if (javaPriority != Thread.NORM_PRIORITY && Thread.currentThread().getPriority() != javaPriority) {
+            Thread.currentThread().setPriority(javaPriority);
         }
+        if (realtimePriority > 0) {
+            String refused = makeRealtime(realtimePriority, "chrt");
+            if (refused != null && WARNED.compareAndSet(false, true)) {
+                LOG.warn("the query path runs without real-time scheduling (haim.search.realtime_priority {}): {}; "
+                        + "it needs Linux, chrt (util-linux) and CAP_SYS_NICE (or root); 0 turns it off",
+                        realtimePriority, refused);
+            }
+        }
+    }
+
+    /** Daemon threads named {@code name} that take this priority before their first task. */
+    public ThreadFactory threads(String name) {
+        return r -> {
+            Thread t = new Thread(() -> {
+                apply();
+                r.run();
+            }, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * Puts the calling thread under SCHED_FIFO at {@code priority}, reset on fork, with the
+     * {@code chrt} command (a thread that already runs so is left alone).
+     *
+     * @return null when the thread runs so, or why not
+     */
+    static String makeRealtime(int priority, String chrt) {
+        try {
+            Path self = Files.readSymbolicLink(Path.of("/proc/thread-self")); // "pid/task/tid"
+            String tid = self.getFileName().toString();
+            int[] now = schedulerOf(tid);
+            if (now[0] == SCHED_FIFO && now[1] >= priority) {
+                return null;
+            }
+            Process p = new ProcessBuilder(chrt, "--fifo", "--reset-on-fork", "--pid", Integer.toString(priority), tid)
+                    .redirectErrorStream(true).start();
+            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return chrt + " did not finish in 10 s";
+            }
+            now = schedulerOf(tid);
+            if (now[0] != SCHED_FIFO) {
+                return chrt + " exited " + p.exitValue() + (said.isEmpty() ? "" : ": " + said);
+            }
+            LOG.info("query path thread '{}' (tid {}) runs SCHED_FIFO at {}", Thread.currentThread().getName(), tid, now[1]);
+            return null;
+        } catch (IOException | UnsupportedOperationException e) {
+            return e.toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    /** The calling process's thread {@code tid}'s {policy, real-time priority}, from {@code /proc}. */
+    static int[] schedulerOf(String tid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/self/task", tid, "stat"));
+        // After the command name in parentheses, field 3 (state) is the first: rt_priority is field 40, policy 41.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new int[] {Integer.parseInt(f[41 - 3]), Integer.parseInt(f[40 - 3])};
     }
 }

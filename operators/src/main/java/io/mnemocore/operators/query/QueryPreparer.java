@@ -4,6 +4,7 @@ import io.mnemocore.hdv.encode.EncoderSpec;
 import io.mnemocore.hdv.encode.TextEncoder;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
+import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -12,27 +13,28 @@ import org.apache.flink.util.Collector;
 public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
     private static final long serialVersionUID = 1L;
     private final EncoderSpec encoderSpec;
-    private int threadPriority = QueryPathPriority.NORMAL;
+    private QueryPathPriority priority = QueryPathPriority.NORMAL;
     private transient TextEncoder encoder;
 
     public QueryPreparer(EncoderSpec encoderSpec) {
         this.encoderSpec = encoderSpec;
     }
 
-    /** The Java priority of this operator's task thread (see {@link QueryPathPriority}); normal unless set. */
-    public QueryPreparer withThreadPriority(int priority) {
-        this.threadPriority = QueryPathPriority.check(priority);
+    /** How this operator's task thread is scheduled ({@link QueryPathPriority}); normal unless set. */
+    public QueryPreparer withPriority(QueryPathPriority priority) {
+        this.priority = Objects.requireNonNull(priority);
         return this;
     }
 
-    public int threadPriority() {
-        return threadPriority;
+    public QueryPathPriority priority() {
+        return priority;
     }
 
     @Override
     public void open(OpenContext ctx) {
-        // Chained to its source: the source's fetcher thread, started after this, inherits it.
-        QueryPathPriority.apply(threadPriority);
+        // Chained to its source: the source's fetcher thread, started after this, inherits the Java
+        // priority; it takes the real-time one itself (RedisStreamSource#withFetcherPriority).
+        priority.apply();
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,6 +43,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
     private final int breakerFailures;
     private final long breakerResetMs;
 
+    private QueryPathPriority priority = QueryPathPriority.NORMAL;
     private transient volatile WarmTier warm;
     private transient ExecutorService pool;
     private transient CircuitBreaker breaker;
@@ -65,6 +67,16 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
         this.breakerResetMs = breakerResetMs;
     }
 
+    /** How the pool's threads, on the query path, are scheduled ({@link QueryPathPriority}); normal unless set. */
+    public WarmFallback withPriority(QueryPathPriority priority) {
+        this.priority = Objects.requireNonNull(priority);
+        return this;
+    }
+
+    public QueryPathPriority priority() {
+        return priority;
+    }
+
     /** The async operator's timeout: the WARM call's deadline plus room for the hand-over. */
     public long operatorTimeoutMs() {
         return timeoutMs + 50;
@@ -73,11 +85,8 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
     @Override
     public void open(OpenContext ctx) {
         breaker = new CircuitBreaker(breakerFailures, breakerResetMs);
-        pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "warm-fallback");
-            t.setDaemon(true);
-            return t;
-        });
+        // On the query path, but the merger chain's real-time policy is not inherited: they take it themselves.
+        pool = Executors.newFixedThreadPool(threads, priority.threads("warm-fallback"));
         var m = getRuntimeContext().getMetricGroup();
         searchSeconds = m.addGroup("tier", "warm").histogram("haim_search_latency_seconds", new ScaledHistogram(10_000, 1e-9));
         asked = m.counter("haim_warm_fallback_total");

@@ -2,16 +2,25 @@ package io.mnemocore.operators.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mnemocore.hdv.encode.EncoderSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Each query path operator raises its task thread when it opens (a harness opens on the test thread). */
+/**
+ * Each query path operator raises its task thread when it opens (a harness opens on the test
+ * thread): its Java priority, and with a real-time priority its scheduling policy.
+ */
 class QueryPathPriorityTest {
+    private static final int SCHED_OTHER = 0;
     private int before;
 
     @BeforeEach
@@ -21,20 +30,26 @@ class QueryPathPriorityTest {
     }
 
     @AfterEach
-    void restore() {
+    void restore() throws Exception {
         Thread.currentThread().setPriority(before);
+        if (scheduler()[0] != SCHED_OTHER) {
+            // The test thread goes on to run other tests: back to the normal policy.
+            Process p = new ProcessBuilder("chrt", "--other", "--pid", "0", tid()).inheritIO().start();
+            assertThat(p.waitFor()).isZero();
+            assertThat(scheduler()[0]).isEqualTo(SCHED_OTHER);
+        }
     }
 
     @Test
     void theHotIndexRaisesItsThread() throws Exception {
-        try (HotIndexTest.Pipeline p = HotIndexTest.pipeline(HotIndexTest.index(false).withThreadPriority(9))) {
+        try (HotIndexTest.Pipeline p = HotIndexTest.pipeline(HotIndexTest.index(false).withPriority(new QueryPathPriority(9, 0)))) {
             assertThat(Thread.currentThread().getPriority()).isEqualTo(9);
         }
     }
 
     @Test
     void theMergerRaisesItsChainsThread() throws Exception {
-        try (var h = new OneInputStreamOperatorTestHarness<>(new QueryMerger(2_000).withThreadPriority(8), 128, 1, 0)) {
+        try (var h = new OneInputStreamOperatorTestHarness<>(new QueryMerger(2_000).withPriority(new QueryPathPriority(8, 0)), 128, 1, 0)) {
             h.open();
             assertThat(Thread.currentThread().getPriority()).isEqualTo(8);
         }
@@ -42,7 +57,8 @@ class QueryPathPriorityTest {
 
     @Test
     void theQueryPreparerRaisesItsSourcesThread() throws Exception {
-        QueryPreparer p = new QueryPreparer(new EncoderSpec("ngram", 1024, 42, 3, "all-minilm-l6-v2")).withThreadPriority(7);
+        QueryPreparer p = new QueryPreparer(new EncoderSpec("ngram", 1024, 42, 3, "all-minilm-l6-v2"))
+                .withPriority(new QueryPathPriority(7, 0));
         try (var h = ProcessFunctionTestHarnesses.forProcessFunction(p)) {
             assertThat(Thread.currentThread().getPriority()).isEqualTo(7);
         }
@@ -55,12 +71,77 @@ class QueryPathPriorityTest {
             h.open();
             assertThat(Thread.currentThread().getPriority()).isEqualTo(3);
         }
+        assertThat(scheduler()[0]).isEqualTo(SCHED_OTHER);
+    }
+
+    /** Where the process may (root, or CAP_SYS_NICE, as in this project's CI), the thread runs SCHED_FIFO. */
+    @Test
+    void aRealtimePriorityPutsTheThreadUnderSchedFifo() throws Exception {
+        assumeTrue(maySetRealtime(), "this process may not set real-time priorities (no CAP_SYS_NICE)");
+        try (var h = new OneInputStreamOperatorTestHarness<>(new QueryMerger(2_000).withPriority(new QueryPathPriority(10, 3)), 128, 1, 0)) {
+            h.open();
+            assertThat(scheduler()).containsExactly(QueryPathPriority.SCHED_FIFO, 3);
+            assertThat(Thread.currentThread().getPriority()).isEqualTo(10);
+        }
+        // The threads it starts do not inherit the policy (Flink's snapshot threads are among them)...
+        AtomicReference<int[]> child = new AtomicReference<>();
+        Thread t = new Thread(() -> child.set(schedulerOrNull()));
+        t.start();
+        t.join();
+        assertThat(child.get()).containsExactly(SCHED_OTHER, 0);
+        // ...but those made by its thread factory (the WARM fallback's pool) take it themselves.
+        Thread pooled = new QueryPathPriority(10, 2).threads("pooled").newThread(() -> child.set(schedulerOrNull()));
+        assertThat(pooled.isDaemon()).isTrue();
+        pooled.start();
+        pooled.join();
+        assertThat(child.get()).containsExactly(QueryPathPriority.SCHED_FIFO, 2);
+        // A thread that already runs so is left alone (no second chrt), and reports success.
+        assertThat(QueryPathPriority.makeRealtime(2, "/nonexistent/chrt")).isNull();
+    }
+
+    /** Refused, the thread keeps its policy and the caller learns why; the operator then only logs it. */
+    @Test
+    void aRefusedRealtimePrioritySaysWhyAndChangesNothing() throws Exception {
+        assertThat(QueryPathPriority.makeRealtime(1, "/nonexistent/chrt")).contains("/nonexistent/chrt");
+        assertThat(QueryPathPriority.makeRealtime(1, "false")).isEqualTo("false exited 1");
+        assertThat(scheduler()[0]).isEqualTo(SCHED_OTHER);
+        try (var h = new OneInputStreamOperatorTestHarness<>(new QueryMerger(2_000), 128, 1, 0)) {
+            h.open(); // NORMAL: no real-time attempt at all
+        }
+        assertThat(scheduler()[0]).isEqualTo(SCHED_OTHER);
     }
 
     @Test
-    void onlyJavaPrioritiesAreAccepted() {
-        assertThatThrownBy(() -> new QueryMerger(2_000).withThreadPriority(0)).hasMessageContaining("1..10, got 0");
-        assertThatThrownBy(() -> new HotIndex(64, "cpu", 1, false, 64, 8, 4, 0).withThreadPriority(11))
-                .hasMessageContaining("1..10, got 11");
+    void onlyJavaAndRealtimePrioritiesAreAccepted() {
+        assertThatThrownBy(() -> new QueryPathPriority(0, 0)).hasMessageContaining("1..10, got 0");
+        assertThatThrownBy(() -> new QueryPathPriority(11, 0)).hasMessageContaining("1..10, got 11");
+        assertThatThrownBy(() -> new QueryPathPriority(10, 100)).hasMessageContaining("0 (off) or 1..99, got 100");
+        assertThatThrownBy(() -> new QueryPathPriority(10, -1)).hasMessageContaining("got -1");
+        assertThatThrownBy(() -> new QueryMerger(2_000).withPriority(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    private static String tid() throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+    }
+
+    private static int[] scheduler() throws IOException {
+        return QueryPathPriority.schedulerOf(tid());
+    }
+
+    private static int[] schedulerOrNull() {
+        try {
+            return scheduler();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** CAP_SYS_NICE (bit 23) in the effective set, and chrt on the PATH. */
+    private static boolean maySetRealtime() throws IOException {
+        String caps = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("CapEff:")).findFirst().orElse("CapEff:\t0").substring(7).trim();
+        boolean nice = (Long.parseUnsignedLong(caps, 16) & (1L << 23)) != 0;
+        boolean chrt = Files.isExecutable(Path.of("/usr/bin/chrt")) || Files.isExecutable(Path.of("/bin/chrt"));
+        return nice && chrt;
     }
 }

@@ -1,11 +1,13 @@
 package io.mnemocore.operators.redis.source;
 
+import io.mnemocore.operators.query.QueryPathPriority;
 import io.mnemocore.operators.redis.RedisStreamEntry;
 import io.mnemocore.operators.redis.source.enumerator.RedisEnumeratorState;
 import io.mnemocore.operators.redis.source.enumerator.RedisStreamEnumerator;
 import io.mnemocore.operators.redis.source.reader.RedisStreamSourceReader;
 import io.mnemocore.operators.redis.source.split.RedisStreamSplit;
 import io.mnemocore.operators.redis.source.split.RedisStreamSplitSerializer;
+import java.util.Objects;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
@@ -26,9 +28,24 @@ public final class RedisStreamSource
     private static final long serialVersionUID = 1L;
 
     private final RedisSourceOptions options;
+    private QueryPathPriority fetcherPriority = QueryPathPriority.NORMAL;
 
     public RedisStreamSource(RedisSourceOptions options) {
         this.options = options;
+    }
+
+    /**
+     * How the fetcher threads, which wait on Redis for the entries, are scheduled: a query source's
+     * are on the query path. They do not inherit a real-time policy from the task thread
+     * ({@link QueryPathPriority}), so they apply it themselves.
+     */
+    public RedisStreamSource withFetcherPriority(QueryPathPriority priority) {
+        this.fetcherPriority = Objects.requireNonNull(priority);
+        return this;
+    }
+
+    public QueryPathPriority fetcherPriority() {
+        return fetcherPriority;
     }
 
     @Override
@@ -60,7 +77,7 @@ public final class RedisStreamSource
 
     @Override
     public SourceReader<RedisStreamEntry, RedisStreamSplit> createReader(SourceReaderContext ctx) {
-        return new RedisStreamSourceReader(options, ctx);
+        return new RedisStreamSourceReader(options, ctx, fetcherPriority);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.mnemocore.operators.redis.source.reader;
 
+import io.mnemocore.operators.query.QueryPathPriority;
 import io.mnemocore.operators.redis.RedisStreamEntry;
 import io.mnemocore.operators.redis.RedisStreams;
 import io.mnemocore.operators.redis.source.RedisSourceOptions;
@@ -33,12 +34,14 @@ public final class RedisStreamSourceReader
     /** Claimer splits' states, pruned once their ids are acknowledged. */
     private final Map<String, RedisSplitState> claimers = new java.util.HashMap<>();
 
-    public RedisStreamSourceReader(RedisSourceOptions options, SourceReaderContext context) {
-        this(options, context, new AckTracker());
+    /** @param fetcherPriority how the fetcher thread is scheduled ({@link RedisStreamSplitReader} applies it) */
+    public RedisStreamSourceReader(RedisSourceOptions options, SourceReaderContext context, QueryPathPriority fetcherPriority) {
+        this(options, context, fetcherPriority, new AckTracker());
     }
 
-    private RedisStreamSourceReader(RedisSourceOptions options, SourceReaderContext context, AckTracker acks) {
-        super(() -> new RedisStreamSplitReader(options, context.metricGroup()), new RedisRecordEmitter(acks),
+    private RedisStreamSourceReader(RedisSourceOptions options, SourceReaderContext context, QueryPathPriority fetcherPriority,
+            AckTracker acks) {
+        super(() -> new RedisStreamSplitReader(options, context.metricGroup(), fetcherPriority), new RedisRecordEmitter(acks),
                 new Configuration(), context);
         this.acks = acks;
         this.options = options;

@@ -1,5 +1,6 @@
 package io.mnemocore.operators.redis.source.reader;
 
+import io.mnemocore.operators.query.QueryPathPriority;
 import io.mnemocore.operators.redis.Backoff;
 import io.mnemocore.operators.redis.RedisStreamEntry;
 import io.mnemocore.operators.redis.RedisStreams;
@@ -64,9 +65,18 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
     private long lastMetricsAt;
     private int cursor;
     private JedisPooled redis;
+    private final QueryPathPriority priority;
+    /** The fetcher thread has its priority: this reader is created, but not run, on the task thread. */
+    private boolean prioritized;
 
     RedisStreamSplitReader(RedisSourceOptions options, SourceReaderMetricGroup metrics) {
+        this(options, metrics, QueryPathPriority.NORMAL);
+    }
+
+    /** @param priority how the fetcher thread that runs this reader is scheduled; applied at its first fetch */
+    RedisStreamSplitReader(RedisSourceOptions options, SourceReaderMetricGroup metrics, QueryPathPriority priority) {
         this.options = options;
+        this.priority = priority;
         this.redelivered = metrics.counter("haim_source_redelivered_total");
         this.skippedAlreadyInState = metrics.counter("haim_source_skipped_in_state_total");
         this.reconnects = metrics.counter("haim_source_reconnects_total");
@@ -84,6 +94,10 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
 
     @Override
     public RecordsWithSplitIds<RedisStreamEntry> fetch() {
+        if (!prioritized) {
+            prioritized = true;
+            priority.apply();
+        }
         RecordsBySplits.Builder<RedisStreamEntry> out = new RecordsBySplits.Builder<>();
         if (splits.isEmpty()) {
             sleepQuietly(Math.min(100, options.blockMs));
