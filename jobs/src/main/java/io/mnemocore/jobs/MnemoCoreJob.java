@@ -312,7 +312,7 @@ public final class MnemoCoreJob {
         // core from the query threads of the same real-time priority until it runs out of input.
         QueryPathPriority priority = queryPathPriority(c);
         PreparedQueries fromQueryStream = prepare(queryStream, s, "", 0L, priority);
-        PreparedQueries fromBus = prepare(routed, s, "-bus", -1L, new QueryPathPriority(priority.javaPriority(), 0));
+        PreparedQueries fromBus = prepare(routed, s, "-bus", -1L, priority.withoutRealtime());
         SingleOutputStreamOperator<Query> inferred = transitions.getSideOutput(LtpConsolidator.CONTEXT_ACCESSES)
                 .keyBy(a -> ContextAccess.key(a.tenant, a.contextId))
                 .connect(fromQueryStream.inContext.union(fromBus.inContext).keyBy(q -> ContextAccess.key(q.tenant, q.contextId)))

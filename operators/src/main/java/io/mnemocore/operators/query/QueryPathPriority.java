@@ -44,8 +44,11 @@ public record QueryPathPriority(int javaPriority, int realtimePriority) implemen
     public static final QueryPathPriority NORMAL = new QueryPathPriority(Thread.NORM_PRIORITY, 0);
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryPathPriority.class);
-    /** One warning per JVM: every query path thread of a TaskManager fails for the same reason. */
-    private static final AtomicBoolean WARNED = new AtomicBoolean();
+    /**
+     * Set at the first refusal: a process's privileges do not change, so its other query path
+     * threads neither start {@code chrt} again nor warn again.
+     */
+    private static final AtomicBoolean REFUSED = new AtomicBoolean();
     /** The real-time policy in {@code /proc/.../stat} and sched_setscheduler(2). */
     static final int SCHED_FIFO = 1;
 
@@ -60,17 +63,31 @@ public record QueryPathPriority(int javaPriority, int realtimePriority) implemen
 
     /** Gives the calling thread this priority; {@link #NORMAL}'s parts leave it as it is. */
     public void apply() {
+        apply("chrt");
+    }
+
+    void apply(String chrt) {
         if (javaPriority != Thread.NORM_PRIORITY && Thread.currentThread().getPriority() != javaPriority) {
             Thread.currentThread().setPriority(javaPriority);
         }
-        if (realtimePriority > 0) {
-            String refused = makeRealtime(realtimePriority, "chrt");
-            if (refused != null && WARNED.compareAndSet(false, true)) {
+        if (realtimePriority > 0 && !REFUSED.get()) {
+            String refused = makeRealtime(realtimePriority, chrt);
+            if (refused != null && REFUSED.compareAndSet(false, true)) {
                 LOG.warn("the query path runs without real-time scheduling (haim.search.realtime_priority {}): {}; "
                         + "it needs Linux, chrt (util-linux) and CAP_SYS_NICE (or root); 0 turns it off",
                         realtimePriority, refused);
             }
         }
+    }
+
+    /** For tests that refuse on purpose: the next thread tries again. */
+    static void forgetRefusal() {
+        REFUSED.set(false);
+    }
+
+    /** The same Java priority, without the real-time one. */
+    public QueryPathPriority withoutRealtime() {
+        return new QueryPathPriority(javaPriority, 0);
     }
 
     /** Daemon threads named {@code name} that take this priority before their first task. */

@@ -14,6 +14,7 @@ import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each query path operator raises its task thread when it opens (a harness opens on the test
@@ -111,6 +112,27 @@ class QueryPathPriorityTest {
         assertThat(scheduler()[0]).isEqualTo(SCHED_OTHER);
     }
 
+    /** A process's privileges do not change: after one refusal no other thread starts chrt again. */
+    @Test
+    void theFirstRefusalIsRemembered(@TempDir Path dir) throws Exception {
+        Path calls = dir.resolve("calls");
+        Path chrt = dir.resolve("refusing-chrt");
+        Files.writeString(chrt, "#!/bin/sh\necho called >> '" + calls + "'\nexit 1\n");
+        assertThat(chrt.toFile().setExecutable(true)).isTrue();
+        QueryPathPriority realtime = new QueryPathPriority(5, 1);
+        try {
+            realtime.apply(chrt.toString());
+            realtime.apply(chrt.toString());
+            Thread other = new Thread(() -> realtime.apply(chrt.toString()));
+            other.start();
+            other.join();
+            assertThat(Files.readAllLines(calls)).hasSize(1);
+            assertThat(scheduler()[0]).isEqualTo(SCHED_OTHER);
+        } finally {
+            QueryPathPriority.forgetRefusal();
+        }
+    }
+
     @Test
     void onlyJavaAndRealtimePrioritiesAreAccepted() {
         assertThatThrownBy(() -> new QueryPathPriority(0, 0)).hasMessageContaining("1..10, got 0");
@@ -118,6 +140,7 @@ class QueryPathPriorityTest {
         assertThatThrownBy(() -> new QueryPathPriority(10, 100)).hasMessageContaining("0 (off) or 1..99, got 100");
         assertThatThrownBy(() -> new QueryPathPriority(10, -1)).hasMessageContaining("got -1");
         assertThatThrownBy(() -> new QueryMerger(2_000).withPriority(null)).isInstanceOf(NullPointerException.class);
+        assertThat(new QueryPathPriority(9, 4).withoutRealtime()).isEqualTo(new QueryPathPriority(9, 0));
     }
 
     private static String tid() throws IOException {

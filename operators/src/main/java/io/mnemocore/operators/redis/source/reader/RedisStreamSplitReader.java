@@ -69,10 +69,6 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
     /** The fetcher thread has its priority: this reader is created, but not run, on the task thread. */
     private boolean prioritized;
 
-    RedisStreamSplitReader(RedisSourceOptions options, SourceReaderMetricGroup metrics) {
-        this(options, metrics, QueryPathPriority.NORMAL);
-    }
-
     /** @param priority how the fetcher thread that runs this reader is scheduled; applied at its first fetch */
     RedisStreamSplitReader(RedisSourceOptions options, SourceReaderMetricGroup metrics, QueryPathPriority priority) {
         this.options = options;

@@ -2,6 +2,7 @@ package io.mnemocore.operators.redis.source.reader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mnemocore.operators.query.QueryPathPriority;
 import io.mnemocore.operators.redis.RedisConnectionConfig;
 import io.mnemocore.operators.redis.RedisStreamEntry;
 import io.mnemocore.operators.redis.RedisStreams;
@@ -62,7 +63,8 @@ class RedisStreamSplitReaderITCase {
             String sixth = delivered.get(5).id;
 
             RedisStreamSplitReader reader = new RedisStreamSplitReader(options(redis),
-                    UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+                    UnregisteredMetricsGroup.createSourceReaderMetricGroup(),
+                    QueryPathPriority.NORMAL);
             reader.handleSplitsChanges(new SplitsAddition<>(List.of(
                     new RedisStreamSplit(STREAM, null, "flink-0", sixth, 6))));
             c.xadd(STREAM.getBytes(), XAddParams.xAddParams(), Map.of("data".getBytes(), "new".getBytes()));
@@ -87,7 +89,7 @@ class RedisStreamSplitReaderITCase {
                 c.xadd(STREAM.getBytes(), XAddParams.xAddParams(), Map.of("data".getBytes(), ("a" + i).getBytes()));
             }
             var metrics = UnregisteredMetricsGroup.createSourceReaderMetricGroup();
-            RedisStreamSplitReader reader = new RedisStreamSplitReader(options(redis), metrics);
+            RedisStreamSplitReader reader = new RedisStreamSplitReader(options(redis), metrics, QueryPathPriority.NORMAL);
             reader.handleSplitsChanges(new SplitsAddition<>(List.of(RedisStreamSplit.fresh(STREAM, null, "flink-0"))));
             List<RedisStreamEntry> got = new ArrayList<>(fetchAll(reader, 3));
             assertThat(got).hasSize(5);
@@ -117,7 +119,8 @@ class RedisStreamSplitReaderITCase {
         try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
             RedisSourceOptions o = new RedisSourceOptions(new RedisConnectionConfig(redis.url(), 4, 2000), List.of(STREAM),
                     null, GROUP, "flink", 1, 100, 50, 1000, -1, null, 100, 600_000);
-            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup(),
+                    QueryPathPriority.NORMAL);
             reader.handleSplitsChanges(new SplitsAddition<>(List.of(RedisStreamSplit.fresh(STREAM, null, "flink-0"),
                     RedisStreamSplit.freshClaimer(STREAM, null, o.claimerConsumer()))));
             // Both splits create the group and recover (nothing pending); the claimer then looks
@@ -146,7 +149,8 @@ class RedisStreamSplitReaderITCase {
             List<String> tenants = List.of("a", "b", "c");
             RedisSourceOptions o = new RedisSourceOptions(new RedisConnectionConfig(redis.url(), 4, 5000), List.of(),
                     prefix, GROUP, "flink", 1, 100, 3000, 1000, -1, null);
-            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup(),
+                    QueryPathPriority.NORMAL);
             List<RedisStreamSplit> splits = new ArrayList<>();
             for (String t : tenants) {
                 splits.add(RedisStreamSplit.fresh(prefix + t, t, "flink-0"));
@@ -177,7 +181,8 @@ class RedisStreamSplitReaderITCase {
             String prefix = STREAM + ":";
             RedisSourceOptions o = new RedisSourceOptions(new RedisConnectionConfig(redis.url(), 4, 5000), List.of(),
                     prefix, GROUP, "flink", 1, 100, 300, 1000, -1, null);
-            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup(),
+                    QueryPathPriority.NORMAL);
             reader.handleSplitsChanges(new SplitsAddition<>(List.of(RedisStreamSplit.fresh(prefix + "a", "a", "flink-0"),
                     RedisStreamSplit.fresh(prefix + "b", "b", "flink-0"))));
             assertThat(fetchAll(reader, 2)).isEmpty();
@@ -210,7 +215,8 @@ class RedisStreamSplitReaderITCase {
 
             RedisSourceOptions o = new RedisSourceOptions(new RedisConnectionConfig(redis.url(), 4, 2000), List.of(STREAM),
                     null, GROUP, "flink", 1, 100, 50, 1000, -1, null, 100, 50);
-            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+            RedisStreamSplitReader reader = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup(),
+                    QueryPathPriority.NORMAL);
             reader.handleSplitsChanges(new SplitsAddition<>(List.of(RedisStreamSplit.freshClaimer(STREAM, null, o.claimerConsumer()))));
             List<RedisStreamEntry> got = fetchAll(reader, 6);
             assertThat(got).extracting(e -> new String(e.data, StandardCharsets.UTF_8)).containsExactly("e0", "e1", "e2", "e3", "e4");
@@ -220,7 +226,8 @@ class RedisStreamSplitReaderITCase {
 
             // Restored claimer whose checkpoint held e0..e2: only e3 and e4 come again.
             java.util.TreeSet<String> inState = new java.util.TreeSet<>(List.of(foreign.get(0).id, foreign.get(1).id, foreign.get(2).id));
-            RedisStreamSplitReader restored = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup());
+            RedisStreamSplitReader restored = new RedisStreamSplitReader(o, UnregisteredMetricsGroup.createSourceReaderMetricGroup(),
+                    QueryPathPriority.NORMAL);
             restored.handleSplitsChanges(new SplitsAddition<>(List.of(
                     new RedisStreamSplit(STREAM, null, o.claimerConsumer(), "0-0", 3, true, inState))));
             List<RedisStreamEntry> again = fetchAll(restored, 6);
