@@ -60,6 +60,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private transient Histogram searchSeconds;
     private transient Counter queries;
     private transient Counter widened;
+    private transient Counter realtimeSleeps;
     private transient long rows;
     private transient int gpuFallback;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HotIndex.class);
@@ -138,6 +139,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         searchSeconds = metrics.addGroup("tier", "hot").histogram("haim_search_latency_seconds", new ScaledHistogram(10_000, 1e-9));
         queries = metrics.counter("haim_queries_total");
         widened = metrics.counter("haim_search_widened_total");
+        realtimeSleeps = metrics.counter("haim_realtime_sleeps_total");
         metrics.gauge("haim_hot_index_rows", () -> rows);
     }
 
@@ -187,6 +189,14 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
             default:
                 throw new IllegalStateException("unknown HOT change " + c.op);
         }
+        pace();
+    }
+
+    /** A real-time thread that has used its share of the core lets the rest of the machine run. */
+    private void pace() {
+        if (QueryPathPriority.pace()) {
+            realtimeSleeps.inc();
+        }
     }
 
     /**
@@ -214,6 +224,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         } else {
             waiting.add(q);
         }
+        pace();
     }
 
     /** Queries waiting for the rebuild (for tests). */

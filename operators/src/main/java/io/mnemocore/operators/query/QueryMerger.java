@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -47,6 +48,7 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
      */
     private final long timerTickMs;
     private transient long lastFire;
+    private transient Counter realtimeSleeps;
 
     public QueryMerger(long mergeTimeoutMs) {
         this.mergeTimeoutMs = mergeTimeoutMs;
@@ -108,6 +110,7 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
         // The whole chain runs on this thread (the WARM fallback's pool threads take the priority themselves).
         priority.apply();
         super.open();
+        realtimeSleeps = getMetricGroup().counter("haim_realtime_sleeps_total");
         timerAt = Long.MAX_VALUE;
         lastFire = Long.MIN_VALUE / 2;
         scheduleHead(); // restored merges time out as before (processing time went on while the job was down)
@@ -121,7 +124,15 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
 
     @Override
     public void processElement(StreamRecord<PartialResult> record) {
-        PartialResult p = record.getValue();
+        merge(record.getValue());
+        // The whole chain (WARM hand-off, rerank, reply) ran for this partial: a real-time thread
+        // that has used its share of the core lets the rest of the machine run.
+        if (QueryPathPriority.pace()) {
+            realtimeSleeps.inc();
+        }
+    }
+
+    private void merge(PartialResult p) {
         String id = p.query.queryId;
         Merge m = merges.get(id);
         if (m != null && m.received < 0) {

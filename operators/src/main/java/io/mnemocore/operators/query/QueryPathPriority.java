@@ -27,16 +27,18 @@ import org.slf4j.LoggerFactory;
  *       priority. A nice value only weighs the fair scheduler's shares: a woken query thread still
  *       waits for the running thread's slice, and every hand-off of a query (Redis to fetcher to task,
  *       task to index, index to merger) pays that wait on a busy machine. A real-time thread runs as
- *       soon as it is woken (README, Figures, "Fourteenth pass"). The threads block between queries, and
- *       the kernel's real-time throttling (95% of each second by default) keeps the rest of the machine
- *       going even when queries saturate it. Java cannot set a scheduling policy, so the thread runs
- *       {@code chrt} on its own thread id; where that is refused (no CAP_SYS_NICE, no {@code chrt}, not
- *       Linux) the job goes on at the Java priority and logs one warning. Threads it starts do not
- *       inherit the policy (reset-on-fork): a task thread also starts Flink's asynchronous snapshot
- *       threads, checkpoint work that must stay behind the queries. The threads that carry queries
- *       (a source's fetchers, the WARM fallback's pool) apply it themselves. The job leaves it off
- *       by default: the HOT index's thread also applies the HOT changes, and a long run of them (a
- *       bulk load of 1,000,000 memories) then goes ahead of everything that is not real-time.
+ *       soon as it is woken (README, Figures, "Fourteenth pass"). Java cannot set a scheduling policy,
+ *       so the thread runs {@code chrt} on its own thread id; where that is refused (no CAP_SYS_NICE,
+ *       no {@code chrt}, not Linux) the job goes on at the Java priority and logs one warning. Threads
+ *       it starts do not inherit the policy (reset-on-fork): a task thread also starts Flink's
+ *       asynchronous snapshot threads, checkpoint work that must stay behind the queries. The threads
+ *       that carry queries (a source's fetchers, the WARM fallback's pool) apply it themselves. The
+ *       threads block between queries, but one with a backlog would hold its core against every
+ *       normal thread (the kernel left those 5% here), so each keeps a budget between elements
+ *       ({@link #pace()}, {@link RealtimeBudget}). Without it, the HOT index's two threads ran the
+ *       search loop before the JIT had compiled it, took both cores of a 2-core machine, and starved
+ *       the compiler threads that would have made it fast: queries waited seconds (README, Figures,
+ *       "Fifteenth pass").
  * </ul>
  */
 public record QueryPathPriority(int javaPriority, int realtimePriority) implements Serializable {
@@ -51,6 +53,8 @@ public record QueryPathPriority(int javaPriority, int realtimePriority) implemen
     private static final AtomicBoolean REFUSED = new AtomicBoolean();
     /** The real-time policy in {@code /proc/.../stat} and sched_setscheduler(2). */
     static final int SCHED_FIFO = 1;
+    /** Set on each thread that runs real-time: how much of a core it may take ({@link #pace()}). */
+    private static final ThreadLocal<RealtimeBudget> BUDGET = new ThreadLocal<>();
 
     public QueryPathPriority {
         if (javaPriority < Thread.MIN_PRIORITY || javaPriority > Thread.MAX_PRIORITY) {
@@ -72,12 +76,32 @@ public record QueryPathPriority(int javaPriority, int realtimePriority) implemen
         }
         if (realtimePriority > 0 && !REFUSED.get()) {
             String refused = makeRealtime(realtimePriority, chrt);
+            if (refused == null && BUDGET.get() == null) {
+                BUDGET.set(new RealtimeBudget());
+            }
             if (refused != null && REFUSED.compareAndSet(false, true)) {
                 LOG.warn("the query path runs without real-time scheduling (haim.search.realtime_priority {}): {}; "
                         + "it needs Linux, chrt (util-linux) and CAP_SYS_NICE (or root); 0 turns it off",
                         realtimePriority, refused);
             }
         }
+    }
+
+    /**
+     * Called by a real-time thread between elements: sleeps out the rest of a window when the
+     * thread has used its share of it ({@link RealtimeBudget}), so that a backlog of work does not
+     * starve the rest of the machine. Free for every other thread.
+     *
+     * @return whether the thread slept
+     */
+    public static boolean pace() {
+        RealtimeBudget b = BUDGET.get();
+        return b != null && b.pace();
+    }
+
+    /** For tests that set their thread back to the normal policy. */
+    static void forgetBudget() {
+        BUDGET.remove();
     }
 
     /** For tests that refuse on purpose: the next thread tries again. */

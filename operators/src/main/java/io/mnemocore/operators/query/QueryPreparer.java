@@ -6,6 +6,7 @@ import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -15,6 +16,7 @@ public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
     private final EncoderSpec encoderSpec;
     private QueryPathPriority priority = QueryPathPriority.NORMAL;
     private transient TextEncoder encoder;
+    private transient Counter realtimeSleeps;
 
     public QueryPreparer(EncoderSpec encoderSpec) {
         this.encoderSpec = encoderSpec;
@@ -35,6 +37,7 @@ public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
         // Chained to its source: the source's fetcher thread, started after this, inherits the Java
         // priority; it takes the real-time one itself (RedisStreamSource#withFetcherPriority).
         priority.apply();
+        realtimeSleeps = getRuntimeContext().getMetricGroup().counter("haim_realtime_sleeps_total");
     }
 
     @Override
@@ -58,5 +61,10 @@ public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
         q.receivedMs = ts != null ? ts : System.currentTimeMillis();
         q.preparedUs = StageClock.nowUs();
         out.collect(q);
+        // Its source's whole chain ran for this query: a real-time thread that has used its share
+        // of the core lets the rest of the machine run.
+        if (QueryPathPriority.pace()) {
+            realtimeSleeps.inc();
+        }
     }
 }

@@ -33,6 +33,7 @@ class QueryPathPriorityTest {
     @AfterEach
     void restore() throws Exception {
         Thread.currentThread().setPriority(before);
+        QueryPathPriority.forgetBudget();
         if (scheduler()[0] != SCHED_OTHER) {
             // The test thread goes on to run other tests: back to the normal policy.
             Process p = new ProcessBuilder("chrt", "--other", "--pid", "0", tid()).inheritIO().start();
@@ -98,6 +99,38 @@ class QueryPathPriorityTest {
         assertThat(child.get()).containsExactly(QueryPathPriority.SCHED_FIFO, 2);
         // A thread that already runs so is left alone (no second chrt), and reports success.
         assertThat(QueryPathPriority.makeRealtime(2, "/nonexistent/chrt")).isNull();
+    }
+
+    /**
+     * A real-time thread with a backlog of work leaves the core to the rest of the machine for a
+     * fifth of each 50 ms window ({@link RealtimeBudget}); a normal thread's pace costs nothing.
+     */
+    @Test
+    void aBusyRealtimeThreadSleepsForItsBudget() throws Exception {
+        long wallStart = System.nanoTime();
+        for (int i = 0; i < 1_000; i++) {
+            assertThat(QueryPathPriority.pace()).isFalse();
+        }
+        assumeTrue(maySetRealtime(), "this process may not set real-time priorities (no CAP_SYS_NICE)");
+        new QueryPathPriority(10, 1).apply();
+        assertThat(scheduler()[0]).isEqualTo(QueryPathPriority.SCHED_FIFO);
+        var cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = cpu.getCurrentThreadCpuTime();
+        wallStart = System.nanoTime();
+        int sleeps = 0;
+        long sink = 0;
+        while (System.nanoTime() - wallStart < 400_000_000L) {
+            for (int j = 0; j < 10_000; j++) {
+                sink += Long.bitCount(sink * 31 + j);
+            }
+            if (QueryPathPriority.pace()) {
+                sleeps++;
+            }
+        }
+        double share = (cpu.getCurrentThreadCpuTime() - cpu0) / (double) (System.nanoTime() - wallStart);
+        // 400 ms are eight windows; the first sleep comes after 40 ms of CPU at the earliest.
+        assertThat(sleeps).as("sleeps (sink %d)", sink).isBetween(4, 8);
+        assertThat(share).isLessThan(0.9);
     }
 
     /** Refused, the thread keeps its policy and the caller learns why; the operator then only logs it. */

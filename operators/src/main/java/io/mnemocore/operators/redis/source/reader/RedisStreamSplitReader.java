@@ -60,6 +60,7 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
     private final Counter skippedAlreadyInState;
     private final Counter reconnects;
     private final Counter claimed;
+    private final Counter realtimeSleeps;
     private volatile long groupLag;
     private volatile long groupPending;
     private long lastMetricsAt;
@@ -77,6 +78,7 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
         this.skippedAlreadyInState = metrics.counter("haim_source_skipped_in_state_total");
         this.reconnects = metrics.counter("haim_source_reconnects_total");
         this.claimed = metrics.counter("haim_source_claimed_total");
+        this.realtimeSleeps = metrics.counter("haim_realtime_sleeps_total");
         metrics.gauge("haim_source_group_lag", () -> groupLag);
         metrics.gauge("haim_source_group_pending", () -> groupPending);
     }
@@ -118,6 +120,10 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
             fetchSplit(p, fetchUnits(all), out);
             maybeUpdateMetrics();
             backoff.reset();
+            // A real-time fetcher that has used its share of the core lets the rest of the machine run.
+            if (QueryPathPriority.pace()) {
+                realtimeSleeps.inc();
+            }
         } catch (JedisDataException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
                 // The group or stream vanished (e.g. Redis restarted without persistence): recreate it.

@@ -1,0 +1,104 @@
+package io.mnemocore.operators.query;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * How much of a core one real-time query path thread may take: at most {@code share} of any
+ * {@code window} of its busy time; past that it sleeps for the rest of the window (longer when
+ * one element ran past it). A thread under SCHED_FIFO runs ahead of every normal thread for as long as it has work. For one query that is
+ * what we want; for a backlog it is not: before the JIT had compiled the search loop, the HOT
+ * index's two threads each needed several times the CPU a query, took both cores of a 2-core
+ * machine, and left the compiler threads the 5% that the kernel keeps for normal threads, so the
+ * loop was never compiled and queries waited seconds (README, Figures, "Fifteenth pass"). The
+ * sleeps let the rest of the machine go on (the compilers, the concurrent GC, Redis, the bulk
+ * path) while a backlog drains a little slower; a thread that blocks between queries never
+ * reaches the limit.
+ *
+ * <p>Checked at element boundaries ({@link QueryPathPriority#pace()}), so one element's work is
+ * never cut. Reads the thread's CPU clock only where the limit can have been reached (the last
+ * part of a window) and when a window ends; otherwise a call costs one {@link System#nanoTime()}.
+ */
+final class RealtimeBudget {
+    /** Short enough that a starved thread waits at most this long, long enough to spare the clocks. */
+    static final long WINDOW_NS = 50_000_000L;
+    /** Of each window at least a fifth is left to the threads that are not real-time. */
+    static final double SHARE = 0.8;
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    private final long windowNs;
+    private final long budgetNs;
+    private final double share;
+    private final LongSupplier wallNs;
+    private final LongSupplier cpuNs;
+    private final LongConsumer sleepNs;
+    private long windowStart;
+    private long cpuAtStart;
+    private boolean started;
+    private long sleeps;
+
+    /** The calling thread's budget, on its own clocks. */
+    RealtimeBudget() {
+        this(WINDOW_NS, SHARE, System::nanoTime, THREADS::getCurrentThreadCpuTime, LockSupport::parkNanos);
+    }
+
+    RealtimeBudget(long windowNs, double share, LongSupplier wallNs, LongSupplier cpuNs, LongConsumer sleepNs) {
+        if (windowNs <= 0 || !(share > 0 && share <= 1)) {
+            throw new IllegalArgumentException("window must be positive and share in (0, 1], got " + windowNs + ", " + share);
+        }
+        this.windowNs = windowNs;
+        this.budgetNs = (long) (windowNs * share);
+        this.share = share;
+        this.wallNs = wallNs;
+        this.cpuNs = cpuNs;
+        this.sleepNs = sleepNs;
+    }
+
+    /**
+     * Sleeps when the thread has used its share of the window: long enough that its CPU time since
+     * the window opened is {@code share} of the wall time, i.e. the rest of the window, or more
+     * where one element ran past the window's end (the JIT not yet done with the search loop, a
+     * huge scan): a thread whose every element outlasts the window must not escape the limit.
+     *
+     * @return whether it slept
+     */
+    boolean pace() {
+        long now = wallNs.getAsLong();
+        if (!started) {
+            restart(now);
+            return false;
+        }
+        long elapsed = now - windowStart;
+        if (elapsed < budgetNs) {
+            return false; // it cannot have used more CPU than wall time
+        }
+        long used = cpuNs.getAsLong() - cpuAtStart;
+        long owed = (long) (used / share) - elapsed;
+        if (used >= budgetNs && owed > 0) {
+            sleepNs.accept(owed);
+            sleeps++;
+            restart(wallNs.getAsLong());
+            return true;
+        }
+        if (elapsed >= windowNs) {
+            // A new window from this call: time the thread spent blocked before it costs nothing.
+            restart(now);
+        }
+        return false;
+    }
+
+    /** How often this thread slept for its budget. */
+    long sleeps() {
+        return sleeps;
+    }
+
+    private void restart(long now) {
+        started = true;
+        windowStart = now;
+        cpuAtStart = cpuNs.getAsLong();
+    }
+}
