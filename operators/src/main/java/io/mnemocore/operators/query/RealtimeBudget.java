@@ -9,14 +9,14 @@ import java.util.function.LongSupplier;
 /**
  * How much of a core one real-time query path thread may take: at most {@code share} of any
  * {@code window} of its busy time; past that it sleeps for the rest of the window (longer when
- * one element ran past it). A thread under SCHED_FIFO runs ahead of every normal thread for as long as it has work. For one query that is
- * what we want; for a backlog it is not: before the JIT had compiled the search loop, the HOT
- * index's two threads each needed several times the CPU a query, took both cores of a 2-core
- * machine, and left the compiler threads the 5% that the kernel keeps for normal threads, so the
- * loop was never compiled and queries waited seconds (README, Figures, "Fifteenth pass"). The
- * sleeps let the rest of the machine go on (the compilers, the concurrent GC, Redis, the bulk
- * path) while a backlog drains a little slower; a thread that blocks between queries never
- * reaches the limit.
+ * one element ran past it). A thread under SCHED_FIFO runs ahead of every normal thread for as
+ * long as it has work. For one query that is what we want; for a backlog it is not: before the
+ * JIT had compiled the search loop, the HOT index's two threads each needed several times the
+ * CPU a query, took both cores of a 2-core machine, and left the compiler threads the 5% that the
+ * kernel keeps for normal threads, so the loop was never compiled and queries waited seconds
+ * (README, Figures, "Fifteenth pass"). The sleeps let the rest of the machine go on (the
+ * compilers, the concurrent GC, Redis, the bulk path) while a backlog drains a little slower; a
+ * thread that blocks between queries never reaches the limit.
  *
  * <p>Checked at element boundaries ({@link QueryPathPriority#pace()}), so one element's work is
  * never cut. Reads the thread's CPU clock only where the limit can have been reached (the last
@@ -39,7 +39,6 @@ final class RealtimeBudget {
     private long windowStart;
     private long cpuAtStart;
     private boolean started;
-    private long sleeps;
 
     /** The calling thread's budget, on its own clocks. */
     RealtimeBudget() {
@@ -80,7 +79,6 @@ final class RealtimeBudget {
         long owed = (long) (used / share) - elapsed;
         if (used >= budgetNs && owed > 0) {
             sleepNs.accept(owed);
-            sleeps++;
             restart(wallNs.getAsLong());
             return true;
         }
@@ -89,11 +87,6 @@ final class RealtimeBudget {
             restart(now);
         }
         return false;
-    }
-
-    /** How often this thread slept for its budget. */
-    long sleeps() {
-        return sleeps;
     }
 
     private void restart(long now) {

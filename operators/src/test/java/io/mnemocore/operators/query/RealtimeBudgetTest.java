@@ -40,7 +40,6 @@ class RealtimeBudgetTest {
         // The next window opens after the sleep: again 40 ms of work, then 10 ms of sleep.
         assertThat(run(200, 1.0)).isEqualTo(5);
         assertThat(slept).hasSize(6).allMatch(ns -> ns == 10 * MS);
-        assertThat(budget.sleeps()).isEqualTo(6);
     }
 
     @Test
