@@ -115,26 +115,24 @@ class JobGraphTest {
 
     /**
      * The sources' and the query path's task threads go ahead of checkpoint work; the bus's
-     * source, which reads every bulk write, gets the Java priority but not the real-time one
-     * (off by default).
+     * source, which reads every bulk write, gets the Java priority but not the real-time one.
      */
     @Test
     void queryPathThreadsGetTheConfiguredPriority() {
-        StreamGraph byDefault = graph();
-        QueryPathPriority javaOnly = new QueryPathPriority(10, 0);
-        assertThat(((QueryPreparer) udf(byDefault, "prepare-query")).priority()).isEqualTo(javaOnly);
-        assertThat(((HotIndex) udf(byDefault, "hot-index")).priority()).isEqualTo(javaOnly);
-        assertThat(warmFallback(byDefault).priority()).isEqualTo(javaOnly);
-        StreamGraph g = graph("haim.search.realtime_priority=1");
+        StreamGraph g = graph();
         QueryPathPriority raised = new QueryPathPriority(10, 1);
         assertThat(((QueryPreparer) udf(g, "prepare-query")).priority()).isEqualTo(raised);
         assertThat(((QueryPreparer) udf(g, "prepare-query-bus")).priority()).isEqualTo(new QueryPathPriority(10, 0));
         assertThat(((HotIndex) udf(g, "hot-index")).priority()).isEqualTo(raised);
         assertThat(((QueryMerger) operator(g, "query-merger")).priority()).isEqualTo(raised);
         assertThat(warmFallback(g).priority()).isEqualTo(raised);
-        JobSettings s = JobTestSupport.settings("redis://127.0.0.1:1", "haim.search.realtime_priority=1");
+        JobSettings s = JobTestSupport.settings("redis://127.0.0.1:1");
         assertThat(((RedisStreamSource) MnemoCoreJob.redisSources(s).queries).fetcherPriority()).isEqualTo(raised);
         assertThat(((RedisStreamSource) MnemoCoreJob.redisSources(s).events).fetcherPriority()).isEqualTo(QueryPathPriority.NORMAL);
+        StreamGraph javaOnly = graph("haim.search.realtime_priority=0");
+        assertThat(((QueryPreparer) udf(javaOnly, "prepare-query")).priority()).isEqualTo(new QueryPathPriority(10, 0));
+        assertThat(((HotIndex) udf(javaOnly, "hot-index")).priority()).isEqualTo(new QueryPathPriority(10, 0));
+        assertThat(warmFallback(javaOnly).priority()).isEqualTo(new QueryPathPriority(10, 0));
         StreamGraph other = graph("haim.search.thread_priority=7", "haim.search.realtime_priority=20");
         assertThat(((QueryPreparer) udf(other, "prepare-query")).priority()).isEqualTo(new QueryPathPriority(7, 20));
         assertThat(((HotIndex) udf(other, "hot-index")).priority()).isEqualTo(new QueryPathPriority(7, 20));

@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  *       ({@link #pace()}, {@link RealtimeBudget}). Without it, the HOT index's two threads ran the
  *       search loop before the JIT had compiled it, took both cores of a 2-core machine, and starved
  *       the compiler threads that would have made it fast: queries waited seconds (README, Figures,
- *       "Fifteenth pass"). The job still leaves it off by default: above the rate the cores can serve,
- *       the index's threads hold their budget with the loop uncompiled, and the fifth of each core
- *       they leave, shared with the rest of the job, was not enough for the compiler.
+ *       "Fifteenth pass"). While a compiler thread waits for a CPU the budget is half a core: above
+ *       the rate the cores could serve, the fifth of each core left otherwise, shared with the rest
+ *       of the job, was not enough for the compiler.
  * </ul>
  */
 public record QueryPathPriority(int javaPriority, int realtimePriority) implements Serializable {

@@ -7,14 +7,18 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The budget's arithmetic on made-up clocks: a 50 ms window, 80% of it (40 ms of CPU) allowed. */
+/**
+ * The budget's arithmetic on made-up clocks: a 50 ms window, 80% of it (40 ms of CPU) allowed, 50%
+ * while the JIT's compiler waits.
+ */
 class RealtimeBudgetTest {
     private static final long MS = 1_000_000L;
 
     private long wall = 1_000 * MS;
     private long cpu = 7 * MS;
+    private boolean compiling;
     private final List<Long> slept = new ArrayList<>();
-    private final RealtimeBudget budget = new RealtimeBudget(50 * MS, 0.8, () -> wall, () -> cpu, ns -> {
+    private final RealtimeBudget budget = new RealtimeBudget(50 * MS, 0.8, 0.5, () -> wall, () -> cpu, () -> compiling, ns -> {
         slept.add(ns);
         wall += ns;
     });
@@ -86,10 +90,34 @@ class RealtimeBudgetTest {
         assertThat(slept).isEmpty();
     }
 
+    /** At 1,000 queries/s the compiler got too little of the fifth left: while it waits, half. */
     @Test
-    void onlyAPositiveWindowAndAShareUpToOneAreAccepted() {
-        assertThatThrownBy(() -> new RealtimeBudget(0, 0.8, () -> 0, () -> 0, ns -> { })).hasMessageContaining("window must be positive");
-        assertThatThrownBy(() -> new RealtimeBudget(MS, 0, () -> 0, () -> 0, ns -> { })).hasMessageContaining("share in (0, 1]");
-        assertThatThrownBy(() -> new RealtimeBudget(MS, 1.5, () -> 0, () -> 0, ns -> { })).hasMessageContaining("got 1000000, 1.5");
+    void whileTheCompilerWaitsABusyThreadLeavesHalf() {
+        compiling = true;
+        budget.pace();
+        assertThat(run(25, 1.0)).isEqualTo(1);
+        assertThat(slept).containsExactly(25 * MS);
+        compiling = false;
+        assertThat(run(40, 1.0)).isEqualTo(1);
+        assertThat(slept).containsExactly(25 * MS, 10 * MS);
+    }
+
+    @Test
+    void aThreadAtSixtyPercentSleepsOnlyWhileTheCompilerWaits() {
+        budget.pace();
+        assertThat(run(1_000, 0.6)).isZero();
+        compiling = true;
+        assertThat(run(1_000, 0.6)).isPositive();
+        assertThat(slept).allMatch(ns -> ns > 0 && ns <= 50 * MS);
+    }
+
+    @Test
+    void onlyAPositiveWindowAndSharesUpToOneAreAccepted() {
+        assertThatThrownBy(() -> new RealtimeBudget(0, 0.8, 0.5, () -> 0, () -> 0, () -> false, ns -> { }))
+                .hasMessageContaining("window must be positive");
+        assertThatThrownBy(() -> new RealtimeBudget(MS, 0, 0.5, () -> 0, () -> 0, () -> false, ns -> { }))
+                .hasMessageContaining("shares in (0, 1]");
+        assertThatThrownBy(() -> new RealtimeBudget(MS, 0.8, 1.5, () -> 0, () -> 0, () -> false, ns -> { }))
+                .hasMessageContaining("got 1000000, 0.8, 1.5");
     }
 }
