@@ -189,14 +189,8 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
             default:
                 throw new IllegalStateException("unknown HOT change " + c.op);
         }
-        pace();
-    }
-
-    /** A real-time thread that has used its share of the core lets the rest of the machine run. */
-    private void pace() {
-        if (QueryPathPriority.pace()) {
-            realtimeSleeps.inc();
-        }
+        // A real-time thread that has used its share of the core lets the rest of the machine run.
+        QueryPathPriority.pace(realtimeSleeps);
     }
 
     /**
@@ -224,7 +218,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         } else {
             waiting.add(q);
         }
-        pace();
+        QueryPathPriority.pace(realtimeSleeps);
     }
 
     /** Queries waiting for the rebuild (for tests). */

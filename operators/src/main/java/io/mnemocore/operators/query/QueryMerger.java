@@ -127,9 +127,7 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
         merge(record.getValue());
         // The whole chain (WARM hand-off, rerank, reply) ran for this partial: a real-time thread
         // that has used its share of the core lets the rest of the machine run.
-        if (QueryPathPriority.pace()) {
-            realtimeSleeps.inc();
-        }
+        QueryPathPriority.pace(realtimeSleeps);
     }
 
     private void merge(PartialResult p) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.metrics.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,6 +100,13 @@ public record QueryPathPriority(int javaPriority, int realtimePriority) implemen
     public static boolean pace() {
         RealtimeBudget b = BUDGET.get();
         return b != null && b.pace();
+    }
+
+    /** {@link #pace()}, counting each sleep in {@code sleeps} ({@code haim_realtime_sleeps_total}). */
+    public static void pace(Counter sleeps) {
+        if (pace()) {
+            sleeps.inc();
+        }
     }
 
     /** For tests that set their thread back to the normal policy. */

@@ -63,8 +63,6 @@ public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
         out.collect(q);
         // Its source's whole chain ran for this query: a real-time thread that has used its share
         // of the core lets the rest of the machine run.
-        if (QueryPathPriority.pace()) {
-            realtimeSleeps.inc();
-        }
+        QueryPathPriority.pace(realtimeSleeps);
     }
 }

@@ -121,9 +121,7 @@ final class RedisStreamSplitReader implements SplitReader<RedisStreamEntry, Redi
             maybeUpdateMetrics();
             backoff.reset();
             // A real-time fetcher that has used its share of the core lets the rest of the machine run.
-            if (QueryPathPriority.pace()) {
-                realtimeSleeps.inc();
-            }
+            QueryPathPriority.pace(realtimeSleeps);
         } catch (JedisDataException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
                 // The group or stream vanished (e.g. Redis restarted without persistence): recreate it.
