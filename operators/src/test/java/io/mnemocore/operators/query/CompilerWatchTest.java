@@ -23,7 +23,7 @@ class CompilerWatchTest {
         thread(tasks, 101, "C2 CompilerThre", 'S');
         thread(tasks, 102, "hot-index (1/2)", 'R');
         thread(tasks, 103, "C1 CompilerThre", 'S');
-        CompilerWatch watch = new CompilerWatch(tasks, () -> now);
+        CompilerWatch watch = new CompilerWatch(tasks, () -> now, Runnable::run);
         assertThat(watch.getAsBoolean()).isFalse();
         thread(tasks, 101, "C2 CompilerThre", 'R');
         assertThat(watch.getAsBoolean()).isTrue();
@@ -31,11 +31,11 @@ class CompilerWatchTest {
         assertThat(watch.getAsBoolean()).isFalse();
     }
 
-    /** HotSpot starts compiler threads under load: a new one is seen at the next look-up, a few seconds on. */
+    /** HotSpot starts compiler threads under load: a new one is seen at the next look-up, a few seconds on (here listed at once). */
     @Test
     void newCompilerThreadsAreFoundAgainEveryFewSeconds(@TempDir Path tasks) throws IOException {
         thread(tasks, 101, "C2 CompilerThre", 'S');
-        CompilerWatch watch = new CompilerWatch(tasks, () -> now);
+        CompilerWatch watch = new CompilerWatch(tasks, () -> now, Runnable::run);
         assertThat(watch.getAsBoolean()).isFalse();
         thread(tasks, 104, "C2 CompilerThre", 'R');
         now += 1_000_000_000L;
@@ -48,7 +48,7 @@ class CompilerWatchTest {
 
     @Test
     void withoutProcNothingWaits(@TempDir Path dir) {
-        assertThat(new CompilerWatch(dir.resolve("no-such-dir"), () -> now).getAsBoolean()).isFalse();
+        assertThat(new CompilerWatch(dir.resolve("no-such-dir"), () -> now, Runnable::run).getAsBoolean()).isFalse();
     }
 
     /** HotSpot's own thread names, as this JVM runs them (C1 and C2 compiler threads). */
