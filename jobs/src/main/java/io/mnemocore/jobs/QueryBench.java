@@ -10,6 +10,7 @@ import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import io.mnemocore.operators.query.Hit;
+import io.mnemocore.operators.query.QueryPathPriority;
 import io.mnemocore.operators.query.QueryReply;
 import io.mnemocore.operators.query.ReplyCodec;
 import io.mnemocore.operators.query.StageClock;
@@ -121,9 +122,13 @@ public final class QueryBench {
         int k = o.intOpt("--k", 10);
         int settle = o.intOpt("--settle", 0);
         Path trace = o.pathOpt("--trace", null);
+        String readerPriority = o.opt("--reader-priority", "normal");
         int warmup = o.intOpt("--warmup", 10);
         int clusterSize = o.intOpt("--cluster-size", ClusteredData.PER_CLUSTER);
-        o.done("--hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --warmup S, --cluster-size C, --trace FILE");
+        o.done("--hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --warmup S, --cluster-size C, --trace FILE, --reader-priority normal|query");
+        if (!readerPriority.equals("normal") && !readerPriority.equals("query")) {
+            throw new IllegalArgumentException("--reader-priority: normal or query, not " + readerPriority);
+        }
         String prefix = "haim:bench:query:" + System.currentTimeMillis();
         List<String> sets = new ArrayList<>(List.of("haim.redis.stream_key=" + prefix,
                 "haim.redis.query_stream=" + prefix + ":q", "haim.redis.transitions_stream=" + prefix + ":log",
@@ -172,11 +177,12 @@ public final class QueryBench {
                 // The first query builds nothing (the index follows live), but the JIT compiles the
                 // query path (C2 took a quarter of the 2 cores for a while after a short warm-up) and
                 // RocksDB takes in the first rounds of fed-back accesses: warm up at the measured rate.
-                Run warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd);
+                QueryPathPriority reader = readerPriority.equals("query") ? MnemoCoreJob.queryPathPriority(config) : QueryPathPriority.NORMAL;
+                Run warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd, reader);
                 Run r;
                 List<StallProbe.Interval> pauses, stalls;
                 try (StallProbe probe = new StallProbe(MnemoCoreJob.queryPathPriority(config))) {
-                    r = run(redis, s.codec, prefix, replies, data, k, qps, seconds, rnd);
+                    r = run(redis, s.codec, prefix, replies, data, k, qps, seconds, rnd, reader);
                     pauses = probe.pauses();
                     stalls = probe.stalls();
                 }
@@ -232,6 +238,14 @@ public final class QueryBench {
                 int[] slowStages = r.slowByStage(SLOW_MS);
                 System.err.printf("where the time goes, ms p50/p99: %s; replies over %.0f ms by their longest stage: %s%n",
                         stageLine(stageMs), SLOW_MS, stageCounts(slowStages));
+                double[][] split = r.redisSplitMs();
+                System.err.printf("source and back split at Redis's entry time (whole ms), ms p50/p99: to Redis %s/%s, Redis to the job %s/%s;"
+                                + " reply to Redis %s/%s, Redis to the bench %s/%s; sent to the reply stored in Redis (rounded up) %s/%s%n",
+                        Stats.fmt(Stats.percentile(split[0], 50)), Stats.fmt(Stats.percentile(split[0], 99)),
+                        Stats.fmt(Stats.percentile(split[1], 50)), Stats.fmt(Stats.percentile(split[1], 99)),
+                        Stats.fmt(Stats.percentile(split[2], 50)), Stats.fmt(Stats.percentile(split[2], 99)),
+                        Stats.fmt(Stats.percentile(split[3], 50)), Stats.fmt(Stats.percentile(split[3], 99)),
+                        Stats.fmt(Stats.percentile(split[4], 50)), Stats.fmt(Stats.percentile(split[4], 99)));
                 System.err.println("allocated, KB a query, by thread: " + r.topAllocators);
                 System.err.println("CPU, ms a query: " + r.topCpu);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
@@ -250,6 +264,12 @@ public final class QueryBench {
                         + ",\"slow_near_checkpoint\":" + slow.checkpoint + ",\"slow_other\":" + slow.other
                         + ",\"stage_p50_ms\":" + stageJson(stageMs, 50) + ",\"stage_p99_ms\":" + stageJson(stageMs, 99)
                         + ",\"slow_by_stage\":" + stageCounts(slowStages)
+                        + ",\"redis_split_p99_ms\":{\"to_redis\":" + Stats.fmt(Stats.percentile(split[0], 99))
+                        + ",\"redis_to_job\":" + Stats.fmt(Stats.percentile(split[1], 99))
+                        + ",\"reply_to_redis\":" + Stats.fmt(Stats.percentile(split[2], 99))
+                        + ",\"redis_to_bench\":" + Stats.fmt(Stats.percentile(split[3], 99)) + "}"
+                        + ",\"reply_stored_p50_ms\":" + Stats.fmt(Stats.percentile(split[4], 50))
+                        + ",\"reply_stored_p99_ms\":" + Stats.fmt(Stats.percentile(split[4], 99))
                         + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
                         + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocKbPerQuery)
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
@@ -309,6 +329,16 @@ public final class QueryBench {
         t[4] = stages[4] - stages[3];
         t[5] = sentUs + e2eUs - (prepared + stages[4]);
         return t;
+    }
+
+    /** Redis's time of a stream entry: the milliseconds part of its id ("1712345678901-0"); 0 if not an id. */
+    static long redisMs(String entryId) {
+        int dash = entryId.indexOf('-');
+        try {
+            return dash > 0 ? Long.parseLong(entryId, 0, dash, 10) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** Per stage, p50/p99 in ms, for the log line. */
@@ -380,6 +410,13 @@ public final class QueryBench {
         /** Per query: wall-clock send time (epoch microseconds) and the microseconds of each of {@link #STAGES}, or {@link #UNKNOWN}. */
         final AtomicLongArray sentUs;
         final AtomicLongArray[] stageUs = new AtomicLongArray[STAGES.length];
+        /**
+         * Per query, Redis's own time (epoch ms, the entry id's first part) of the query's XADD and
+         * of the reply's: they split {@code source} and {@code back} into the part before Redis
+         * stored the entry and the part after ({@link #redisSplitMs}); 0 where not known.
+         */
+        final AtomicLongArray queryRedisMs;
+        final AtomicLongArray replyRedisMs;
         private final AtomicInteger replied = new AtomicInteger();
         /**
          * Vectors and replies of the recall sample only: the bench shares the JVM with the job, and
@@ -393,13 +430,15 @@ public final class QueryBench {
             latencyNs = new AtomicLongArray(total);
             inJobMs = new AtomicLongArray(total);
             sentUs = new AtomicLongArray(total);
+            queryRedisMs = new AtomicLongArray(total);
+            replyRedisMs = new AtomicLongArray(total);
             for (int s = 0; s < STAGES.length; s++) {
                 stageUs[s] = new AtomicLongArray(total);
             }
         }
 
         /** Records the first reply to query {@code id} (replies are at-least-once); false if it is not this run's. */
-        boolean replied(String id, long nowNs, long inJob, long[] stages) {
+        boolean replied(String id, long nowNs, long inJob, long[] stages, long redisMs) {
             if (!id.startsWith(idPrefix)) {
                 return false;
             }
@@ -408,6 +447,7 @@ public final class QueryBench {
                 return false;
             }
             inJobMs.set(i, inJob);
+            replyRedisMs.set(i, redisMs);
             long[] t = stageTimes(sentUs.get(i), (nowNs - sentNs.get(i)) / 1_000, stages);
             for (int s = 0; s < STAGES.length; s++) {
                 stageUs[s].set(i, t[s]);
@@ -427,6 +467,34 @@ public final class QueryBench {
                 AtomicLongArray a = stageUs[s];
                 out[s] = IntStream.range(0, sent).filter(i -> latencyNs.get(i) > 0 && a.get(i) != UNKNOWN)
                         .mapToDouble(i -> a.get(i) / 1e3).toArray();
+            }
+            return out;
+        }
+
+        /**
+         * Milliseconds, by replied query: [0] the bench's send to Redis storing the query, [1] Redis
+         * storing it to the job preparing it, [2] the job building the reply to Redis storing it, [3]
+         * Redis storing the reply to the bench reading it; [4] the bench's send to Redis storing the
+         * reply, rounded up: end to end without the client's own wake-up, at most 1 ms long. Redis's
+         * clock counts whole ms (floor), so [0] and [2] read up to 1 ms short, [1] and [3] up to 1 ms long.
+         */
+        double[][] redisSplitMs() {
+            int[] ok = IntStream.range(0, sent).filter(i -> latencyNs.get(i) > 0 && queryRedisMs.get(i) > 0
+                    && replyRedisMs.get(i) > 0 && stageUs[0].get(i) != UNKNOWN).toArray();
+            double[][] out = new double[5][ok.length];
+            for (int j = 0; j < ok.length; j++) {
+                int i = ok[j];
+                long sent = sentUs.get(i);
+                long prepared = sent + stageUs[0].get(i);
+                long built = prepared + stageUs[1].get(i) + stageUs[2].get(i) + stageUs[3].get(i) + stageUs[4].get(i);
+                long read = built + stageUs[5].get(i);
+                long q = queryRedisMs.get(i) * 1000;
+                long rep = replyRedisMs.get(i) * 1000;
+                out[0][j] = (q - sent) / 1e3;
+                out[1][j] = (prepared - q) / 1e3;
+                out[2][j] = (rep - built) / 1e3;
+                out[3][j] = (read - rep) / 1e3;
+                out[4][j] = (rep + 1000 - sent) / 1e3;
             }
             return out;
         }
@@ -465,19 +533,21 @@ public final class QueryBench {
 
     /** Sends queries at a fixed rate from one thread, reads replies on another; waits 5 s for stragglers. */
     private static Run run(JedisPooled redis, io.mnemocore.operators.codec.EventCodec codec, String prefix, String replies,
-                           ClusteredData memories, int k, double qps, int seconds, SplitMix64 rnd) throws Exception {
+                           ClusteredData memories, int k, double qps, int seconds, SplitMix64 rnd,
+                           QueryPathPriority readerPriority) throws Exception {
         int total = Math.toIntExact(Math.round(qps * seconds));
         Run r = new Run(total);
         AtomicBoolean done = new AtomicBoolean();
         String[] cursor = {RedisStreams.lastId(redis, replies)};
         Thread reader = new Thread(() -> {
+            readerPriority.apply();
             while (!done.get()) {
                 for (RedisStreams.Entry e : RedisStreams.readAfter(redis, replies, cursor[0], 1000, 100)) {
                     long now = System.nanoTime();
                     cursor[0] = e.id;
                     try {
                         QueryReply q = ReplyCodec.decode(e.field(RedisStreams.DATA));
-                        if (r.replied(q.queryId, now, q.latencyMs, q.stagesUs) && r.queries.containsKey(q.queryId)) {
+                        if (r.replied(q.queryId, now, q.latencyMs, q.stagesUs, redisMs(e.id)) && r.queries.containsKey(q.queryId)) {
                             r.replies.put(q.queryId, q);
                         }
                     } catch (java.io.IOException ex) {
@@ -517,7 +587,8 @@ public final class QueryBench {
             r.sentUs.set(i, StageClock.nowUs());
             r.sentNs.set(i, System.nanoTime());
             r.sent++; // before the XADD: the reply may be read before the next line runs
-            redis.xadd(key, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, data));
+            byte[] entry = redis.xadd(key, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, data));
+            r.queryRedisMs.set(i, redisMs(new String(entry, StandardCharsets.US_ASCII)));
         }
         r.sendSeconds = (System.nanoTime() - t0) / 1e9;
         long[] cpu1 = machineCpuTicks();

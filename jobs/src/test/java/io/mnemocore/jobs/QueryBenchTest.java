@@ -74,13 +74,13 @@ class QueryBenchTest {
             r.sentNs.set(i, t + i * 1_000_000L);
             r.sent++;
         }
-        assertThat(r.replied(r.idPrefix + 1, t + 5_000_000L, 4, null)).isTrue();
+        assertThat(r.replied(r.idPrefix + 1, t + 5_000_000L, 4, null, 0)).isTrue();
         // At-least-once replies: a duplicate does not count again or move the latency.
-        assertThat(r.replied(r.idPrefix + 1, t + 9_000_000L, 8, null)).isFalse();
+        assertThat(r.replied(r.idPrefix + 1, t + 9_000_000L, 8, null, 0)).isFalse();
         // Another run's straggler, and a number this run never sent.
-        assertThat(r.replied("bq1-0", t + 5_000_000L, 1, null)).isFalse();
-        assertThat(r.replied(r.idPrefix + 3, t + 5_000_000L, 1, null)).isFalse();
-        assertThat(r.replied(r.idPrefix + 0, t + 2_500_000L, 2, null)).isTrue();
+        assertThat(r.replied("bq1-0", t + 5_000_000L, 1, null, 0)).isFalse();
+        assertThat(r.replied(r.idPrefix + 3, t + 5_000_000L, 1, null, 0)).isFalse();
+        assertThat(r.replied(r.idPrefix + 0, t + 2_500_000L, 2, null, 0)).isTrue();
         assertThat(r.replies()).isEqualTo(2);
         assertThat(r.latenciesMs()).containsExactly(2.5, 4.0);
         assertThat(r.inJobMs()).containsExactly(2.0, 4.0);
@@ -102,13 +102,41 @@ class QueryBenchTest {
             r.sentUs.set(i, 1_000_000);
             r.sent++;
         }
-        r.replied(r.idPrefix + 0, now + 13_000_000L, 13, new long[] {1_000_700, 900, 1_300, 1_500, 12_000});
-        r.replied(r.idPrefix + 1, now + 2_000_000L, 2, new long[] {1_000_100, 200, 600, 700, 800});
-        r.replied(r.idPrefix + 2, now + 20_000_000L, 20, null); // an older job's reply: no stages
+        r.replied(r.idPrefix + 0, now + 13_000_000L, 13, new long[] {1_000_700, 900, 1_300, 1_500, 12_000}, 0);
+        r.replied(r.idPrefix + 1, now + 2_000_000L, 2, new long[] {1_000_100, 200, 600, 700, 800}, 0);
+        r.replied(r.idPrefix + 2, now + 20_000_000L, 20, null, 0); // an older job's reply: no stages
         assertThat(r.slowByStage(10)).containsExactly(0, 0, 0, 0, 1, 0);
         double[][] ms = r.stageMs();
         assertThat(ms[4]).containsExactly(10.5, 0.1);
         assertThat(ms[5]).containsExactly(0.3, 1.1);
+    }
+
+    @Test
+    void redisEntryTimesSplitSourceAndBackAtRedis() {
+        assertThat(QueryBench.redisMs("1712345678901-7")).isEqualTo(1712345678901L);
+        assertThat(QueryBench.redisMs("*")).isZero();
+        assertThat(QueryBench.redisMs("x-1")).isZero();
+
+        // Sent at 1,000,000 us; Redis stored the query at 1,000 ms (whole ms); prepared at +700 us;
+        // reply made at +12,000 us; Redis stored the reply at 1,012 ms; read 13,000 us after sending.
+        QueryBench.Run r = new QueryBench.Run(2);
+        long now = System.nanoTime();
+        for (int i = 0; i < 2; i++) {
+            r.sentNs.set(i, now);
+            r.sentUs.set(i, 1_000_000);
+            r.sent++;
+        }
+        r.queryRedisMs.set(0, 1_000);
+        r.replied(r.idPrefix + 0, now + 13_000_000L, 13, new long[] {1_000_700, 900, 1_300, 1_500, 12_000}, 1_012);
+        r.replied(r.idPrefix + 1, now + 2_000_000L, 2, new long[] {1_000_100, 200, 600, 700, 800}, 1_001); // query's Redis time unknown
+        double[][] split = r.redisSplitMs();
+        assertThat(split[0]).containsExactly(0.0);
+        assertThat(split[1]).containsExactly(0.7);
+        assertThat(split[2]).containsExactly(-0.7); // the reply was made at 1,012.7 ms: Redis's floor reads earlier
+        assertThat(split[3]).containsExactly(1.0);
+        assertThat(split[4]).containsExactly(13.0); // sent at 1,000 ms, reply stored within 1,012 ms: at most 13 ms
+        // The four parts add up to source (0.7 ms) and back (0.3 ms).
+        assertThat(split[0][0] + split[1][0] + split[2][0] + split[3][0]).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
     }
 
     private static volatile long result;
