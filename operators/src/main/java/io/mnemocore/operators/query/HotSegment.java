@@ -22,7 +22,16 @@ final class HotSegment {
     private final HdvMatrix sketch;
     private final int sketchWords;
     private final List<String> ids = new ArrayList<>();
-    private final List<HotFacts> facts = new ArrayList<>();
+    /**
+     * Each row's LTP facts, in columns written in place. An access that kept a memory HOT used to
+     * store a new {@link HotFacts} into this long-lived list: at 5,000 accesses a second those
+     * objects lived until the memory's next access, so every young GC copied them again and
+     * scanned the list's dirty cards for them.
+     */
+    private double[] strength = new double[16];
+    private long[] updatedMs = new long[16];
+    private double[] halfLifeMs = new double[16];
+    private long[] lastAccessMs = new long[16];
     /** Payload and context per row; the vector lives in the matrices. */
     private final List<HotMemory> content = new ArrayList<>();
     private final Map<String, Integer> rowOf = new HashMap<>();
@@ -57,23 +66,38 @@ final class HotSegment {
             full.add(m.hdv);
             sketch.add(Arrays.copyOf(m.hdv, sketchWords));
             ids.add(id);
-            facts.add(f);
             content.add(rest);
-            rowOf.put(id, full.rows() - 1);
+            int row = full.rows() - 1;
+            rowOf.put(id, row);
+            setFacts(row, f);
             return true;
         }
         full.set(r, m.hdv);
         sketch.set(r, Arrays.copyOf(m.hdv, sketchWords));
-        facts.set(r, f);
+        setFacts(r, f);
         content.set(r, rest);
         return false;
+    }
+
+    private void setFacts(int row, HotFacts f) {
+        if (row >= strength.length) {
+            int n = Math.max(row + 1, strength.length * 2);
+            strength = Arrays.copyOf(strength, n);
+            updatedMs = Arrays.copyOf(updatedMs, n);
+            halfLifeMs = Arrays.copyOf(halfLifeMs, n);
+            lastAccessMs = Arrays.copyOf(lastAccessMs, n);
+        }
+        strength[row] = f.strength;
+        updatedMs[row] = f.updatedMs;
+        halfLifeMs[row] = f.halfLifeMs;
+        lastAccessMs[row] = f.lastAccessMs;
     }
 
     /** New LTP facts for a memory already in the segment (an access that kept it HOT). */
     void updateFacts(String id, HotFacts f) {
         Integer r = rowOf.get(id);
         if (r != null) {
-            facts.set(r, f);
+            setFacts(r, f);
         }
     }
 
@@ -88,12 +112,14 @@ final class HotSegment {
         int last = ids.size() - 1;
         if (moved >= 0) {
             ids.set(r, ids.get(moved));
-            facts.set(r, facts.get(moved));
+            strength[r] = strength[moved];
+            updatedMs[r] = updatedMs[moved];
+            halfLifeMs[r] = halfLifeMs[moved];
+            lastAccessMs[r] = lastAccessMs[moved];
             content.set(r, content.get(moved));
             rowOf.put(ids.get(r), r);
         }
         ids.remove(last);
-        facts.remove(last);
         content.remove(last);
         return true;
     }
@@ -207,8 +233,14 @@ final class HotSegment {
         return ids.get(row);
     }
 
+    /** A copy of a row's facts. */
     HotFacts facts(int row) {
-        return facts.get(row);
+        HotFacts f = new HotFacts();
+        f.strength = strength[row];
+        f.updatedMs = updatedMs[row];
+        f.halfLifeMs = halfLifeMs[row];
+        f.lastAccessMs = lastAccessMs[row];
+        return f;
     }
 
     HotMemory content(int row) {

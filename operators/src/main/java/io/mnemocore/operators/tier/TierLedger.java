@@ -46,8 +46,13 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
      * HOT memories not yet asked to leave: key (tenant/memory_id) → last use, in use order, so the
      * eldest is the least recently used. Memories whose eviction is in flight move to
      * {@link #evicting}, which keeps finding the next victim O(1).
+     *
+     * <p>Access-ordered, with the last use in a one-element array written in place: a touch (an
+     * access that keeps a memory HOT, thousands a second under queries) moves the entry and writes a
+     * number. Removing and putting it again allocated an entry, a boxed time and a key that all lived
+     * until the memory's next use, so every young GC copied them again.
      */
-    private transient LinkedHashMap<String, Long> hotLru;
+    private transient LinkedHashMap<String, long[]> hotLru;
     private transient HashMap<String, Long> evicting;
     private transient long warm;
     private transient long cold;
@@ -100,8 +105,12 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
             if (evicting.containsKey(key)) {
                 evicting.put(key, t.atMs); // its demotion is already on the way
             } else {
-                hotLru.remove(key);
-                hotLru.put(key, t.atMs);
+                long[] lastUse = hotLru.get(key); // moves it to the end
+                if (lastUse == null) {
+                    hotLru.put(key, new long[] {t.atMs});
+                } else {
+                    lastUse[0] = t.atMs;
+                }
             }
             markChanged(key);
         } else if (t.toTier == Tier.WARM && t.fromTier != Tier.WARM) {
@@ -120,11 +129,11 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
         }
         long excess = hotLru.size() - (hotCapacity - Math.max(0, hotCapacity / 100));
         Map<String, List<String>> byTenant = new HashMap<>();
-        Iterator<Map.Entry<String, Long>> it = hotLru.entrySet().iterator();
+        Iterator<Map.Entry<String, long[]>> it = hotLru.entrySet().iterator();
         while (excess > 0 && it.hasNext()) {
-            Map.Entry<String, Long> eldest = it.next();
+            Map.Entry<String, long[]> eldest = it.next();
             String key = eldest.getKey();
-            evicting.put(key, eldest.getValue());
+            evicting.put(key, eldest.getValue()[0]);
             it.remove();
             markChanged(key);
             int slash = key.indexOf('/');
@@ -193,8 +202,8 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
         for (Map.Entry<String, Long> e : evicting.entrySet()) {
             pack(out, EVICTING, e.getKey(), e.getValue(), chunks);
         }
-        for (Map.Entry<String, Long> e : hotLru.entrySet()) {
-            pack(out, HOT, e.getKey(), e.getValue(), chunks);
+        for (Map.Entry<String, long[]> e : hotLru.entrySet()) {
+            pack(out, HOT, e.getKey(), e.getValue()[0], chunks);
         }
         if (out.length() > 0) {
             chunks.add(out.getCopyOfBuffer());
@@ -207,7 +216,11 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
         List<byte[]> chunks = new ArrayList<>();
         DataOutputSerializer out = new DataOutputSerializer(Math.min(CHUNK_BYTES, 64 + 48 * changed.size()));
         for (String key : changed.keySet()) {
-            Long lastUse = hotLru.get(key);
+            // This get moves a HOT key to the end of the access order, which leaves the order as it
+            // was: the HOT keys changed since the last snapshot are the LRU's last ones already, in
+            // the order of their last change, the order this loop visits them in.
+            long[] used = hotLru.get(key);
+            Long lastUse = used == null ? null : used[0];
             byte state = HOT;
             if (lastUse == null) {
                 lastUse = evicting.get(key);
@@ -241,7 +254,7 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
         lruState = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("hot-lru-packed", byte[].class));
         lruDeltaState = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("hot-lru-delta", byte[].class));
         countState = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("tier-counts", Long.class));
-        hotLru = new LinkedHashMap<>();
+        hotLru = new LinkedHashMap<>(16, 0.75f, true);
         evicting = new HashMap<>();
         base = new ArrayList<>();
         baseEntries = 0;
@@ -258,7 +271,12 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
                 String body = requested ? s.substring(1) : s;
                 int bar = body.indexOf('|');
                 String key = body.substring(bar + 1);
-                (requested ? evicting : hotLru).put(key, Long.parseLong(body.substring(0, bar)));
+                long lastUse = Long.parseLong(body.substring(0, bar));
+                if (requested) {
+                    evicting.put(key, lastUse);
+                } else {
+                    hotLru.put(key, new long[] {lastUse});
+                }
                 changed.put(key, Boolean.TRUE); // no base yet: the first snapshot packs them all
             }
             legacy.clear();
@@ -292,8 +310,10 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
             String key = StringValue.readString(in);
             hotLru.remove(key);
             evicting.remove(key);
-            if (state != GONE) {
-                (state == EVICTING ? evicting : hotLru).put(key, lastUse);
+            if (state == EVICTING) {
+                evicting.put(key, lastUse);
+            } else if (state == HOT) {
+                hotLru.put(key, new long[] {lastUse});
             }
             entries++;
         }

@@ -50,6 +50,47 @@ class HotSegmentTest {
         return (double) found / wanted;
     }
 
+    private static HotFacts facts(double strength, long updatedMs, double halfLifeMs, long lastAccessMs) {
+        HotFacts f = new HotFacts();
+        f.strength = strength;
+        f.updatedMs = updatedMs;
+        f.halfLifeMs = halfLifeMs;
+        f.lastAccessMs = lastAccessMs;
+        return f;
+    }
+
+    private static void assertFacts(HotSegment s, String id, double strength, long updatedMs, double halfLifeMs, long lastAccessMs) {
+        HotFacts f = s.facts(s.rowOf(id));
+        assertThat(new Object[] {f.strength, f.updatedMs, f.halfLifeMs, f.lastAccessMs})
+                .as(id).containsExactly(strength, updatedMs, halfLifeMs, lastAccessMs);
+    }
+
+    @Test
+    void eachRowKeepsItsFactsThroughTouchesReplacementsGrowthAndRemovals() {
+        ClusteredData data = ClusteredData.generate(40, D, 10, new SplitMix64(9));
+        HotSegment s = new HotSegment(D, 256);
+        for (int r = 0; r < 40; r++) { // past the columns' first capacity (16)
+            HotMemory m = new HotMemory();
+            m.hdv = data.rows.row(r);
+            assertThat(s.upsert("m" + r, m, facts(r, 1000 + r, 2000 + r, 3000 + r))).isTrue();
+        }
+        s.updateFacts("m3", facts(0.5, 7, 8, 9)); // an access that kept it HOT
+        s.updateFacts("gone", facts(1, 1, 1, 1)); // not here: nothing changes
+        HotMemory again = new HotMemory();
+        again.hdv = data.rows.row(5);
+        assertThat(s.upsert("m5", again, facts(55, 56, 57, 58))).isFalse(); // replaced in place
+        assertThat(s.remove("m3")).isTrue(); // the last row (m39) moves into its place
+        assertThat(s.rows()).isEqualTo(39);
+        assertThat(s.rowOf("m3")).isEqualTo(-1);
+        assertFacts(s, "m39", 39, 1039, 2039, 3039);
+        assertFacts(s, "m5", 55, 56, 57, 58);
+        assertFacts(s, "m0", 0, 1000, 2000, 3000);
+        assertFacts(s, "m20", 20, 1020, 2020, 3020);
+        // A copy: changing it changes nothing in the segment.
+        s.facts(s.rowOf("m20")).strength = -1;
+        assertFacts(s, "m20", 20, 1020, 2020, 3020);
+    }
+
     @Test
     void aCandidateListEndingInsideTheMarginWidensToEveryRowWithinIt() {
         // Four clusters of 500: 20 candidates (k x 2) cover a small part of the query's cluster.
