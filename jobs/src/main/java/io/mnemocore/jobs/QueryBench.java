@@ -554,6 +554,7 @@ public final class QueryBench {
                         throw new IllegalStateException(ex);
                     }
                 }
+                QueryPathPriority.pace(); // real-time (--reader-priority query): keeps to the query path's CPU budget
             }
         }, "bench-replies");
         reader.start();
