@@ -95,13 +95,8 @@ class QueryBenchTest {
         assertThat(java.util.Arrays.stream(t).sum()).isEqualTo(13_000); // the stages add up to the latency
         assertThat(QueryBench.stageTimes(1, 2, null)).containsOnly(QueryBench.UNKNOWN);
 
-        QueryBench.Run r = new QueryBench.Run(3);
         long now = System.nanoTime();
-        for (int i = 0; i < 3; i++) {
-            r.sentNs.set(i, now);
-            r.sentUs.set(i, 1_000_000);
-            r.sent++;
-        }
+        QueryBench.Run r = sentAt(3, now, 1_000_000);
         r.replied(r.idPrefix + 0, now + 13_000_000L, 13, new long[] {1_000_700, 900, 1_300, 1_500, 12_000}, 0);
         r.replied(r.idPrefix + 1, now + 2_000_000L, 2, new long[] {1_000_100, 200, 600, 700, 800}, 0);
         r.replied(r.idPrefix + 2, now + 20_000_000L, 20, null, 0); // an older job's reply: no stages
@@ -109,6 +104,17 @@ class QueryBenchTest {
         double[][] ms = r.stageMs();
         assertThat(ms[4]).containsExactly(10.5, 0.1);
         assertThat(ms[5]).containsExactly(0.3, 1.1);
+    }
+
+    /** A run of {@code n} queries, all sent at {@code nanos} (System.nanoTime) and {@code epochUs} (wall clock). */
+    private static QueryBench.Run sentAt(int n, long nanos, long epochUs) {
+        QueryBench.Run r = new QueryBench.Run(n);
+        for (int i = 0; i < n; i++) {
+            r.sentNs.set(i, nanos);
+            r.sentUs.set(i, epochUs);
+            r.sent++;
+        }
+        return r;
     }
 
     @Test
@@ -119,13 +125,8 @@ class QueryBenchTest {
 
         // Sent at 1,000,000 us; Redis stored the query at 1,000 ms (whole ms); prepared at +700 us;
         // reply made at +12,000 us; Redis stored the reply at 1,012 ms; read 13,000 us after sending.
-        QueryBench.Run r = new QueryBench.Run(2);
         long now = System.nanoTime();
-        for (int i = 0; i < 2; i++) {
-            r.sentNs.set(i, now);
-            r.sentUs.set(i, 1_000_000);
-            r.sent++;
-        }
+        QueryBench.Run r = sentAt(2, now, 1_000_000);
         r.queryRedisMs.set(0, 1_000);
         r.replied(r.idPrefix + 0, now + 13_000_000L, 13, new long[] {1_000_700, 900, 1_300, 1_500, 12_000}, 1_012);
         r.replied(r.idPrefix + 1, now + 2_000_000L, 2, new long[] {1_000_100, 200, 600, 700, 800}, 1_001); // query's Redis time unknown
