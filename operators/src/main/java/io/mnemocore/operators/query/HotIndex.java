@@ -243,7 +243,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
             for (int i = 0; q.predicted != null && i < q.predicted.length; i++) {
                 int row = seg.rowOf(q.predicted[i]);
                 if (row >= 0) {
-                    found.add(hit(seg, row, q.predictedDistance[i]));
+                    found.add(seg.hit(row, q.predictedDistance[i]));
                 }
             }
             r.hits = found.toArray(new Hit[0]);
@@ -256,7 +256,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
             r.scanned = seg.rows();
             r.hits = new Hit[top.size()];
             for (int i = 0; i < top.size(); i++) {
-                r.hits[i] = hit(seg, top.row(i), top.distance(i));
+                r.hits[i] = seg.hit(top.row(i), top.distance(i));
             }
         }
         long t1 = System.nanoTime();
@@ -264,11 +264,5 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         r.indexStartUs = startUs;
         r.indexEndUs = startUs + (t1 - t0) / 1_000;
         out.collect(r);
-    }
-
-    private static Hit hit(HotSegment seg, int row, int distance) {
-        HotFacts f = seg.facts(row);
-        HotMemory c = seg.content(row);
-        return Hit.of(seg.id(row), distance, "hot", f.strength, f.updatedMs, f.halfLifeMs, f.lastAccessMs, c.contextId, c.payload);
     }
 }

@@ -229,21 +229,10 @@ final class HotSegment {
         return r == null ? -1 : r;
     }
 
-    String id(int row) {
-        return ids.get(row);
-    }
-
-    /** A copy of a row's facts. */
-    HotFacts facts(int row) {
-        HotFacts f = new HotFacts();
-        f.strength = strength[row];
-        f.updatedMs = updatedMs[row];
-        f.halfLifeMs = halfLifeMs[row];
-        f.lastAccessMs = lastAccessMs[row];
-        return f;
-    }
-
-    HotMemory content(int row) {
-        return content.get(row);
+    /** A row as a HOT hit at {@code distance}, its facts read straight from the columns. */
+    Hit hit(int row, int distance) {
+        HotMemory c = content.get(row);
+        return Hit.of(ids.get(row), distance, "hot", strength[row], updatedMs[row], halfLifeMs[row], lastAccessMs[row],
+                c.contextId, c.payload);
     }
 }

@@ -220,13 +220,12 @@ public final class TierLedger extends ProcessFunction<Transition, MemoryEvent> i
             // was: the HOT keys changed since the last snapshot are the LRU's last ones already, in
             // the order of their last change, the order this loop visits them in.
             long[] used = hotLru.get(key);
-            Long lastUse = used == null ? null : used[0];
-            byte state = HOT;
-            if (lastUse == null) {
-                lastUse = evicting.get(key);
-                state = lastUse == null ? GONE : EVICTING;
+            if (used != null) {
+                pack(out, HOT, key, used[0], chunks);
+            } else {
+                Long requested = evicting.get(key);
+                pack(out, requested == null ? GONE : EVICTING, key, requested == null ? 0 : requested, chunks);
             }
-            pack(out, state, key, lastUse == null ? 0 : lastUse, chunks);
         }
         if (out.length() > 0) {
             chunks.add(out.getCopyOfBuffer());

@@ -60,9 +60,9 @@ class HotSegmentTest {
     }
 
     private static void assertFacts(HotSegment s, String id, double strength, long updatedMs, double halfLifeMs, long lastAccessMs) {
-        HotFacts f = s.facts(s.rowOf(id));
-        assertThat(new Object[] {f.strength, f.updatedMs, f.halfLifeMs, f.lastAccessMs})
-                .as(id).containsExactly(strength, updatedMs, halfLifeMs, lastAccessMs);
+        Hit h = s.hit(s.rowOf(id), 7);
+        assertThat(new Object[] {h.memoryId, h.distance, h.strength, h.updatedMs, h.halfLifeMs, h.lastAccessMs})
+                .as(id).containsExactly(id, 7, strength, updatedMs, halfLifeMs, lastAccessMs);
     }
 
     @Test
@@ -85,9 +85,6 @@ class HotSegmentTest {
         assertFacts(s, "m39", 39, 1039, 2039, 3039);
         assertFacts(s, "m5", 55, 56, 57, 58);
         assertFacts(s, "m0", 0, 1000, 2000, 3000);
-        assertFacts(s, "m20", 20, 1020, 2020, 3020);
-        // A copy: changing it changes nothing in the segment.
-        s.facts(s.rowOf("m20")).strength = -1;
         assertFacts(s, "m20", 20, 1020, 2020, 3020);
     }
 
