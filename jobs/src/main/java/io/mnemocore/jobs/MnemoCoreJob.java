@@ -2,6 +2,7 @@ package io.mnemocore.jobs;
 
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.edge.EdgeTypes;
 import io.mnemocore.operators.ingest.DlqRecord;
 import io.mnemocore.operators.ingest.EventDecoder;
 import io.mnemocore.operators.ingest.EventRouter;
@@ -216,19 +217,19 @@ public final class MnemoCoreJob {
         SingleOutputStreamOperator<MemoryEvent> decoded = entries
                 .process(new EventDecoder(s.codec)).name("decode").uid(UID_DECODE);
         SingleOutputStreamOperator<MemoryEvent> routed = decoded
-                .process(new EventRouter()).name("route").uid(UID_ROUTE);
+                .process(new EventRouter(), EdgeTypes.MEMORY_EVENT).name("route").uid(UID_ROUTE);
 
         // Queries have their own stream and source; queries sent on the main stream are served too,
         // and anything else sent on the query stream still reaches the consolidator.
         SingleOutputStreamOperator<MemoryEvent> queryStream = env
                 .fromSource(sources.queries, IngestWatermarks.strategy(delay, idle), "redis-queries").uid(UID_QUERY_SOURCE)
                 .process(new EventDecoder(s.codec)).name("decode-queries").uid(UID_QUERY_DECODE)
-                .process(new EventRouter()).name("route-queries").uid(UID_QUERY_ROUTE)
+                .process(new EventRouter(), EdgeTypes.MEMORY_EVENT).name("route-queries").uid(UID_QUERY_ROUTE)
                 .setBufferTimeout(0); // latency-bound: ship each buffer at once, not after the bulk path's 100 ms
 
         SingleOutputStreamOperator<Transition> transitions = routed.union(queryStream)
                 .keyBy(EventRouter::key)
-                .process(new LtpConsolidator(s.ltp, s.encoder, s.codec, s.config.getInt("haim.tiers.cold.rows_per_file")))
+                .process(new LtpConsolidator(s.ltp, s.encoder, s.codec, s.config.getInt("haim.tiers.cold.rows_per_file")), EdgeTypes.TRANSITION)
                 .name("ltp-consolidator").uid(UID_CONSOLIDATOR);
 
         SingleOutputStreamOperator<MemoryEvent> restores = tiers(s, transitions, sinks);
@@ -331,7 +332,7 @@ public final class MnemoCoreJob {
         // its key, so store subtask i feeds index subtask i, which needs the READY of exactly that store.
         SingleOutputStreamOperator<HotChange> hotSet = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
                 .keyBy(t -> EventRouter.key(t.tenant, t.memoryId))
-                .transform("hot-store", TypeInformation.of(HotChange.class), new HotStore())
+                .transform("hot-store", EdgeTypes.HOT_CHANGE, new HotStore())
                 .uid(UID_HOT_STORE);
         HotIndex index = new HotIndex(dim, c.getBool("haim.gpu.enabled") ? "cuda" : c.getString("haim.search.kernel"),
                 c.getInt("haim.search.threads"), Integer.parseInt(c.getString("haim.gpu.device").substring(5)),
@@ -341,7 +342,7 @@ public final class MnemoCoreJob {
                 c.getInt("haim.search.approximate_min_rows")).withPriority(priority);
         SingleOutputStreamOperator<PartialResult> partials = hotSet.keyBy((HotChange h) -> IndexRoute.of(h), Types.STRING)
                 .connect(queries.keyBy((Query q) -> IndexRoute.of(q), Types.STRING))
-                .transform("hot-index", TypeInformation.of(PartialResult.class), new CoProcessOperator<>(index))
+                .transform("hot-index", EdgeTypes.PARTIAL_RESULT, new CoProcessOperator<>(index))
                 .uid(UID_HOT_INDEX)
                 .setBufferTimeout(0);
         withoutKeyedState(partials);
@@ -402,7 +403,7 @@ public final class MnemoCoreJob {
      * -1 keeps the chain's default.
      */
     private static DataStream<Query> fanOut(DataStream<Query> queries, int maxParallelism, String suffix, long bufferTimeout) {
-        SingleOutputStreamOperator<Query> copies = queries.flatMap(new QueryFanOut(maxParallelism))
+        SingleOutputStreamOperator<Query> copies = queries.flatMap(new QueryFanOut(maxParallelism), EdgeTypes.QUERY)
                 .name("fan-out" + suffix).uid("query-fan-out" + suffix);
         return bufferTimeout >= 0 ? copies.setBufferTimeout(bufferTimeout) : copies;
     }
@@ -431,7 +432,7 @@ public final class MnemoCoreJob {
     private static PreparedQueries prepare(SingleOutputStreamOperator<MemoryEvent> router, JobSettings s, String suffix, long bufferTimeout,
             QueryPathPriority priority) {
         SingleOutputStreamOperator<Query> prepared = router.getSideOutput(EventRouter.QUERIES)
-                .process(new QueryPreparer(s.encoder).withPriority(priority)).name("prepare-query" + suffix).uid(UID_QUERY_PREPARE + suffix);
+                .process(new QueryPreparer(s.encoder).withPriority(priority), EdgeTypes.QUERY).name("prepare-query" + suffix).uid(UID_QUERY_PREPARE + suffix);
         SingleOutputStreamOperator<Query> inContext = prepared.filter(q -> q.contextId != null || q.isPredict())
                 .name("in-context" + suffix).uid("in-context-filter" + suffix);
         SingleOutputStreamOperator<Query> contextFree = prepared.filter(q -> q.contextId == null && !q.isPredict())

@@ -2,6 +2,7 @@ package io.mnemocore.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mnemocore.operators.edge.EdgeSerializers;
 import io.mnemocore.operators.query.HotIndex;
 import io.mnemocore.operators.query.QueryMerger;
 import io.mnemocore.operators.query.QueryPathPriority;
@@ -10,6 +11,7 @@ import io.mnemocore.operators.query.WarmFallback;
 import io.mnemocore.operators.redis.source.RedisStreamSource;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.java.typeutils.runtime.PojoSerializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamEdge;
 import org.apache.flink.streaming.api.graph.StreamGraph;
@@ -73,6 +75,24 @@ class JobGraphTest {
     @Test
     void chainedOperatorsReuseObjects() {
         assertThat(graph().getExecutionConfig().isObjectReuseEnabled()).isTrue();
+    }
+
+    /**
+     * The busiest network edges carry their own serializers (EdgeTypes); the async operators,
+     * which checkpoint their in-flight inputs, keep the POJO serializer their savepoints hold.
+     */
+    @Test
+    void busyEdgesCarryTheirOwnSerializersAndCheckpointedInputsKeepThePojoOne() {
+        StreamGraph g = graph();
+        assertThat(node(g, "ltp-consolidator").getTypeSerializersIn()[0]).isInstanceOf(EdgeSerializers.MemoryEvents.class);
+        assertThat(node(g, "hot-store").getTypeSerializersIn()[0]).isInstanceOf(EdgeSerializers.Transitions.class);
+        assertThat(node(g, "tier-ledger").getTypeSerializersIn()[0]).isInstanceOf(EdgeSerializers.Transitions.class);
+        assertThat(node(g, "hot-index").getTypeSerializersIn()[0]).isInstanceOf(EdgeSerializers.HotChanges.class);
+        assertThat(node(g, "hot-index").getTypeSerializersIn()[1]).isInstanceOf(EdgeSerializers.Queries.class);
+        assertThat(node(g, "active-inference").getTypeSerializersIn()[1]).isInstanceOf(EdgeSerializers.Queries.class);
+        assertThat(node(g, "query-merger").getTypeSerializersIn()[0]).isInstanceOf(EdgeSerializers.PartialResults.class);
+        assertThat(node(g, "warm-fallback").getTypeSerializersIn()[0]).isInstanceOf(PojoSerializer.class);
+        assertThat(node(g, "rehydrator").getTypeSerializersIn()[0]).isInstanceOf(PojoSerializer.class);
     }
 
     /**

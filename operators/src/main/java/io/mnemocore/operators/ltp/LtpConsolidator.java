@@ -5,6 +5,7 @@ import io.mnemocore.hdv.encode.TextEncoder;
 import io.mnemocore.operators.codec.EventCodec;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
+import io.mnemocore.operators.edge.EdgeTypes;
 import io.mnemocore.operators.ingest.DlqRecord;
 import io.mnemocore.operators.ingest.EventRouter;
 import io.mnemocore.operators.metrics.ScaledHistogram;
@@ -44,7 +45,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
      * vectors (the audit log and the tier ledger need only the facts); the tier stores get theirs
      * on {@code TierRouter}'s outputs. 2 KB vectors go over the network only where they are used.
      */
-    public static final OutputTag<Transition> HOT_UPDATES = new OutputTag<>("hot-updates") {};
+    public static final OutputTag<Transition> HOT_UPDATES = new OutputTag<>("hot-updates", EdgeTypes.TRANSITION);
     public static final String STATE_NAME = "memory";
     /**
      * Uses of memories in contexts, for active inference: every access that names a context_id,
