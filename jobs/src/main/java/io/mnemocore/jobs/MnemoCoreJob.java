@@ -369,7 +369,7 @@ public final class MnemoCoreJob {
         // The reply and feedback writers are chained to this stage; its only network output is the
         // copy for the result store, which can wait for the default buffer timeout (no per-reply flush).
         SingleOutputStreamOperator<QueryReply> replies = searched
-                .process(new QueryReplies(rerank, dim, confidenceBits))
+                .process(new QueryReplies(rerank, dim, confidenceBits), EdgeTypes.QUERY_REPLY)
                 .name("query-reply").uid(UID_QUERY_REPLY);
         // Queryable recent replies, on their own task: its RocksDB snapshots delay no reply.
         replies.keyBy(r -> r.queryId)

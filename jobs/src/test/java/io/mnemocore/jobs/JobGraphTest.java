@@ -91,6 +91,7 @@ class JobGraphTest {
         assertThat(node(g, "hot-index").getTypeSerializersIn()[1]).isInstanceOf(EdgeSerializers.Queries.class);
         assertThat(node(g, "active-inference").getTypeSerializersIn()[1]).isInstanceOf(EdgeSerializers.Queries.class);
         assertThat(node(g, "query-merger").getTypeSerializersIn()[0]).isInstanceOf(EdgeSerializers.PartialResults.class);
+        assertThat(node(g, "query-results").getTypeSerializersIn()[0]).isInstanceOf(EdgeSerializers.Replies.class);
         assertThat(node(g, "warm-fallback").getTypeSerializersIn()[0]).isInstanceOf(PojoSerializer.class);
         assertThat(node(g, "rehydrator").getTypeSerializersIn()[0]).isInstanceOf(PojoSerializer.class);
     }

@@ -11,6 +11,7 @@ import io.mnemocore.operators.query.HotFacts;
 import io.mnemocore.operators.query.HotMemory;
 import io.mnemocore.operators.query.PartialResult;
 import io.mnemocore.operators.query.Query;
+import io.mnemocore.operators.query.QueryReply;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -442,30 +443,10 @@ public final class EdgeSerializers {
             p.parts = f.parts;
             p.scanned = f.scanned;
             p.approximate = f.approximate;
-            if (f.hits != null) {
-                p.hits = new Hit[f.hits.length];
-                for (int i = 0; i < f.hits.length; i++) {
-                    p.hits[i] = f.hits[i] == null ? null : copyHit(f.hits[i]);
-                }
-            }
+            p.hits = copyHits(f.hits);
             p.indexStartUs = f.indexStartUs;
             p.indexEndUs = f.indexEndUs;
             return p;
-        }
-
-        private static Hit copyHit(Hit f) {
-            Hit h = new Hit();
-            h.memoryId = f.memoryId;
-            h.distance = f.distance;
-            h.score = f.score;
-            h.tier = f.tier;
-            h.strength = f.strength;
-            h.updatedMs = f.updatedMs;
-            h.halfLifeMs = f.halfLifeMs;
-            h.lastAccessMs = f.lastAccessMs;
-            h.contextId = f.contextId;
-            h.payload = f.payload;
-            return h;
         }
 
         @Override
@@ -478,24 +459,7 @@ public final class EdgeSerializers {
             out.writeInt(p.parts);
             out.writeInt(p.scanned);
             out.writeBoolean(p.approximate);
-            out.writeInt(p.hits == null ? -1 : p.hits.length);
-            if (p.hits != null) {
-                for (Hit h : p.hits) {
-                    out.writeBoolean(h != null);
-                    if (h != null) {
-                        StringValue.writeString(h.memoryId, out);
-                        out.writeInt(h.distance);
-                        out.writeDouble(h.score);
-                        StringValue.writeString(h.tier, out);
-                        out.writeDouble(h.strength);
-                        out.writeLong(h.updatedMs);
-                        out.writeDouble(h.halfLifeMs);
-                        out.writeLong(h.lastAccessMs);
-                        StringValue.writeString(h.contextId, out);
-                        writeBytes(h.payload, out);
-                    }
-                }
-            }
+            writeHits(p.hits, out);
             out.writeLong(p.indexStartUs);
             out.writeLong(p.indexEndUs);
         }
@@ -510,34 +474,10 @@ public final class EdgeSerializers {
             p.parts = in.readInt();
             p.scanned = in.readInt();
             p.approximate = in.readBoolean();
-            int n = in.readInt();
-            if (n >= 0) {
-                p.hits = new Hit[n];
-                for (int i = 0; i < n; i++) {
-                    if (in.readBoolean()) {
-                        Hit h = new Hit();
-                        h.memoryId = StringValue.readString(in);
-                        h.distance = in.readInt();
-                        h.score = in.readDouble();
-                        h.tier = tier(StringValue.readString(in));
-                        h.strength = in.readDouble();
-                        h.updatedMs = in.readLong();
-                        h.halfLifeMs = in.readDouble();
-                        h.lastAccessMs = in.readLong();
-                        h.contextId = StringValue.readString(in);
-                        h.payload = readBytes(in);
-                        p.hits[i] = h;
-                    }
-                }
-            }
+            p.hits = readHits(in);
             p.indexStartUs = in.readLong();
             p.indexEndUs = in.readLong();
             return p;
-        }
-
-        /** Every HOT hit names its tier: one shared string instead of a copy per hit. */
-        private static String tier(String t) {
-            return "hot".equals(t) ? "hot" : t;
         }
 
         @Override
@@ -550,6 +490,161 @@ public final class EdgeSerializers {
                 super(PartialResults::new);
             }
         }
+    }
+
+    public static final class Replies extends EdgeSerializer<QueryReply> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public QueryReply createInstance() {
+            return new QueryReply();
+        }
+
+        @Override
+        public QueryReply copy(QueryReply f) {
+            QueryReply r = new QueryReply();
+            r.queryId = f.queryId;
+            r.tenant = f.tenant;
+            r.kind = f.kind;
+            r.replyTo = f.replyTo;
+            r.hits = copyHits(f.hits);
+            r.tier = f.tier;
+            r.latencyMs = f.latencyMs;
+            r.confidence = f.confidence;
+            r.degraded = f.degraded;
+            r.degradedReason = f.degradedReason;
+            r.scanned = f.scanned;
+            r.approximate = f.approximate;
+            r.predicted = f.predicted;
+            r.stagesUs = f.stagesUs;
+            return r;
+        }
+
+        @Override
+        public void serialize(QueryReply r, DataOutputView out) throws IOException {
+            StringValue.writeString(r.queryId, out);
+            StringValue.writeString(r.tenant, out);
+            StringValue.writeString(r.kind, out);
+            StringValue.writeString(r.replyTo, out);
+            writeHits(r.hits, out);
+            StringValue.writeString(r.tier, out);
+            out.writeLong(r.latencyMs);
+            StringValue.writeString(r.confidence, out);
+            out.writeBoolean(r.degraded);
+            StringValue.writeString(r.degradedReason, out);
+            out.writeInt(r.scanned);
+            out.writeBoolean(r.approximate);
+            writeStrings(r.predicted, out);
+            writeLongs(r.stagesUs, out);
+        }
+
+        @Override
+        public QueryReply deserialize(DataInputView in) throws IOException {
+            QueryReply r = new QueryReply();
+            r.queryId = StringValue.readString(in);
+            r.tenant = StringValue.readString(in);
+            r.kind = StringValue.readString(in);
+            r.replyTo = StringValue.readString(in);
+            r.hits = readHits(in);
+            r.tier = StringValue.readString(in);
+            r.latencyMs = in.readLong();
+            r.confidence = StringValue.readString(in);
+            r.degraded = in.readBoolean();
+            r.degradedReason = StringValue.readString(in);
+            r.scanned = in.readInt();
+            r.approximate = in.readBoolean();
+            r.predicted = readStrings(in);
+            r.stagesUs = readLongs(in);
+            return r;
+        }
+
+        @Override
+        public TypeSerializerSnapshot<QueryReply> snapshotConfiguration() {
+            return new Snapshot();
+        }
+
+        public static final class Snapshot extends SimpleTypeSerializerSnapshot<QueryReply> {
+            public Snapshot() {
+                super(Replies::new);
+            }
+        }
+    }
+
+    static void writeHits(Hit[] hits, DataOutputView out) throws IOException {
+        out.writeInt(hits == null ? -1 : hits.length);
+        if (hits != null) {
+            for (Hit h : hits) {
+                out.writeBoolean(h != null);
+                if (h != null) {
+                    StringValue.writeString(h.memoryId, out);
+                    out.writeInt(h.distance);
+                    out.writeDouble(h.score);
+                    StringValue.writeString(h.tier, out);
+                    out.writeDouble(h.strength);
+                    out.writeLong(h.updatedMs);
+                    out.writeDouble(h.halfLifeMs);
+                    out.writeLong(h.lastAccessMs);
+                    StringValue.writeString(h.contextId, out);
+                    writeBytes(h.payload, out);
+                }
+            }
+        }
+    }
+
+    static Hit[] readHits(DataInputView in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            return null;
+        }
+        Hit[] hits = new Hit[n];
+        for (int i = 0; i < n; i++) {
+            if (in.readBoolean()) {
+                Hit h = new Hit();
+                h.memoryId = StringValue.readString(in);
+                h.distance = in.readInt();
+                h.score = in.readDouble();
+                h.tier = tier(StringValue.readString(in));
+                h.strength = in.readDouble();
+                h.updatedMs = in.readLong();
+                h.halfLifeMs = in.readDouble();
+                h.lastAccessMs = in.readLong();
+                h.contextId = StringValue.readString(in);
+                h.payload = readBytes(in);
+                hits[i] = h;
+            }
+        }
+        return hits;
+    }
+
+    /** Every HOT hit names its tier: one shared string instead of a copy per hit. */
+    private static String tier(String t) {
+        return "hot".equals(t) ? "hot" : t;
+    }
+
+    /** New hits (the rerank sets their score), sharing their payloads. */
+    static Hit[] copyHits(Hit[] from) {
+        if (from == null) {
+            return null;
+        }
+        Hit[] hits = new Hit[from.length];
+        for (int i = 0; i < from.length; i++) {
+            Hit f = from[i];
+            if (f != null) {
+                Hit h = new Hit();
+                h.memoryId = f.memoryId;
+                h.distance = f.distance;
+                h.score = f.score;
+                h.tier = f.tier;
+                h.strength = f.strength;
+                h.updatedMs = f.updatedMs;
+                h.halfLifeMs = f.halfLifeMs;
+                h.lastAccessMs = f.lastAccessMs;
+                h.contextId = f.contextId;
+                h.payload = f.payload;
+                hits[i] = h;
+            }
+        }
+        return hits;
     }
 
     /** Enums by ordinal, -1 for null: an edge's records live no longer than one version of the job. */

@@ -5,6 +5,7 @@ import io.mnemocore.operators.ltp.Transition;
 import io.mnemocore.operators.query.HotChange;
 import io.mnemocore.operators.query.PartialResult;
 import io.mnemocore.operators.query.Query;
+import io.mnemocore.operators.query.QueryReply;
 import java.util.Objects;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -20,7 +21,8 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
  * <p>Given to the edges only, where the job is wired ({@code MnemoCoreJob}); the classes are not
  * annotated. State that holds these classes (the HOT index's waiting queries, the merger's open
  * merges, the async operators' in-flight inputs) keeps the POJO serializer it was written with,
- * so savepoints are unchanged. In-flight records of an unaligned checkpoint are written with
+ * so savepoints are unchanged; so does the store of recent replies ({@code QueryResults}), whose
+ * input edge carries {@link #QUERY_REPLY}. In-flight records of an unaligned checkpoint are written with
  * these serializers: restore those only into the same version of the job (savepoints are aligned
  * and carry none).
  */
@@ -32,6 +34,7 @@ public final class EdgeTypes {
     public static final TypeInformation<HotChange> HOT_CHANGE = new EdgeType<>(HotChange.class, new EdgeSerializers.HotChanges());
     public static final TypeInformation<Query> QUERY = new EdgeType<>(Query.class, new EdgeSerializers.Queries());
     public static final TypeInformation<PartialResult> PARTIAL_RESULT = new EdgeType<>(PartialResult.class, new EdgeSerializers.PartialResults());
+    public static final TypeInformation<QueryReply> QUERY_REPLY = new EdgeType<>(QueryReply.class, new EdgeSerializers.Replies());
 
     /** A type whose serializer is given, not derived: Flink has no public wrapper for that. */
     static final class EdgeType<T> extends TypeInformation<T> {

@@ -36,7 +36,8 @@ class EdgeSerializersTest {
                 Arguments.of(EdgeTypes.TRANSITION),
                 Arguments.of(EdgeTypes.HOT_CHANGE),
                 Arguments.of(EdgeTypes.QUERY),
-                Arguments.of(EdgeTypes.PARTIAL_RESULT));
+                Arguments.of(EdgeTypes.PARTIAL_RESULT),
+                Arguments.of(EdgeTypes.QUERY_REPLY));
     }
 
     @ParameterizedTest
