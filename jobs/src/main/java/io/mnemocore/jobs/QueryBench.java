@@ -248,6 +248,9 @@ public final class QueryBench {
                         Stats.fmt(Stats.percentile(split[4], 50)), Stats.fmt(Stats.percentile(split[4], 99)));
                 System.err.println("allocated, KB a query, by thread: " + r.topAllocators);
                 System.err.println("CPU, ms a query: " + r.topCpu);
+                // The compiler threads run beside the job's and hold the query path to its smaller
+                // real-time budget (RealtimeBudget): a long figure here means --warmup was short.
+                System.err.printf("the JIT compiled for %d ms of the %.0f s of sending%n", r.jitCompileMs, r.sendSeconds);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -271,6 +274,7 @@ public final class QueryBench {
                         + ",\"reply_stored_p50_ms\":" + Stats.fmt(Stats.percentile(split[4], 50))
                         + ",\"reply_stored_p99_ms\":" + Stats.fmt(Stats.percentile(split[4], 99))
                         + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
+                        + ",\"jit_compile_ms\":" + r.jitCompileMs
                         + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocKbPerQuery)
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
             } finally {
@@ -395,6 +399,8 @@ public final class QueryBench {
         double allocKbPerQuery = Double.NaN;
         String topAllocators = "n/a";
         String topCpu = "n/a";
+        /** Time the JIT's compiler threads spent compiling while sending (summed over threads); -1 if unknown. */
+        long jitCompileMs = -1;
         final long startEpochMs = System.currentTimeMillis();
         final long startNanos = System.nanoTime();
         /** Query i is "{@code idPrefix}i"; the prefix tells this run's replies from an earlier run's stragglers. */
@@ -563,6 +569,7 @@ public final class QueryBench {
         long sampleEvery = Math.max(1, total / RECALL_SAMPLE);
         long[] cpu0 = machineCpuTicks();
         long jvm0 = jvmCpuNanos();
+        long jit0 = jitCompileMs();
         Map<String, Long> threads0 = perThread(false);
         Map<String, Long> threadCpu0 = perThread(true);
         long t0 = System.nanoTime();
@@ -594,6 +601,7 @@ public final class QueryBench {
         r.sendSeconds = (System.nanoTime() - t0) / 1e9;
         long[] cpu1 = machineCpuTicks();
         long jvm1 = jvmCpuNanos();
+        long jit1 = jitCompileMs();
         Map<String, Long> threads1 = perThread(false);
         Map<String, Long> threadCpu1 = perThread(true);
         if (cpu0 != null && cpu1 != null && cpu1[0] > cpu0[0]) {
@@ -601,6 +609,9 @@ public final class QueryBench {
         }
         if (jvm0 >= 0 && jvm1 >= 0) {
             r.jvmCores = (jvm1 - jvm0) / 1e9 / r.sendSeconds;
+        }
+        if (jit0 >= 0 && jit1 >= 0) {
+            r.jitCompileMs = jit1 - jit0;
         }
         if (threads0 != null && threads1 != null && r.sent > 0) {
             long bytes = total(threads1) - total(threads0);
@@ -673,6 +684,12 @@ public final class QueryBench {
         } catch (java.io.IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /** The JIT's compiling time so far (ms, summed over its compiler threads), or -1 where the JVM does not keep it. */
+    static long jitCompileMs() {
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     static long jvmCpuNanos() {

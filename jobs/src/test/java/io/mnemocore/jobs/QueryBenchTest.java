@@ -27,6 +27,19 @@ class QueryBenchTest {
         assertThat(jvmAfter - jvmBefore).isGreaterThan(100_000_000L);
     }
 
+    /** HotSpot keeps the JIT's compiling time; by the time a test runs it has compiled JUnit and AssertJ. */
+    @Test
+    void jitCompileTimeIsKeptAndNeverGoesBack() {
+        long first = QueryBench.jitCompileMs();
+        long sink = 0;
+        for (int i = 0; i < 2_000_000; i++) {
+            sink += Long.bitCount(sink * 31 + i);
+        }
+        assertThat(sink).isNotZero();
+        assertThat(first).isPositive();
+        assertThat(QueryBench.jitCompileMs()).isGreaterThanOrEqualTo(first);
+    }
+
     @Test
     void perThreadCountersNameTheThreadThatWorked() throws Exception {
         Map<String, Long> cpu0 = QueryBench.perThread(true);
