@@ -419,9 +419,11 @@ public final class MnemoCoreJob {
         }
     }
 
-    /** How the query path's task threads are scheduled: {@code haim.search.thread_priority} and {@code realtime_priority}. */
+    /** How the query path's task threads are scheduled: {@code haim.search.thread_priority}, {@code realtime_priority} and its budget. */
     static QueryPathPriority queryPathPriority(MnemoConfig c) {
-        return new QueryPathPriority(c.getInt("haim.search.thread_priority"), c.getInt("haim.search.realtime_priority"));
+        return new QueryPathPriority(c.getInt("haim.search.thread_priority"), c.getInt("haim.search.realtime_priority"),
+                c.getInt("haim.search.realtime_budget_window_ms"), c.getDouble("haim.search.realtime_budget_share"),
+                c.getDouble("haim.search.realtime_budget_share_compiling"));
     }
 
     /**

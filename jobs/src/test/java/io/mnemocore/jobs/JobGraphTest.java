@@ -157,6 +157,10 @@ class JobGraphTest {
         StreamGraph other = graph("haim.search.thread_priority=7", "haim.search.realtime_priority=20");
         assertThat(((QueryPreparer) udf(other, "prepare-query")).priority()).isEqualTo(new QueryPathPriority(7, 20));
         assertThat(((HotIndex) udf(other, "hot-index")).priority()).isEqualTo(new QueryPathPriority(7, 20));
+        StreamGraph tuned = graph("haim.search.realtime_budget_window_ms=20", "haim.search.realtime_budget_share=0.6",
+                "haim.search.realtime_budget_share_compiling=0.3");
+        assertThat(((HotIndex) udf(tuned, "hot-index")).priority()).isEqualTo(new QueryPathPriority(10, 1, 20, 0.6, 0.3));
+        assertThat(((QueryPreparer) udf(tuned, "prepare-query-bus")).priority()).isEqualTo(new QueryPathPriority(10, 0, 20, 0.6, 0.3));
         StreamGraph normal = graph("haim.search.thread_priority=5", "haim.search.realtime_priority=0");
         assertThat(((QueryPreparer) udf(normal, "prepare-query")).priority()).isEqualTo(QueryPathPriority.NORMAL);
         assertThat(((QueryPreparer) udf(normal, "prepare-query-bus")).priority()).isEqualTo(QueryPathPriority.NORMAL);

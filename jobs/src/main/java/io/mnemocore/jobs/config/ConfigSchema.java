@@ -184,6 +184,9 @@ public final class ConfigSchema {
         num("haim.search.warm_breaker_reset_s", Type.LONG, 1, 86_400);
         num("haim.search.thread_priority", Type.INT, 1, 10);
         num("haim.search.realtime_priority", Type.INT, 0, 99);
+        num("haim.search.realtime_budget_window_ms", Type.INT, 1, 1000);
+        num("haim.search.realtime_budget_share", Type.DOUBLE, 0.05, 1);
+        num("haim.search.realtime_budget_share_compiling", Type.DOUBLE, 0.05, 1);
 
         bool("haim.inference.enabled");
         num("haim.inference.window", Type.INT, 2, 4096);

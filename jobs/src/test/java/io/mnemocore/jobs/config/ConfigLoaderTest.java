@@ -70,6 +70,8 @@ class ConfigLoaderTest {
                 .hasMessageContaining("did you mean 'haim.tiers.hot.max_memories'");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.tiers.hot.ltp_threshold_min=1.5")))
                 .hasMessageContaining("haim.tiers.hot.ltp_threshold_min").hasMessageContaining("[0, 1]");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.search.realtime_budget_share=0")))
+                .hasMessageContaining("haim.search.realtime_budget_share").hasMessageContaining("[0.05, 1]");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.tiers.warm.ltp_threshold_min=0.8")))
                 .hasMessageContaining("haim.tiers.warm.ltp_threshold_min").hasMessageContaining("must be below");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.gpu.enabled=yes")))

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *       of the job, was not enough for the compiler.
  * </ul>
  */
-public record QueryPathPriority(int javaPriority, int realtimePriority) implements Serializable {
+public record QueryPathPriority(int javaPriority, int realtimePriority, long budgetWindowMs, double budgetShare,
+                                double budgetShareCompiling) implements Serializable {
     /** How every other thread runs. */
     public static final QueryPathPriority NORMAL = new QueryPathPriority(Thread.NORM_PRIORITY, 0);
 
@@ -66,6 +67,15 @@ public record QueryPathPriority(int javaPriority, int realtimePriority) implemen
         if (realtimePriority < 0 || realtimePriority > 99) {
             throw new IllegalArgumentException("real-time priority must be 0 (off) or 1..99, got " + realtimePriority);
         }
+        if (budgetWindowMs <= 0 || !(budgetShare > 0 && budgetShare <= 1) || !(budgetShareCompiling > 0 && budgetShareCompiling <= 1)) {
+            throw new IllegalArgumentException("the real-time budget needs a positive window and shares in (0, 1], got "
+                    + budgetWindowMs + " ms, " + budgetShare + ", " + budgetShareCompiling);
+        }
+    }
+
+    /** With the real-time budget's defaults ({@link RealtimeBudget}: 80% of 50 ms, 50% while the JIT waits). */
+    public QueryPathPriority(int javaPriority, int realtimePriority) {
+        this(javaPriority, realtimePriority, RealtimeBudget.WINDOW_NS / 1_000_000L, RealtimeBudget.SHARE, RealtimeBudget.SHARE_WHILE_COMPILING);
     }
 
     /** Gives the calling thread this priority; {@link #NORMAL}'s parts leave it as it is. */
@@ -80,7 +90,7 @@ public record QueryPathPriority(int javaPriority, int realtimePriority) implemen
         if (realtimePriority > 0 && !REFUSED.get()) {
             String refused = makeRealtime(realtimePriority, chrt);
             if (refused == null && BUDGET.get() == null) {
-                BUDGET.set(new RealtimeBudget());
+                BUDGET.set(budget());
             }
             if (refused != null && REFUSED.compareAndSet(false, true)) {
                 LOG.warn("the query path runs without real-time scheduling (haim.search.realtime_priority {}): {}; "
@@ -119,9 +129,14 @@ public record QueryPathPriority(int javaPriority, int realtimePriority) implemen
         REFUSED.set(false);
     }
 
+    /** A real-time thread's budget, on the calling thread's clocks. */
+    RealtimeBudget budget() {
+        return new RealtimeBudget(budgetWindowMs * 1_000_000L, budgetShare, budgetShareCompiling);
+    }
+
     /** The same Java priority, without the real-time one. */
     public QueryPathPriority withoutRealtime() {
-        return new QueryPathPriority(javaPriority, 0);
+        return new QueryPathPriority(javaPriority, 0, budgetWindowMs, budgetShare, budgetShareCompiling);
     }
 
     /** Daemon threads named {@code name} that take this priority before their first task. */

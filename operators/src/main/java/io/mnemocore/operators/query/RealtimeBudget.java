@@ -28,7 +28,11 @@ import java.util.function.LongSupplier;
  * has used half the window; otherwise a call costs one {@link System#nanoTime()}.
  */
 final class RealtimeBudget {
-    /** Short enough that a starved thread waits at most this long, long enough to spare the clocks. */
+    /**
+     * The defaults of {@code haim.search.realtime_budget_window_ms}, {@code realtime_budget_share}
+     * and {@code realtime_budget_share_compiling}. Short enough that a starved thread waits at most
+     * this long, long enough to spare the clocks.
+     */
     static final long WINDOW_NS = 50_000_000L;
     /** Of each window at least a fifth is left to the threads that are not real-time. */
     static final double SHARE = 0.8;
@@ -51,8 +55,8 @@ final class RealtimeBudget {
     private boolean started;
 
     /** The calling thread's budget, on its own clocks. */
-    RealtimeBudget() {
-        this(WINDOW_NS, SHARE, SHARE_WHILE_COMPILING, System::nanoTime, THREADS::getCurrentThreadCpuTime, CompilerWatch.JVM,
+    RealtimeBudget(long windowNs, double share, double compilingShare) {
+        this(windowNs, share, compilingShare, System::nanoTime, THREADS::getCurrentThreadCpuTime, CompilerWatch.JVM,
                 LockSupport::parkNanos);
     }
 
@@ -106,6 +110,14 @@ final class RealtimeBudget {
             restart(now);
         }
         return false;
+    }
+
+    long windowNs() {
+        return windowNs;
+    }
+
+    double share(boolean whileCompiling) {
+        return whileCompiling ? compilingShare : share;
     }
 
     private void restart(long now) {

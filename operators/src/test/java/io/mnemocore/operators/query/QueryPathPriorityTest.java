@@ -176,6 +176,23 @@ class QueryPathPriorityTest {
         assertThat(new QueryPathPriority(9, 4).withoutRealtime()).isEqualTo(new QueryPathPriority(9, 0));
     }
 
+    /** haim.search.realtime_budget_*: the budget each real-time thread gets, kept without the real-time priority too. */
+    @Test
+    void theRealtimeBudgetIsTheConfiguredOne() {
+        RealtimeBudget defaults = new QueryPathPriority(10, 1).budget();
+        assertThat(defaults.windowNs()).isEqualTo(50_000_000L);
+        assertThat(defaults.share(false)).isEqualTo(0.8);
+        assertThat(defaults.share(true)).isEqualTo(0.5);
+        QueryPathPriority tuned = new QueryPathPriority(10, 1, 20, 0.6, 0.3);
+        assertThat(tuned.budget().windowNs()).isEqualTo(20_000_000L);
+        assertThat(tuned.budget().share(false)).isEqualTo(0.6);
+        assertThat(tuned.budget().share(true)).isEqualTo(0.3);
+        assertThat(tuned.withoutRealtime()).isEqualTo(new QueryPathPriority(10, 0, 20, 0.6, 0.3));
+        assertThatThrownBy(() -> new QueryPathPriority(10, 1, 0, 0.6, 0.3)).hasMessageContaining("positive window");
+        assertThatThrownBy(() -> new QueryPathPriority(10, 1, 20, 1.2, 0.3)).hasMessageContaining("got 20 ms, 1.2, 0.3");
+        assertThatThrownBy(() -> new QueryPathPriority(10, 1, 20, 0.6, 0)).hasMessageContaining("shares in (0, 1]");
+    }
+
     private static String tid() throws IOException {
         return Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
     }
