@@ -195,4 +195,31 @@ class EventCodecTest {
         q.sourceId = "6-0";
         assertThat(codec.decode(codec.encode(q), "6-0", null).event()).isEqualTo(q);
     }
+
+    /** The access event's own encoder writes the bytes of the general one, for every mix of its optional fields. */
+    @Test
+    void accessEventsEncodeAsTheGeneralEncoderDoesAndDecodeBack() {
+        int seen = 0;
+        for (int mask = 0; mask < 32; mask++) {
+            MemoryEvent a = new MemoryEvent();
+            a.type = EventType.MEMORY_ACCESS;
+            a.tenant = (mask & 1) != 0 ? "acme" : null;
+            a.memoryId = "m-" + mask;
+            a.contextId = (mask & 2) != 0 ? "kitchen" : null;
+            a.accessCount = (mask & 4) != 0 ? 3 : 0;
+            a.lastAccess = (mask & 8) != 0 ? 1_700_000_000_123L : 0;
+            a.timestamp = (mask & 16) != 0 ? 1_700_000_000_456L : 0;
+            a.payload = mask % 3 == 0 ? packb(dict("why", "hit")) : null;
+            assertThat(codec.encodeAccess(a)).as("mask " + mask).isEqualTo(codec.encodeMap(a));
+            MemoryEvent back = codec.decode(codec.encode(a), "7-" + mask, null).event();
+            assertThat(back.memoryId).isEqualTo(a.memoryId);
+            assertThat(back.tenant).isEqualTo(a.tenant == null ? MemoryEvent.DEFAULT_TENANT : a.tenant);
+            assertThat(back.contextId).isEqualTo(a.contextId);
+            assertThat(back.accessCount).isEqualTo(Math.max(1, a.accessCount));
+            assertThat(back.lastAccess).isEqualTo(a.lastAccess);
+            assertThat(back.payload).isEqualTo(a.payload);
+            seen++;
+        }
+        assertThat(seen).isEqualTo(32);
+    }
 }
