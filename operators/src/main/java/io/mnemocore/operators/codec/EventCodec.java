@@ -587,11 +587,7 @@ public final class EventCodec implements Serializable {
             if (e.timestamp != 0) {
                 p.packString("timestamp").packLong(e.timestamp);
             }
-            if (e.payload != null) {
-                p.packString("payload");
-                p.writePayload(e.payload);
-            }
-            return p.toByteArray();
+            return withPayload(p, e);
         } catch (IOException ex) {
             throw new IllegalStateException("msgpack encoding failed", ex);
         }
@@ -679,14 +675,19 @@ public final class EventCodec implements Serializable {
                     }
                 }
             }
-            if (e.payload != null) {
-                p.packString("payload");
-                p.writePayload(e.payload);
-            }
-            return p.toByteArray();
+            return withPayload(p, e);
         } catch (IOException ex) {
             throw new IllegalStateException("msgpack encoding failed", ex);
         }
+    }
+
+    /** The payload, kept byte for byte, goes last (counted in the map header already). */
+    private static byte[] withPayload(MessageBufferPacker p, MemoryEvent e) throws IOException {
+        if (e.payload != null) {
+            p.packString("payload");
+            p.writePayload(e.payload);
+        }
+        return p.toByteArray();
     }
 
     private static void putIf(Map<String, Object> m, String k, Object v) {
