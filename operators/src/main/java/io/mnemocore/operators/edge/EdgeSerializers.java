@@ -358,22 +358,7 @@ public final class EdgeSerializers {
 
         @Override
         public Query copy(Query f) {
-            Query q = new Query();
-            q.queryId = f.queryId;
-            q.tenant = f.tenant;
-            q.kind = f.kind;
-            q.hdv = f.hdv;
-            q.k = f.k;
-            q.contextId = f.contextId;
-            q.replyTo = f.replyTo;
-            q.receivedMs = f.receivedMs;
-            q.preparedUs = f.preparedUs;
-            q.contextHologram = f.contextHologram;
-            q.predicted = f.predicted;
-            q.predictedDistance = f.predictedDistance;
-            q.predictionWindowMs = f.predictionWindowMs;
-            q.route = f.route;
-            return q;
+            return f.copy();
         }
 
         @Override
@@ -438,7 +423,7 @@ public final class EdgeSerializers {
         @Override
         public PartialResult copy(PartialResult f) {
             PartialResult p = new PartialResult();
-            p.query = f.query == null ? null : QUERIES.copy(f.query);
+            p.query = f.query == null ? null : f.query.copy();
             p.subtask = f.subtask;
             p.parts = f.parts;
             p.scanned = f.scanned;
@@ -628,21 +613,7 @@ public final class EdgeSerializers {
         }
         Hit[] hits = new Hit[from.length];
         for (int i = 0; i < from.length; i++) {
-            Hit f = from[i];
-            if (f != null) {
-                Hit h = new Hit();
-                h.memoryId = f.memoryId;
-                h.distance = f.distance;
-                h.score = f.score;
-                h.tier = f.tier;
-                h.strength = f.strength;
-                h.updatedMs = f.updatedMs;
-                h.halfLifeMs = f.halfLifeMs;
-                h.lastAccessMs = f.lastAccessMs;
-                h.contextId = f.contextId;
-                h.payload = f.payload;
-                hits[i] = h;
-            }
+            hits[i] = from[i] == null ? null : from[i].copy();
         }
         return hits;
     }

@@ -16,6 +16,13 @@ public class Hit {
 
     public Hit() {}
 
+    /** A new hit with the same fields (the payload shared: never written after the hit is made). */
+    public Hit copy() {
+        Hit h = of(memoryId, distance, tier, strength, updatedMs, halfLifeMs, lastAccessMs, contextId, payload);
+        h.score = score;
+        return h;
+    }
+
     /** A hit with a memory's facts as its tier holds them (score is set by the rerank). */
     static Hit of(String memoryId, int distance, String tier, double strength, long updatedMs, double halfLifeMs,
                   long lastAccessMs, String contextId, byte[] payload) {

@@ -30,7 +30,7 @@ public class Query {
     public Query() {}
 
     /** A shallow copy: the vectors and arrays are shared, never written after preparation. */
-    Query copy() {
+    public Query copy() {
         Query q = new Query();
         q.queryId = queryId;
         q.tenant = tenant;
