@@ -57,13 +57,30 @@ public final class EventCodec implements Serializable {
     }
 
     /** A msgpack str whose bytes are kept until we know whether a string or raw bytes are wanted. */
+    /** A string of the input: where its bytes lie, not a copy of them. */
     private static final class RawStr {
-        final byte[] bytes;
+        final byte[] data;
+        final int off;
+        final int len;
 
-        RawStr(byte[] bytes) {
-            this.bytes = bytes;
+        RawStr(byte[] data, int off, int len) {
+            this.data = data;
+            this.off = off;
+            this.len = len;
+        }
+
+        byte[] copy() {
+            return java.util.Arrays.copyOfRange(data, off, off + len);
         }
     }
+
+    /**
+     * The field names the decoder reads: a key equal to one of them becomes that String instead of
+     * a new one (an access event has six keys, and the job reads ten such events a query).
+     */
+    private static final String[] KNOWN_KEYS = {"type", "tenant", "memory_id", "context_id", "text", "hdv",
+            "ltp_strength", "timestamp", "access_count", "last_access", "tier", "memory_ids", "context_hdv",
+            "prediction_window", "query_id", "reply_to", "k", "updated_ms", "half_life_ms", "archive", "origin", "payload"};
 
     /** A value of a type we do not read for that key (map, nested array, extension). */
     private static final class Other {
@@ -124,7 +141,7 @@ public final class EventCodec implements Serializable {
                 throw new Reject(WRONG_TYPE, "map keys must be strings, got "
                         + u.getNextFormat().getValueType().name().toLowerCase());
             }
-            String key = utf8(readBytes(u, data, u.unpackRawStringHeader()), "a key");
+            String key = key(readStr(u, data));
             if (fields.containsKey(key) || ("payload".equals(key) && payload != null)) {
                 throw new Reject(DUPLICATE_FIELD, "field '" + truncate(key, 40) + "' appears twice");
             }
@@ -274,7 +291,7 @@ public final class EventCodec implements Serializable {
             case FLOAT:
                 return u.unpackDouble();
             case STRING:
-                return new RawStr(readBytes(u, data, u.unpackRawStringHeader()));
+                return readStr(u, data);
             case BINARY:
                 return readBytes(u, data, u.unpackBinaryHeader());
             case ARRAY:
@@ -300,6 +317,57 @@ public final class EventCodec implements Serializable {
         }
     }
 
+    /**
+     * The string at the unpacker's position (its format says string), left where it is in the
+     * input: its header is read from the input directly, and the unpacker skips the string.
+     */
+    private static RawStr readStr(MessageUnpacker u, byte[] data) throws IOException, Reject {
+        int at = (int) u.getTotalReadBytes();
+        int b = data[at] & 0xFF;
+        int header;
+        long len;
+        if ((b & 0xE0) == 0xA0) {
+            header = 1;
+            len = b & 0x1F;
+        } else if (b == 0xD9 && at + 2 <= data.length) {
+            header = 2;
+            len = data[at + 1] & 0xFF;
+        } else if (b == 0xDA && at + 3 <= data.length) {
+            header = 3;
+            len = (data[at + 1] & 0xFF) << 8 | (data[at + 2] & 0xFF);
+        } else if (b == 0xDB && at + 5 <= data.length) {
+            header = 5;
+            len = (long) (data[at + 1] & 0xFF) << 24 | (data[at + 2] & 0xFF) << 16 | (data[at + 3] & 0xFF) << 8 | (data[at + 4] & 0xFF);
+        } else { // a truncated header: the unpacker says how
+            byte[] bytes = readBytes(u, data, u.unpackRawStringHeader());
+            return new RawStr(bytes, 0, bytes.length);
+        }
+        long remaining = data.length - at - header;
+        if (len > remaining) {
+            throw new Reject(MALFORMED, "a field declares " + len + " bytes but only " + remaining + " remain");
+        }
+        u.skipValue();
+        return new RawStr(data, at + header, (int) len);
+    }
+
+    private static String key(RawStr k) throws Reject {
+        for (String known : KNOWN_KEYS) {
+            if (known.length() == k.len && ascii(known, k)) {
+                return known;
+            }
+        }
+        return utf8(k, "a key");
+    }
+
+    private static boolean ascii(String s, RawStr r) {
+        for (int i = 0; i < r.len; i++) {
+            if (r.data[r.off + i] != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static byte[] readBytes(MessageUnpacker u, byte[] data, int len) throws IOException, Reject {
         long remaining = data.length - u.getTotalReadBytes();
         if (len < 0 || len > remaining) {
@@ -309,23 +377,23 @@ public final class EventCodec implements Serializable {
         return u.readPayload(len);
     }
 
-    private static String utf8(byte[] b, String what) throws Reject {
+    private static String utf8(RawStr r, String what) throws Reject {
         // Keys and most ids are ASCII: skip the validating decoder (one allocation per string).
         boolean ascii = true;
-        for (byte x : b) {
-            if (x < 0) {
+        for (int i = r.off; i < r.off + r.len; i++) {
+            if (r.data[i] < 0) {
                 ascii = false;
                 break;
             }
         }
         if (ascii) {
-            return new String(b, StandardCharsets.ISO_8859_1);
+            return new String(r.data, r.off, r.len, StandardCharsets.ISO_8859_1);
         }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b)).toString();
+                    .decode(ByteBuffer.wrap(r.data, r.off, r.len)).toString();
         } catch (CharacterCodingException ex) {
             throw new Reject(WRONG_TYPE, what + " is not valid UTF-8");
         }
@@ -356,9 +424,9 @@ public final class EventCodec implements Serializable {
         if (!(v instanceof RawStr)) {
             throw new Reject(WRONG_TYPE, "'" + key + "' must be a string, got " + typeName(v));
         }
-        byte[] b = ((RawStr) v).bytes;
-        if (b.length > maxLen * 4L) { // cheap bound before decoding
-            throw new Reject(ID_TOO_LONG, "'" + key + "' is " + b.length + " bytes; the limit is " + maxLen + " characters");
+        RawStr b = (RawStr) v;
+        if (b.len > maxLen * 4L) { // cheap bound before decoding
+            throw new Reject(ID_TOO_LONG, "'" + key + "' is " + b.len + " bytes; the limit is " + maxLen + " characters");
         }
         String s = utf8(b, "'" + key + "'");
         if (s.length() > maxLen) {
@@ -389,10 +457,26 @@ public final class EventCodec implements Serializable {
     }
 
     private static String tenant(String s) throws Reject {
-        if (!TENANT.matcher(s).matches()) {
+        if (!tenantLike(s)) {
             throw new Reject(BAD_ID, "tenant '" + truncate(s, 64) + "' must match " + TENANT.pattern());
         }
         return s;
+    }
+
+    /** {@link #TENANT} without a Matcher: the job checks ten access events a query. */
+    private static boolean tenantLike(String s) {
+        if (s.isEmpty() || s.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '_' || c == '.' || c == ':' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String replyTo(Map<String, Object> f) throws Reject {
@@ -408,9 +492,9 @@ public final class EventCodec implements Serializable {
         if (!(v instanceof RawStr)) {
             throw new Reject(WRONG_TYPE, "'" + key + "' must be a string, got " + typeName(v));
         }
-        byte[] b = ((RawStr) v).bytes;
-        if (b.length > limits.maxTextLength * 4L) {
-            throw new Reject(TEXT_TOO_LONG, "'" + key + "' is " + b.length + " bytes; the limit is "
+        RawStr b = (RawStr) v;
+        if (b.len > limits.maxTextLength * 4L) {
+            throw new Reject(TEXT_TOO_LONG, "'" + key + "' is " + b.len + " bytes; the limit is "
                     + limits.maxTextLength + " characters");
         }
         String s = utf8(b, "'" + key + "'");
@@ -436,7 +520,7 @@ public final class EventCodec implements Serializable {
         if (v instanceof byte[]) {
             b = (byte[]) v;
         } else if (v instanceof RawStr) { // bytes packed as str by use_bin_type=False producers
-            b = ((RawStr) v).bytes;
+            b = ((RawStr) v).copy();
         } else {
             throw new Reject(WRONG_TYPE, "'" + key + "' must be bytes, got " + typeName(v));
         }
@@ -559,39 +643,47 @@ public final class EventCodec implements Serializable {
 
     /**
      * A memory.access, packed field by field: the same bytes as {@link #encodeMap}, without its map,
-     * entries and boxed numbers. The job writes one per returned hit (ten a query) from the reply's
-     * real-time thread.
+     * entries, boxed numbers or msgpack-java's per-string arrays. The job writes one per returned hit
+     * (ten a query) from the reply's real-time thread.
      */
     byte[] encodeAccess(MemoryEvent e) {
-        try (MessageBufferPacker p = MessagePack.DEFAULT_PACKER_CONFIG.withBufferSize(sizeHint(e)).newBufferPacker()) {
-            int n = 3 + (e.tenant != null ? 1 : 0) + (e.contextId != null ? 1 : 0) + (e.lastAccess != 0 ? 1 : 0)
-                    + (e.timestamp != 0 ? 1 : 0) + (e.payload != null ? 1 : 0);
-            p.packMapHeader(n);
-            p.packString("type").packString(EventType.MEMORY_ACCESS.wire());
-            if (e.tenant != null) {
-                p.packString("tenant").packString(e.tenant);
-            }
-            p.packString("memory_id");
-            if (e.memoryId != null) {
-                p.packString(e.memoryId);
-            } else {
-                p.packNil();
-            }
-            if (e.contextId != null) {
-                p.packString("context_id").packString(e.contextId);
-            }
-            p.packString("access_count").packLong(Math.max(1, e.accessCount));
-            if (e.lastAccess != 0) {
-                p.packString("last_access").packLong(e.lastAccess);
-            }
-            if (e.timestamp != 0) {
-                p.packString("timestamp").packLong(e.timestamp);
-            }
-            return withPayload(p, e);
-        } catch (IOException ex) {
-            throw new IllegalStateException("msgpack encoding failed", ex);
+        int n = 3 + (e.tenant != null ? 1 : 0) + (e.contextId != null ? 1 : 0) + (e.lastAccess != 0 ? 1 : 0)
+                + (e.timestamp != 0 ? 1 : 0) + (e.payload != null ? 1 : 0);
+        MsgpackWriter w = MsgpackWriter.scratch().mapHeader(n).raw(K_TYPE).raw(V_ACCESS);
+        if (e.tenant != null) {
+            w.raw(K_TENANT).str(e.tenant);
         }
+        w.raw(K_MEMORY_ID);
+        if (e.memoryId != null) {
+            w.str(e.memoryId);
+        } else {
+            w.nil();
+        }
+        if (e.contextId != null) {
+            w.raw(K_CONTEXT_ID).str(e.contextId);
+        }
+        w.raw(K_ACCESS_COUNT).integer(Math.max(1, e.accessCount));
+        if (e.lastAccess != 0) {
+            w.raw(K_LAST_ACCESS).integer(e.lastAccess);
+        }
+        if (e.timestamp != 0) {
+            w.raw(K_TIMESTAMP).integer(e.timestamp);
+        }
+        if (e.payload != null) {
+            w.raw(K_PAYLOAD).raw(e.payload); // last, as in encodeMap
+        }
+        return w.toByteArray();
     }
+
+    private static final byte[] K_TYPE = MsgpackWriter.encoded("type");
+    private static final byte[] V_ACCESS = MsgpackWriter.encoded(EventType.MEMORY_ACCESS.wire());
+    private static final byte[] K_TENANT = MsgpackWriter.encoded("tenant");
+    private static final byte[] K_MEMORY_ID = MsgpackWriter.encoded("memory_id");
+    private static final byte[] K_CONTEXT_ID = MsgpackWriter.encoded("context_id");
+    private static final byte[] K_ACCESS_COUNT = MsgpackWriter.encoded("access_count");
+    private static final byte[] K_LAST_ACCESS = MsgpackWriter.encoded("last_access");
+    private static final byte[] K_TIMESTAMP = MsgpackWriter.encoded("timestamp");
+    private static final byte[] K_PAYLOAD = MsgpackWriter.encoded("payload");
 
     /** Any event through a map of its fields (the general form; {@link #encodeAccess} is the access event's). */
     byte[] encodeMap(MemoryEvent e) {

@@ -1,7 +1,7 @@
 package io.mnemocore.operators.query;
 
+import io.mnemocore.operators.codec.MsgpackWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.msgpack.core.MessageBufferPacker;
@@ -22,78 +22,83 @@ public final class ReplyCodec {
     /*
      * msgpack's defaults cost 8 KB (a packer's buffer) and 16 KB (an unpacker's string decode
      * buffer, taken at its first string) per reply, whatever its size: garbage in the job's reply
-     * chain and in every reader. A reply's buffer is sized to the reply; the decode buffer only
-     * serves strings that span input segments, which one byte array never has, and decodes longer
-     * ones in pieces.
+     * chain and in every reader. A reply is written by MsgpackWriter into this thread's scratch
+     * buffer, with its keys encoded once; the decode buffer only serves strings that span input
+     * segments, which one byte array never has, and decodes longer ones in pieces.
      */
     private static final MessagePack.UnpackerConfig UNPACKER = MessagePack.DEFAULT_UNPACKER_CONFIG.withStringDecoderBufferSize(256);
 
     private ReplyCodec() {}
 
-    /** Room for the fixed keys and metadata, and per hit its fields and payload: a hint, the packer grows past it. */
-    private static int sizeHint(QueryReply r) {
-        int n = 256;
+    public static byte[] encode(QueryReply r) {
+        MsgpackWriter w = MsgpackWriter.scratch().mapHeader(6);
+        w.raw(TYPE).raw(QUERY_RESULT);
+        w.raw(QUERY_ID).str(r.queryId);
+        w.raw(TENANT).str(r.tenant);
+        w.raw(KIND).str(r.kind);
+        w.raw(HITS).arrayHeader(r.hits.length);
         for (Hit h : r.hits) {
-            n += 128 + (h.payload != null ? h.payload.length : 0);
+            w.mapHeader(5 + (h.contextId != null ? 1 : 0) + (h.payload != null ? 1 : 0));
+            w.raw(MEMORY_ID).str(h.memoryId);
+            w.raw(DISTANCE).integer(h.distance);
+            w.raw(SCORE).float64(h.score);
+            w.raw(TIER).str(h.tier);
+            w.raw(LTP_STRENGTH).float64(h.strength);
+            if (h.contextId != null) {
+                w.raw(CONTEXT_ID).str(h.contextId);
+            }
+            if (h.payload != null) {
+                w.raw(PAYLOAD).raw(h.payload); // already msgpack
+            }
         }
+        w.raw(METADATA).mapHeader(6 + (r.degradedReason != null ? 1 : 0) + (r.predicted != null ? 1 : 0)
+                + (r.stagesUs != null ? 1 : 0));
+        w.raw(TIER).str(r.tier);
+        w.raw(LATENCY_MS).integer(r.latencyMs);
+        w.raw(CONFIDENCE).str(r.confidence);
+        w.raw(DEGRADED).bool(r.degraded);
+        if (r.degradedReason != null) {
+            w.raw(DEGRADED_REASON).str(r.degradedReason);
+        }
+        w.raw(SCANNED).integer(r.scanned);
+        w.raw(APPROXIMATE).bool(r.approximate);
         if (r.predicted != null) {
-            n += r.predicted.length * 40;
+            w.raw(PREDICTED).arrayHeader(r.predicted.length);
+            for (String id : r.predicted) {
+                w.str(id);
+            }
         }
-        return n;
+        if (r.stagesUs != null) {
+            w.raw(STAGES_US).arrayHeader(r.stagesUs.length);
+            for (long t : r.stagesUs) {
+                w.integer(t);
+            }
+        }
+        return w.toByteArray();
     }
 
-    public static byte[] encode(QueryReply r) {
-        try (MessageBufferPacker p = MessagePack.DEFAULT_PACKER_CONFIG.withBufferSize(sizeHint(r)).newBufferPacker()) {
-            p.packMapHeader(6);
-            p.packString("type").packString("query.result");
-            p.packString("query_id").packString(r.queryId);
-            p.packString("tenant").packString(r.tenant);
-            p.packString("kind").packString(r.kind);
-            p.packString("hits").packArrayHeader(r.hits.length);
-            for (Hit h : r.hits) {
-                int n = 5 + (h.contextId != null ? 1 : 0) + (h.payload != null ? 1 : 0);
-                p.packMapHeader(n);
-                p.packString("memory_id").packString(h.memoryId);
-                p.packString("distance").packInt(h.distance);
-                p.packString("score").packDouble(h.score);
-                p.packString("tier").packString(h.tier);
-                p.packString("ltp_strength").packDouble(h.strength);
-                if (h.contextId != null) {
-                    p.packString("context_id").packString(h.contextId);
-                }
-                if (h.payload != null) {
-                    p.packString("payload");
-                    p.writePayload(h.payload); // already msgpack
-                }
-            }
-            p.packString("metadata").packMapHeader(6 + (r.degradedReason != null ? 1 : 0) + (r.predicted != null ? 1 : 0)
-                    + (r.stagesUs != null ? 1 : 0));
-            p.packString("tier").packString(r.tier);
-            p.packString("latency_ms").packLong(r.latencyMs);
-            p.packString("confidence").packString(r.confidence);
-            p.packString("degraded").packBoolean(r.degraded);
-            if (r.degradedReason != null) {
-                p.packString("degraded_reason").packString(r.degradedReason);
-            }
-            p.packString("scanned").packInt(r.scanned);
-            p.packString("approximate").packBoolean(r.approximate);
-            if (r.predicted != null) {
-                p.packString("predicted").packArrayHeader(r.predicted.length);
-                for (String id : r.predicted) {
-                    p.packString(id);
-                }
-            }
-            if (r.stagesUs != null) {
-                p.packString("stages_us").packArrayHeader(r.stagesUs.length);
-                for (long t : r.stagesUs) {
-                    p.packLong(t);
-                }
-            }
-            return p.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    private static final byte[] TYPE = MsgpackWriter.encoded("type");
+    private static final byte[] QUERY_RESULT = MsgpackWriter.encoded("query.result");
+    private static final byte[] QUERY_ID = MsgpackWriter.encoded("query_id");
+    private static final byte[] TENANT = MsgpackWriter.encoded("tenant");
+    private static final byte[] KIND = MsgpackWriter.encoded("kind");
+    private static final byte[] HITS = MsgpackWriter.encoded("hits");
+    private static final byte[] MEMORY_ID = MsgpackWriter.encoded("memory_id");
+    private static final byte[] DISTANCE = MsgpackWriter.encoded("distance");
+    private static final byte[] SCORE = MsgpackWriter.encoded("score");
+    private static final byte[] TIER = MsgpackWriter.encoded("tier");
+    private static final byte[] LTP_STRENGTH = MsgpackWriter.encoded("ltp_strength");
+    private static final byte[] CONTEXT_ID = MsgpackWriter.encoded("context_id");
+    private static final byte[] PAYLOAD = MsgpackWriter.encoded("payload");
+    private static final byte[] METADATA = MsgpackWriter.encoded("metadata");
+    private static final byte[] LATENCY_MS = MsgpackWriter.encoded("latency_ms");
+    private static final byte[] CONFIDENCE = MsgpackWriter.encoded("confidence");
+    private static final byte[] DEGRADED = MsgpackWriter.encoded("degraded");
+    private static final byte[] DEGRADED_REASON = MsgpackWriter.encoded("degraded_reason");
+    private static final byte[] SCANNED = MsgpackWriter.encoded("scanned");
+    private static final byte[] APPROXIMATE = MsgpackWriter.encoded("approximate");
+    private static final byte[] PREDICTED = MsgpackWriter.encoded("predicted");
+    private static final byte[] STAGES_US = MsgpackWriter.encoded("stages_us");
 
     /** Reads a reply back (clients, tests); payloads come back as msgpack bytes. */
     public static QueryReply decode(byte[] data) throws IOException {

@@ -222,4 +222,86 @@ class EventCodecTest {
         }
         assertThat(seen).isEqualTo(32);
     }
+
+    /** The tenant check, written out by hand for speed, accepts exactly what its documented pattern does. */
+    @Test
+    void tenantsAreAcceptedExactlyWhenTheyMatchTheirPattern() {
+        java.util.regex.Pattern documented = java.util.regex.Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+        String alphabet = "aZm09_.:-/ é\u0000@";
+        java.util.Random rnd = new java.util.Random(11);
+        int accepted = 0, rejected = 0;
+        for (int i = 0; i < 3000; i++) {
+            int n = rnd.nextInt(70);
+            StringBuilder t = new StringBuilder();
+            for (int j = 0; j < n; j++) {
+                // Mostly valid characters, so that long valid tenants come up too.
+                t.append(rnd.nextInt(40) == 0 ? alphabet.charAt(9 + rnd.nextInt(alphabet.length() - 9)) : alphabet.charAt(rnd.nextInt(9)));
+            }
+            DecodeResult r = decode(dict("type", "memory.delete", "memory_id", "m", "tenant", t.toString()));
+            assertThat(r.isOk()).as("tenant '%s'", t).isEqualTo(documented.matcher(t).matches());
+            if (r.isOk()) {
+                assertThat(r.event().tenant).isEqualTo(t.toString());
+                accepted++;
+            } else {
+                assertThat(r.error().reason()).isIn(DecodeError.Reason.BAD_ID, DecodeError.Reason.ID_TOO_LONG);
+                rejected++;
+            }
+        }
+        assertThat(accepted).isGreaterThan(500);
+        assertThat(rejected).isGreaterThan(500);
+    }
+
+    /** msgpack allows any string format for any length; old producers use str8/16/32 for short keys too. */
+    @Test
+    void keysAndValuesInEveryStringFormatDecodeAlike() {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.write(0x84); // a map of four
+        str(b, 0xd9, "type");
+        str(b, 0xda, "memory.access");
+        str(b, 0xdb, "memory_id");
+        str(b, 0xa0, "m-1");
+        str(b, 0xd9, "context_id");
+        str(b, 0xdb, "küche");
+        str(b, 0xda, "x-unknown");
+        str(b, 0xd9, "ignored");
+        DecodeResult r = codec.decode(b.toByteArray(), "9-0", null);
+        assertThat(r.isOk()).as(String.valueOf(r)).isTrue();
+        assertThat(r.event().type).isEqualTo(EventType.MEMORY_ACCESS);
+        assertThat(r.event().memoryId).isEqualTo("m-1");
+        assertThat(r.event().contextId).isEqualTo("küche");
+
+        byte[] whole = b.toByteArray();
+        // A str16 header cut after its first length byte, and a str32 that declares more than is left.
+        byte[] cut = java.util.Arrays.copyOf(whole, 1 + 2 + 4 + 2);
+        assertThat(codec.decode(cut, "9-1", null).error().reason()).isEqualTo(DecodeError.Reason.MALFORMED);
+        byte[] lying = java.util.Arrays.copyOf(whole, whole.length);
+        int at = 1 + 2 + 4 + 3 + 13; // the str32 header of "memory_id"
+        assertThat(lying[at] & 0xFF).isEqualTo(0xdb);
+        lying[at + 1] = 0x7f;
+        DecodeResult bad = codec.decode(lying, "9-2", null);
+        assertThat(bad.error().reason()).isEqualTo(DecodeError.Reason.MALFORMED);
+        assertThat(bad.error().detail()).contains("declares " + (0x7f000009L) + " bytes");
+    }
+
+    private static void str(java.io.ByteArrayOutputStream b, int format, String s) {
+        byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int n = utf8.length;
+        if (format == 0xa0) {
+            b.write(0xa0 | n);
+        } else if (format == 0xd9) {
+            b.write(0xd9);
+            b.write(n);
+        } else if (format == 0xda) {
+            b.write(0xda);
+            b.write(n >>> 8);
+            b.write(n);
+        } else {
+            b.write(0xdb);
+            b.write(n >>> 24);
+            b.write(n >>> 16);
+            b.write(n >>> 8);
+            b.write(n);
+        }
+        b.write(utf8, 0, n);
+    }
 }
