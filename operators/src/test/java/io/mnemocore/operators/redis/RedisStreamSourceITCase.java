@@ -115,4 +115,40 @@ class RedisStreamSourceITCase {
             assertThat(c.xlen("out")).isBetween(200L, 400L);
         }
     }
+
+    /** Records alternate between three streams, as replies go to whichever stream their query named. */
+    static final class StreamPerRemainder implements RedisStreamSink.EntrySerializer<Long> {
+        @Override
+        public String stream(Long v) {
+            return "out-" + (v % 3);
+        }
+
+        @Override
+        public List<byte[]> fields(Long v) {
+            return List.of("n".getBytes(), Long.toString(v).getBytes(), "sq".getBytes(), Long.toString(v * v).getBytes());
+        }
+    }
+
+    @Test
+    void sinkWritesEachRecordWithItsFieldsToItsOwnStream(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1);
+            env.fromSequence(1, 300).sinkTo(new RedisStreamSink<>(new RedisConnectionConfig(redis.url(), 2, 2000),
+                    new StreamPerRemainder(), 100_000, 7, 3)).uid("sink");
+            env.execute("sink-streams-itcase");
+            for (int r = 0; r < 3; r++) {
+                List<redis.clients.jedis.resps.StreamEntry> entries = c.xrange("out-" + r, (StreamEntryID) null, null);
+                assertThat(entries).hasSize(100);
+                Set<Long> seen = new HashSet<>();
+                for (redis.clients.jedis.resps.StreamEntry e : entries) {
+                    long n = Long.parseLong(e.getFields().get("n"));
+                    assertThat(n % 3).isEqualTo(r);
+                    assertThat(e.getFields()).containsOnly(Map.entry("n", Long.toString(n)), Map.entry("sq", Long.toString(n * n)));
+                    seen.add(n);
+                }
+                assertThat(seen).hasSize(100);
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.mnemocore.operators.redis.sink;
 
+import static io.mnemocore.operators.redis.RedisStreams.DATA;
 import static io.mnemocore.operators.redis.sink.RedisStreamSink.utf8;
 
 import io.mnemocore.operators.codec.EventCodec;
@@ -54,7 +55,7 @@ public final class EntrySerializers {
             put(f, "tenant", r.tenant);
             put(f, "at", Long.toString(r.atMs));
             if (r.data != null) {
-                f.add(utf8("data"));
+                f.add(DATA);
                 f.add(r.data);
             }
             return f;
@@ -111,7 +112,7 @@ public final class EntrySerializers {
         @Override
         public List<byte[]> fields(MemoryEvent e) {
             List<byte[]> f = new ArrayList<>(2);
-            f.add(utf8("data"));
+            f.add(DATA);
             f.add(codec.encode(e));
             return f;
         }
@@ -130,7 +131,7 @@ public final class EntrySerializers {
         public List<byte[]> fields(io.mnemocore.operators.query.QueryReply r) {
             List<byte[]> f = new ArrayList<>(4);
             put(f, "query_id", r.queryId);
-            f.add(utf8("data"));
+            f.add(DATA);
             f.add(io.mnemocore.operators.query.ReplyCodec.encode(r));
             return f;
         }

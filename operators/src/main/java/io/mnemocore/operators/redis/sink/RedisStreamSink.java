@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -13,9 +14,11 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.metrics.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.args.Rawable;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -59,6 +62,33 @@ public final class RedisStreamSink<T> implements Sink<T> {
                 context.metricGroup().counter("haim_sink_retries_total"));
     }
 
+    /**
+     * An argument passed as it is: Jedis copies every {@code byte[]} argument it is given (a reply,
+     * ten fed-back accesses a query). The arrays are never written to after the record is encoded.
+     */
+    private static final class Arg implements Rawable {
+        private final byte[] bytes;
+
+        Arg(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public byte[] getRaw() {
+            return bytes;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Arg && Arrays.equals(bytes, ((Arg) o).bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+    }
+
     public static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -68,29 +98,36 @@ public final class RedisStreamSink<T> implements Sink<T> {
         private final RedisStreamSink<T> sink;
         private final Counter written;
         private final Counter retries;
-        private final List<byte[][]> buffer = new ArrayList<>();
+        private final List<CommandArguments> buffer = new ArrayList<>();
         private JedisPooled redis;
+        /** XADD's arguments between the stream and the fields; shared by every command, never written to. */
+        private final Rawable[] head;
+        private String lastStream;
+        private Rawable lastStreamArg;
 
         Writer(RedisStreamSink<T> sink, Counter written, Counter retries) {
             this.sink = sink;
             this.written = written;
             this.retries = retries;
+            this.head = sink.maxLen > 0
+                    ? new Rawable[] {new Arg(utf8("MAXLEN")), new Arg(utf8("~")), new Arg(utf8(Long.toString(sink.maxLen))), new Arg(utf8("*"))}
+                    : new Rawable[] {new Arg(utf8("*"))};
         }
 
         @Override
         public void write(T record, Context context) throws IOException, InterruptedException {
-            List<byte[]> fields = sink.serializer.fields(record);
-            int head = sink.maxLen > 0 ? 5 : 2;
-            byte[][] args = new byte[fields.size() + head][];
-            args[0] = utf8(sink.serializer.stream(record));
-            if (sink.maxLen > 0) {
-                args[1] = utf8("MAXLEN");
-                args[2] = utf8("~");
-                args[3] = utf8(Long.toString(sink.maxLen));
+            String stream = sink.serializer.stream(record);
+            if (!stream.equals(lastStream)) {
+                // Most sinks write to one stream; replies go to whichever stream their query named.
+                lastStream = stream;
+                lastStreamArg = new Arg(utf8(stream));
             }
-            args[head - 1] = utf8("*");
-            for (int i = 0; i < fields.size(); i++) {
-                args[head + i] = fields.get(i);
+            CommandArguments args = new CommandArguments(Protocol.Command.XADD).add(lastStreamArg);
+            for (Rawable h : head) {
+                args.add(h);
+            }
+            for (byte[] field : sink.serializer.fields(record)) {
+                args.add(new Arg(field));
             }
             buffer.add(args);
             if (buffer.size() >= sink.batchSize) {
@@ -114,8 +151,8 @@ public final class RedisStreamSink<T> implements Sink<T> {
                         redis = sink.connection.createClient();
                     }
                     try (Pipeline p = redis.pipelined()) {
-                        for (byte[][] args : buffer) {
-                            p.sendCommand(Protocol.Command.XADD, args);
+                        for (CommandArguments args : buffer) {
+                            p.sendCommand(args);
                         }
                         p.sync();
                     }
