@@ -132,16 +132,17 @@ public final class EmbeddedWarmStore implements WarmTier {
 
     @Override
     public synchronized void apply(List<Op> ops) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(ops.size() * (dim / 8 + 256));
+        DataOutputStream d = new DataOutputStream(buf);
         for (Op op : ops) {
             byte[] body = encode(op);
             CRC32 c = new CRC32();
             c.update(body);
-            DataOutputStream d = new DataOutputStream(buf);
             d.writeInt(body.length);
             d.writeInt((int) c.getValue());
             d.write(body);
-            applyRecord(body);
+            // Applied from the op itself: decoding the record just written would give back the same point.
+            applyOp(op.tenant, op.memoryId, op.point, body.length + 8);
         }
         ByteBuffer bb = ByteBuffer.wrap(buf.toByteArray());
         while (bb.hasRemaining()) {
@@ -176,9 +177,9 @@ public final class EmbeddedWarmStore implements WarmTier {
             if (p.payload != null) {
                 d.write(p.payload);
             }
-            for (long w : p.hdv) {
-                d.writeLong(w);
-            }
+            ByteBuffer words = ByteBuffer.allocate(p.hdv.length * 8); // big-endian, as writeLong
+            words.asLongBuffer().put(p.hdv);
+            d.write(words.array());
         }
         return b.toByteArray();
     }
@@ -188,9 +189,7 @@ public final class EmbeddedWarmStore implements WarmTier {
         byte op = d.readByte();
         String tenant = d.readUTF();
         String id = d.readUTF();
-        Segment seg = tenants.computeIfAbsent(tenant, t -> new Segment(dim));
-        int old = seg.remove(id);
-        liveRecordBytes -= old;
+        WarmPoint point = null;
         if (op == UPSERT) {
             String ctx = d.readBoolean() ? d.readUTF() : null;
             double strength = d.readDouble();
@@ -208,8 +207,18 @@ public final class EmbeddedWarmStore implements WarmTier {
             for (int i = 0; i < hdv.length; i++) {
                 hdv[i] = d.readLong();
             }
-            seg.put(new WarmPoint(tenant, id, ctx, hdv, payload, strength, updated, half, last, count), body.length + 8);
-            liveRecordBytes += body.length + 8;
+            point = new WarmPoint(tenant, id, ctx, hdv, payload, strength, updated, half, last, count);
+        }
+        applyOp(tenant, id, point, body.length + 8);
+    }
+
+    /** An upsert (point not null) or a delete, whose log record takes {@code recordBytes}. */
+    private void applyOp(String tenant, String id, WarmPoint point, int recordBytes) {
+        Segment seg = tenants.computeIfAbsent(tenant, t -> new Segment(dim));
+        liveRecordBytes -= seg.remove(id);
+        if (point != null) {
+            seg.put(point, recordBytes);
+            liveRecordBytes += recordBytes;
         }
         if (seg.rows.isEmpty()) {
             tenants.remove(tenant);

@@ -82,6 +82,50 @@ class EmbeddedWarmStoreTest {
         }
     }
 
+    /** A batch is applied from its ops, not from the records it logs: a reopened store must read back the same points. */
+    @Test
+    void whatABatchAppliesIsWhatItsLogReplays(@TempDir Path dir) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(9);
+        List<WarmPoint> points = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            byte[] payload = i % 3 == 0 ? null : new byte[rnd.nextInt(1, 300)];
+            if (payload != null) {
+                payload[0] = (byte) i;
+            }
+            points.add(new WarmPoint(i % 4 == 0 ? "u" : "t", "m-ü-" + i, i % 2 == 0 ? null : "küche-" + i,
+                    Hdv.random(D, rnd.nextLong()).words(), payload, rnd.nextDouble(), rnd.nextLong(1L << 41),
+                    rnd.nextDouble() * 1e9, rnd.nextLong(1L << 41), rnd.nextInt(1000)));
+        }
+        List<String> applied = new ArrayList<>();
+        try (EmbeddedWarmStore s = EmbeddedWarmStore.open(dir, D)) {
+            List<WarmTier.Op> batch = new ArrayList<>();
+            points.forEach(p -> batch.add(WarmTier.Op.upsert(p)));
+            batch.add(WarmTier.Op.delete("t", "m-ü-1"));
+            batch.add(WarmTier.Op.upsert(points.get(5))); // again, in the same batch
+            s.apply(batch);
+            for (WarmPoint p : points) {
+                applied.add(describe(s.get(p.tenant, p.memoryId)));
+            }
+        }
+        assertThat(applied.get(1)).isEqualTo("absent");
+        assertThat(applied.get(2)).isEqualTo(describe(points.get(2)));
+        assertThat(applied.get(5)).isEqualTo(describe(points.get(5)));
+        try (EmbeddedWarmStore s = EmbeddedWarmStore.open(dir, D)) {
+            for (int i = 0; i < points.size(); i++) {
+                WarmPoint p = points.get(i);
+                assertThat(describe(s.get(p.tenant, p.memoryId))).as("point %d after a restart", i).isEqualTo(applied.get(i));
+            }
+            assertThat(s.count("t") + s.count("u")).isEqualTo(39);
+        }
+    }
+
+    private static String describe(WarmPoint p) {
+        return p == null ? "absent" : String.join("|", p.tenant, p.memoryId, String.valueOf(p.contextId),
+                java.util.Arrays.toString(p.hdv), java.util.Arrays.toString(p.payload), Double.toString(p.strength),
+                Long.toString(p.updatedMs), Double.toString(p.halfLifeMs), Long.toString(p.lastAccessMs),
+                Integer.toString(p.accessCount));
+    }
+
     @Test
     void oneJvmSharesTheStoreAndAWrongDimensionIsRefused(@TempDir Path dir) throws Exception {
         try (EmbeddedWarmStore a = EmbeddedWarmStore.open(dir, D); EmbeddedWarmStore b = EmbeddedWarmStore.open(dir, D)) {
