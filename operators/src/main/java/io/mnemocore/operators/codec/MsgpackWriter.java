@@ -141,34 +141,32 @@ public final class MsgpackWriter {
     }
 
     private void strHeader(int n) {
-        ensure(5);
         if (n < 32) {
+            ensure(1);
             buf[pos++] = (byte) (0xa0 | n);
-        } else if (n < (1 << 8)) {
-            buf[pos++] = (byte) 0xd9;
-            buf[pos++] = (byte) n;
-        } else if (n < (1 << 16)) {
-            buf[pos++] = (byte) 0xda;
-            put16(n);
         } else {
-            buf[pos++] = (byte) 0xdb;
-            put32(n);
+            lengthHeader(n, 0xd9, 0xda, 0xdb);
         }
     }
 
     public MsgpackWriter binHeader(int n) {
+        lengthHeader(n, 0xc4, 0xc5, 0xc6);
+        return this;
+    }
+
+    /** A length in 1, 2 or 4 bytes after the format byte for each (str8/16/32, bin8/16/32). */
+    private void lengthHeader(int n, int b8, int b16, int b32) {
         ensure(5);
         if (n < (1 << 8)) {
-            buf[pos++] = (byte) 0xc4;
+            buf[pos++] = (byte) b8;
             buf[pos++] = (byte) n;
         } else if (n < (1 << 16)) {
-            buf[pos++] = (byte) 0xc5;
+            buf[pos++] = (byte) b16;
             put16(n);
         } else {
-            buf[pos++] = (byte) 0xc6;
+            buf[pos++] = (byte) b32;
             put32(n);
         }
-        return this;
     }
 
     /** Bytes that are msgpack already: an {@link #encoded} constant, a stored payload, a binary's body. */
