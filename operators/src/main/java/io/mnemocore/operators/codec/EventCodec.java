@@ -56,8 +56,10 @@ public final class EventCodec implements Serializable {
         }
     }
 
-    /** A msgpack str whose bytes are kept until we know whether a string or raw bytes are wanted. */
-    /** A string of the input: where its bytes lie, not a copy of them. */
+    /**
+     * A msgpack str, kept until we know whether a string or raw bytes are wanted: where its bytes
+     * lie in the input, not a copy of them.
+     */
     private static final class RawStr {
         final byte[] data;
         final int off;
@@ -352,14 +354,14 @@ public final class EventCodec implements Serializable {
 
     private static String key(RawStr k) throws Reject {
         for (String known : KNOWN_KEYS) {
-            if (known.length() == k.len && ascii(known, k)) {
+            if (known.length() == k.len && sameAscii(known, k)) {
                 return known;
             }
         }
         return utf8(k, "a key");
     }
 
-    private static boolean ascii(String s, RawStr r) {
+    private static boolean sameAscii(String s, RawStr r) {
         for (int i = 0; i < r.len; i++) {
             if (r.data[r.off + i] != s.charAt(i)) {
                 return false;
