@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
@@ -620,175 +619,168 @@ public final class EventCodec implements Serializable {
 
     // ---- encoder -------------------------------------------------------------------------
 
-    /** Room for the fields of the event; the packer grows past it when a hint falls short. */
-    private static int sizeHint(MemoryEvent e) {
-        int n = 256;
-        if (e.hdv != null) {
-            n += e.hdv.length * 8 + 8;
+    /**
+     * Encodes an event the way producers should: HDVs packed, only the fields its type uses, the
+     * payload last as the bytes it was written with. Written straight into this thread's
+     * {@link MsgpackWriter}: the job encodes a {@code memory.access} per returned hit (ten a query)
+     * on the reply's real-time thread. A required field left null is written as nil, so the
+     * decoder names it.
+     */
+    public byte[] encode(MemoryEvent e) {
+        Fields f = new Fields(MsgpackWriter.scratch());
+        f.str(K_TYPE, e.type.wire());
+        if (e.tenant != null) {
+            f.str(K_TENANT, e.tenant);
+        }
+        switch (e.type) {
+            case MEMORY_WRITE:
+                f.strIf(K_MEMORY_ID, e.memoryId);
+                f.strIf(K_CONTEXT_ID, e.contextId);
+                f.strIf(K_TEXT, e.text);
+                if (e.hdv != null) {
+                    f.bin(K_HDV, packed(e.hdv));
+                }
+                if (!Double.isNaN(e.ltpStrength)) {
+                    f.key(K_LTP_STRENGTH).float64(e.ltpStrength);
+                }
+                break;
+            case MEMORY_ACCESS:
+                f.str(K_MEMORY_ID, e.memoryId);
+                f.strIf(K_CONTEXT_ID, e.contextId);
+                f.key(K_ACCESS_COUNT).integer(Math.max(1, e.accessCount));
+                if (e.lastAccess != 0) {
+                    f.key(K_LAST_ACCESS).integer(e.lastAccess);
+                }
+                break;
+            case MEMORY_DELETE:
+                f.str(K_MEMORY_ID, e.memoryId);
+                break;
+            case CONSOLIDATION_TRIGGER:
+                f.str(K_TIER, e.tier);
+                String[] ids = e.memoryIds == null ? new String[0] : e.memoryIds;
+                MsgpackWriter list = f.key(K_MEMORY_IDS).arrayHeader(ids.length);
+                for (String id : ids) {
+                    if (id == null) {
+                        list.nil();
+                    } else {
+                        list.str(id);
+                    }
+                }
+                break;
+            case INFERENCE_PREDICT:
+                f.bin(K_CONTEXT_HDV, packed(e.hdv));
+                f.key(K_PREDICTION_WINDOW).integer(e.predictionWindowS);
+                f.strIf(K_CONTEXT_ID, e.contextId);
+                f.strIf(K_QUERY_ID, e.queryId);
+                f.strIf(K_REPLY_TO, e.replyTo);
+                if (e.k > 0) {
+                    f.key(K_K).integer(e.k);
+                }
+                break;
+            case QUERY:
+                f.str(K_QUERY_ID, e.queryId);
+                f.strIf(K_CONTEXT_ID, e.contextId);
+                f.strIf(K_TEXT, e.text);
+                if (e.hdv != null) {
+                    f.bin(K_HDV, packed(e.hdv));
+                }
+                if (e.k > 0) {
+                    f.key(K_K).integer(e.k);
+                }
+                f.strIf(K_REPLY_TO, e.replyTo);
+                break;
+            case MEMORY_RESTORE:
+                f.str(K_MEMORY_ID, e.memoryId);
+                f.strIf(K_CONTEXT_ID, e.contextId);
+                f.bin(K_HDV, packed(e.hdv));
+                f.key(K_LTP_STRENGTH).float64(e.ltpStrength);
+                f.key(K_UPDATED_MS).integer(e.updatedMs);
+                f.key(K_HALF_LIFE_MS).integer(Math.max(1, Math.round(e.halfLifeMs)));
+                f.key(K_ACCESS_COUNT).integer(e.accessCount);
+                if (e.lastAccess != 0) {
+                    f.key(K_LAST_ACCESS).integer(e.lastAccess);
+                }
+                f.str(K_ARCHIVE, e.archive);
+                f.str(K_ORIGIN, e.origin);
+                break;
+            default:
+                throw new IllegalArgumentException("cannot encode " + e.type);
+        }
+        if (e.timestamp != 0) {
+            f.key(K_TIMESTAMP).integer(e.timestamp);
         }
         if (e.payload != null) {
-            n += e.payload.length;
+            f.key(K_PAYLOAD).raw(e.payload); // already msgpack, kept byte for byte
         }
-        if (e.text != null) {
-            n += e.text.length() * 3;
-        }
-        if (e.memoryIds != null) {
-            n += e.memoryIds.length * 40;
-        }
-        return n;
-    }
-
-    /** Encodes an event the way producers should: HDVs packed, only the fields its type uses. */
-    public byte[] encode(MemoryEvent e) {
-        return e.type == EventType.MEMORY_ACCESS ? encodeAccess(e) : encodeMap(e);
+        return f.done();
     }
 
     /**
-     * A memory.access, packed field by field: the same bytes as {@link #encodeMap}, without its map,
-     * entries, boxed numbers or msgpack-java's per-string arrays. The job writes one per returned hit
-     * (ten a query) from the reply's real-time thread.
+     * An event's map as it is written: entries counted as they go, the header (one byte: no
+     * event has 16 fields) filled in at the end.
      */
-    byte[] encodeAccess(MemoryEvent e) {
-        int n = 3 + (e.tenant != null ? 1 : 0) + (e.contextId != null ? 1 : 0) + (e.lastAccess != 0 ? 1 : 0)
-                + (e.timestamp != 0 ? 1 : 0) + (e.payload != null ? 1 : 0);
-        MsgpackWriter w = MsgpackWriter.scratch().mapHeader(n).raw(K_TYPE).raw(V_ACCESS);
-        if (e.tenant != null) {
-            w.raw(K_TENANT).str(e.tenant);
+    private static final class Fields {
+        private final MsgpackWriter w;
+        private int n;
+
+        Fields(MsgpackWriter w) {
+            this.w = w.mapHeader(0);
         }
-        w.raw(K_MEMORY_ID);
-        if (e.memoryId != null) {
-            w.str(e.memoryId);
-        } else {
-            w.nil();
+
+        MsgpackWriter key(byte[] key) {
+            n++;
+            return w.raw(key);
         }
-        if (e.contextId != null) {
-            w.raw(K_CONTEXT_ID).str(e.contextId);
+
+        void str(byte[] key, String v) {
+            if (v == null) {
+                key(key).nil();
+            } else {
+                key(key).str(v);
+            }
         }
-        w.raw(K_ACCESS_COUNT).integer(Math.max(1, e.accessCount));
-        if (e.lastAccess != 0) {
-            w.raw(K_LAST_ACCESS).integer(e.lastAccess);
+
+        void strIf(byte[] key, String v) {
+            if (v != null) {
+                key(key).str(v);
+            }
         }
-        if (e.timestamp != 0) {
-            w.raw(K_TIMESTAMP).integer(e.timestamp);
+
+        void bin(byte[] key, byte[] v) {
+            key(key).binHeader(v.length).raw(v);
         }
-        if (e.payload != null) {
-            w.raw(K_PAYLOAD).raw(e.payload); // last, as in encodeMap
+
+        byte[] done() {
+            if (n >= 16) {
+                throw new IllegalStateException("an event of " + n + " fields needs a longer map header");
+            }
+            w.patchByte(0, 0x80 | n);
+            return w.toByteArray();
         }
-        return w.toByteArray();
     }
 
     private static final byte[] K_TYPE = MsgpackWriter.encoded("type");
-    private static final byte[] V_ACCESS = MsgpackWriter.encoded(EventType.MEMORY_ACCESS.wire());
     private static final byte[] K_TENANT = MsgpackWriter.encoded("tenant");
     private static final byte[] K_MEMORY_ID = MsgpackWriter.encoded("memory_id");
     private static final byte[] K_CONTEXT_ID = MsgpackWriter.encoded("context_id");
+    private static final byte[] K_TEXT = MsgpackWriter.encoded("text");
+    private static final byte[] K_HDV = MsgpackWriter.encoded("hdv");
+    private static final byte[] K_LTP_STRENGTH = MsgpackWriter.encoded("ltp_strength");
     private static final byte[] K_ACCESS_COUNT = MsgpackWriter.encoded("access_count");
     private static final byte[] K_LAST_ACCESS = MsgpackWriter.encoded("last_access");
+    private static final byte[] K_TIER = MsgpackWriter.encoded("tier");
+    private static final byte[] K_MEMORY_IDS = MsgpackWriter.encoded("memory_ids");
+    private static final byte[] K_CONTEXT_HDV = MsgpackWriter.encoded("context_hdv");
+    private static final byte[] K_PREDICTION_WINDOW = MsgpackWriter.encoded("prediction_window");
+    private static final byte[] K_QUERY_ID = MsgpackWriter.encoded("query_id");
+    private static final byte[] K_REPLY_TO = MsgpackWriter.encoded("reply_to");
+    private static final byte[] K_K = MsgpackWriter.encoded("k");
+    private static final byte[] K_UPDATED_MS = MsgpackWriter.encoded("updated_ms");
+    private static final byte[] K_HALF_LIFE_MS = MsgpackWriter.encoded("half_life_ms");
+    private static final byte[] K_ARCHIVE = MsgpackWriter.encoded("archive");
+    private static final byte[] K_ORIGIN = MsgpackWriter.encoded("origin");
     private static final byte[] K_TIMESTAMP = MsgpackWriter.encoded("timestamp");
     private static final byte[] K_PAYLOAD = MsgpackWriter.encoded("payload");
-
-    /** Any event through a map of its fields (the general form; {@link #encodeAccess} is the access event's). */
-    byte[] encodeMap(MemoryEvent e) {
-        // Sized to the event: the default 8 KB buffer per event was a quarter of what the JVM
-        // allocated while `bench query` measured (a memory.access per returned hit; README).
-        try (MessageBufferPacker p = MessagePack.DEFAULT_PACKER_CONFIG.withBufferSize(sizeHint(e)).newBufferPacker()) {
-            Map<String, Object> m = new java.util.LinkedHashMap<>();
-            m.put("type", e.type.wire());
-            if (e.tenant != null) m.put("tenant", e.tenant);
-            switch (e.type) {
-                case MEMORY_WRITE:
-                    putIf(m, "memory_id", e.memoryId);
-                    putIf(m, "context_id", e.contextId);
-                    putIf(m, "text", e.text);
-                    if (e.hdv != null) m.put("hdv", packed(e.hdv));
-                    if (!Double.isNaN(e.ltpStrength)) m.put("ltp_strength", e.ltpStrength);
-                    break;
-                case MEMORY_ACCESS:
-                    m.put("memory_id", e.memoryId);
-                    putIf(m, "context_id", e.contextId);
-                    m.put("access_count", (long) Math.max(1, e.accessCount));
-                    if (e.lastAccess != 0) m.put("last_access", e.lastAccess);
-                    break;
-                case MEMORY_DELETE:
-                    m.put("memory_id", e.memoryId);
-                    break;
-                case CONSOLIDATION_TRIGGER:
-                    m.put("tier", e.tier);
-                    m.put("memory_ids", e.memoryIds == null ? new String[0] : e.memoryIds);
-                    break;
-                case INFERENCE_PREDICT:
-                    m.put("context_hdv", packed(e.hdv));
-                    m.put("prediction_window", (long) e.predictionWindowS);
-                    putIf(m, "context_id", e.contextId);
-                    putIf(m, "query_id", e.queryId);
-                    putIf(m, "reply_to", e.replyTo);
-                    if (e.k > 0) m.put("k", (long) e.k);
-                    break;
-                case QUERY:
-                    m.put("query_id", e.queryId);
-                    putIf(m, "context_id", e.contextId);
-                    putIf(m, "text", e.text);
-                    if (e.hdv != null) m.put("hdv", packed(e.hdv));
-                    if (e.k > 0) m.put("k", (long) e.k);
-                    putIf(m, "reply_to", e.replyTo);
-                    break;
-                case MEMORY_RESTORE:
-                    m.put("memory_id", e.memoryId);
-                    putIf(m, "context_id", e.contextId);
-                    m.put("hdv", packed(e.hdv));
-                    m.put("ltp_strength", e.ltpStrength);
-                    m.put("updated_ms", e.updatedMs);
-                    m.put("half_life_ms", (long) Math.max(1, Math.round(e.halfLifeMs)));
-                    m.put("access_count", (long) e.accessCount);
-                    if (e.lastAccess != 0) m.put("last_access", e.lastAccess);
-                    m.put("archive", e.archive);
-                    m.put("origin", e.origin);
-                    break;
-                default:
-                    throw new IllegalArgumentException("cannot encode " + e.type);
-            }
-            if (e.timestamp != 0) m.put("timestamp", e.timestamp);
-            p.packMapHeader(m.size() + (e.payload != null ? 1 : 0));
-            for (Map.Entry<String, Object> en : m.entrySet()) {
-                p.packString(en.getKey());
-                Object v = en.getValue();
-                if (v instanceof String) {
-                    p.packString((String) v);
-                } else if (v instanceof byte[]) {
-                    p.packBinaryHeader(((byte[]) v).length);
-                    p.writePayload((byte[]) v);
-                } else if (v instanceof Long) {
-                    p.packLong((Long) v);
-                } else if (v instanceof Double) {
-                    p.packDouble((Double) v);
-                } else if (v instanceof String[]) {
-                    String[] arr = (String[]) v;
-                    p.packArrayHeader(arr.length);
-                    for (String s : arr) {
-                        p.packString(s);
-                    }
-                }
-            }
-            return withPayload(p, e);
-        } catch (IOException ex) {
-            throw new IllegalStateException("msgpack encoding failed", ex);
-        }
-    }
-
-    /** The payload, kept byte for byte, goes last (counted in the map header already). */
-    private static byte[] withPayload(MessageBufferPacker p, MemoryEvent e) throws IOException {
-        if (e.payload != null) {
-            p.packString("payload");
-            p.writePayload(e.payload);
-        }
-        return p.toByteArray();
-    }
-
-    private static void putIf(Map<String, Object> m, String k, Object v) {
-        if (v != null) {
-            m.put(k, v);
-        }
-    }
 
     private byte[] packed(long[] words) {
         return Hdv.wrap(limits.dim, words).toPacked();

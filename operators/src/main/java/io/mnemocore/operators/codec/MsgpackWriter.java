@@ -177,6 +177,15 @@ public final class MsgpackWriter {
         return this;
     }
 
+    /** Overwrites a byte already written (a map header whose count is known only at the end). */
+    public MsgpackWriter patchByte(int at, int b) {
+        if (at < 0 || at >= pos) {
+            throw new IndexOutOfBoundsException("byte " + at + " of " + pos + " written");
+        }
+        buf[at] = (byte) b;
+        return this;
+    }
+
     /** The message so far, in an array of its own. */
     public byte[] toByteArray() {
         return Arrays.copyOf(buf, pos);

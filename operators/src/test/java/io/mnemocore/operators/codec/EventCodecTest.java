@@ -196,9 +196,17 @@ class EventCodecTest {
         assertThat(codec.decode(codec.encode(q), "6-0", null).event()).isEqualTo(q);
     }
 
-    /** The access event's own encoder writes the bytes of the general one, for every mix of its optional fields. */
+    /**
+     * Every type encodes to what Python's {@code msgpack.packb} makes of the same dict (keys in the
+     * encoder's order, the payload last as the value it holds), for every mix of the access event's
+     * optional fields, and decodes back.
+     */
     @Test
-    void accessEventsEncodeAsTheGeneralEncoderDoesAndDecodeBack() {
+    void everyTypeEncodesAsPackbPacksItsDict() {
+        Map<String, Object> why = dict("why", "hit");
+        byte[] payload = packb(why);
+        long[] v = h.words();
+        byte[] bits = h.toPacked();
         int seen = 0;
         for (int mask = 0; mask < 32; mask++) {
             MemoryEvent a = new MemoryEvent();
@@ -209,8 +217,16 @@ class EventCodecTest {
             a.accessCount = (mask & 4) != 0 ? 3 : 0;
             a.lastAccess = (mask & 8) != 0 ? 1_700_000_000_123L : 0;
             a.timestamp = (mask & 16) != 0 ? 1_700_000_000_456L : 0;
-            a.payload = mask % 3 == 0 ? packb(dict("why", "hit")) : null;
-            assertThat(codec.encodeAccess(a)).as("mask " + mask).isEqualTo(codec.encodeMap(a));
+            a.payload = mask % 3 == 0 ? payload : null;
+            Map<String, Object> d = dict("type", "memory.access");
+            if (a.tenant != null) d.put("tenant", a.tenant);
+            d.put("memory_id", a.memoryId);
+            if (a.contextId != null) d.put("context_id", a.contextId);
+            d.put("access_count", Math.max(1, a.accessCount));
+            if (a.lastAccess != 0) d.put("last_access", a.lastAccess);
+            if (a.timestamp != 0) d.put("timestamp", a.timestamp);
+            if (a.payload != null) d.put("payload", why);
+            assertThat(codec.encode(a)).as("access, mask " + mask).isEqualTo(packb(d));
             MemoryEvent back = codec.decode(codec.encode(a), "7-" + mask, null).event();
             assertThat(back.memoryId).isEqualTo(a.memoryId);
             assertThat(back.tenant).isEqualTo(a.tenant == null ? MemoryEvent.DEFAULT_TENANT : a.tenant);
@@ -221,6 +237,84 @@ class EventCodecTest {
             seen++;
         }
         assertThat(seen).isEqualTo(32);
+
+        MemoryEvent w = event(EventType.MEMORY_WRITE);
+        w.memoryId = "m-1";
+        w.contextId = "küche";
+        w.hdv = v;
+        w.ltpStrength = 0.75;
+        w.payload = payload;
+        assertThat(codec.encode(w)).isEqualTo(packb(dict("type", "memory.write", "tenant", "acme", "memory_id", "m-1",
+                "context_id", "küche", "hdv", bits, "ltp_strength", 0.75, "timestamp", 99L, "payload", why)));
+        MemoryEvent t = event(EventType.MEMORY_WRITE);
+        t.text = "what did I eat";
+        assertThat(codec.encode(t)).isEqualTo(packb(dict("type", "memory.write", "tenant", "acme", "text", "what did I eat",
+                "timestamp", 99L)));
+
+        MemoryEvent del = event(EventType.MEMORY_DELETE);
+        del.memoryId = "m-2";
+        assertThat(codec.encode(del)).isEqualTo(packb(dict("type", "memory.delete", "tenant", "acme", "memory_id", "m-2",
+                "timestamp", 99L)));
+
+        MemoryEvent trig = event(EventType.CONSOLIDATION_TRIGGER);
+        trig.tier = "hot_to_warm";
+        trig.memoryIds = new String[] {"a", "b"};
+        assertThat(codec.encode(trig)).isEqualTo(packb(dict("type", "consolidation.trigger", "tenant", "acme",
+                "tier", "hot_to_warm", "memory_ids", List.of("a", "b"), "timestamp", 99L)));
+        trig.memoryIds = null;
+        assertThat(codec.encode(trig)).isEqualTo(packb(dict("type", "consolidation.trigger", "tenant", "acme",
+                "tier", "hot_to_warm", "memory_ids", List.of(), "timestamp", 99L)));
+
+        MemoryEvent pr = event(EventType.INFERENCE_PREDICT);
+        pr.hdv = v;
+        pr.predictionWindowS = 60;
+        pr.contextId = "c";
+        pr.queryId = "p-1";
+        pr.replyTo = "r";
+        pr.k = 5;
+        assertThat(codec.encode(pr)).isEqualTo(packb(dict("type", "inference.predict", "tenant", "acme", "context_hdv", bits,
+                "prediction_window", 60L, "context_id", "c", "query_id", "p-1", "reply_to", "r", "k", 5L, "timestamp", 99L)));
+
+        MemoryEvent q = event(EventType.QUERY);
+        q.queryId = "q-1";
+        q.hdv = v;
+        q.k = 10;
+        q.replyTo = "r";
+        assertThat(codec.encode(q)).isEqualTo(packb(dict("type", "query", "tenant", "acme", "query_id", "q-1", "hdv", bits,
+                "k", 10L, "reply_to", "r", "timestamp", 99L)));
+
+        MemoryEvent rs = event(EventType.MEMORY_RESTORE);
+        rs.memoryId = "m-3";
+        rs.hdv = v;
+        rs.ltpStrength = 0.25;
+        rs.updatedMs = 1_700_000_000_000L;
+        rs.halfLifeMs = 3.6e6;
+        rs.accessCount = 4;
+        rs.lastAccess = 1_700_000_000_500L;
+        rs.archive = "cold/x.npy#3";
+        rs.origin = "access";
+        assertThat(codec.encode(rs)).isEqualTo(packb(dict("type", "memory.restore", "tenant", "acme", "memory_id", "m-3",
+                "hdv", bits, "ltp_strength", 0.25, "updated_ms", 1_700_000_000_000L, "half_life_ms", 3_600_000L,
+                "access_count", 4L, "last_access", 1_700_000_000_500L, "archive", "cold/x.npy#3", "origin", "access",
+                "timestamp", 99L)));
+        for (MemoryEvent e : List.of(w, t, del, trig, pr, q, rs)) {
+            assertThat(codec.decode(codec.encode(e), "8-0", null).isOk()).as(e.type.wire()).isTrue();
+        }
+        // A required id left null goes out as nil, a whole map, and the decoder names the field.
+        del.memoryId = null;
+        assertThat(codec.encode(del)).isEqualTo(packb(dict("type", "memory.delete", "tenant", "acme", "memory_id", null,
+                "timestamp", 99L)));
+        DecodeResult missing = codec.decode(codec.encode(del), "8-1", null);
+        assertThat(missing.error().reason()).isEqualTo(DecodeError.Reason.MISSING_FIELD);
+        assertThat(missing.error().detail()).contains("memory_id");
+    }
+
+    private static MemoryEvent event(EventType type) {
+        MemoryEvent e = new MemoryEvent();
+        e.type = type;
+        e.tenant = "acme";
+        e.timestamp = 99L;
+        return e;
     }
 
     /** The tenant check, written out by hand for speed, accepts exactly what its documented pattern does. */
