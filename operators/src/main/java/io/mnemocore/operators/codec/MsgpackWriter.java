@@ -125,17 +125,18 @@ public final class MsgpackWriter {
 
     public MsgpackWriter str(String s) {
         int n = s.length();
+        int start = pos;
+        strHeader(n); // right if every char is ASCII: one byte each
+        ensure(n);
         for (int i = 0; i < n; i++) {
-            if (s.charAt(i) >= 0x80) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                pos = start;
                 byte[] utf8 = s.getBytes(StandardCharsets.UTF_8); // unpaired surrogates become '?', as in msgpack-java
                 strHeader(utf8.length);
                 return raw(utf8);
             }
-        }
-        strHeader(n);
-        ensure(n);
-        for (int i = 0; i < n; i++) {
-            buf[pos++] = (byte) s.charAt(i);
+            buf[pos++] = (byte) c;
         }
         return this;
     }
