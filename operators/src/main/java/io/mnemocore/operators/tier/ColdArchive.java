@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.flink.api.common.serialization.BulkWriter;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.FSDataOutputStream;
@@ -60,9 +61,15 @@ public final class ColdArchive {
             this.row = row;
         }
 
+        // Compiled once: every archived row and every sidecar line parses its location
+        // (String.matches compiled three patterns a row, ~5% of a consolidator's time in bench ingest).
+        private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
+        private static final Pattern BATCH = Pattern.compile("[0-9a-f]{16}");
+        private static final Pattern ROW = Pattern.compile("\\d{1,9}");
+
         public static Location parse(String s) {
             String[] p = s == null ? new String[0] : s.split("/");
-            if (p.length != 3 || !p[0].matches("\\d{4}-\\d{2}-\\d{2}") || !p[1].matches("[0-9a-f]{16}") || !p[2].matches("\\d{1,9}")) {
+            if (p.length != 3 || !DATE.matcher(p[0]).matches() || !BATCH.matcher(p[1]).matches() || !ROW.matcher(p[2]).matches()) {
                 throw new IllegalArgumentException("not an archive location (date/batch/row): '" + s + "'");
             }
             return new Location(p[0], p[1], Integer.parseInt(p[2]));

@@ -201,4 +201,19 @@ class ColdArchiveTest {
         }
         assertThat((double) z.size() / rows.length).isGreaterThan(0.99);
     }
+
+    @Test
+    void aLocationParsesOnlyInItsOwnForm() {
+        ColdArchive.Location loc = ColdArchive.Location.parse("2026-12-06/00ff00ff00ff00ff/123456789");
+        assertThat(loc.date).isEqualTo("2026-12-06");
+        assertThat(loc.batch).isEqualTo("00ff00ff00ff00ff");
+        assertThat(loc.row).isEqualTo(123456789);
+        assertThat(loc.toString()).isEqualTo("2026-12-06/00ff00ff00ff00ff/123456789");
+        for (String bad : new String[] {null, "", "2026-12-06/00ff00ff00ff00ff", "2026-12-6/00ff00ff00ff00ff/1",
+                "2026-12-06/00FF00FF00FF00FF/1", "2026-12-06/00ff00ff00ff00f/1", "2026-12-06/00ff00ff00ff00ff/1234567890",
+                "2026-12-06/00ff00ff00ff00ff/-1", "2026-12-06/00ff00ff00ff00ff/1/2", "x2026-12-06/00ff00ff00ff00ff/1"}) {
+            assertThatThrownBy(() -> ColdArchive.Location.parse(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an archive location");
+        }
+    }
 }
