@@ -35,10 +35,15 @@ final class ClientCommands {
         int window = o.intOpt("--window", 60);
         String job = o.opt("--job");
         String qsHost = or(o.opt("--qs-host"), "127.0.0.1");
-        int qsPort = o.intOpt("--qs-port", EmbeddedRunner.QS_PROXY_PORT);
+        int qsPort = o.intOpt("--qs-port", -1);
         MnemoConfig c = o.config();
         o.done("--tenant T, --id ID, --text TEXT, --hdv-file FILE, --context C, --ltp S, --k K, --timeout-ms MS, --window N,"
                 + " --job ID, --qs-host H, --qs-port P, --json");
+        // The job to inspect, and its proxy port: as given, else as the last local start recorded them.
+        Path last = job == null && verb.equals("inspect") ? lastStart(Path.of(".mnemocore")) : null;
+        if (qsPort < 0) {
+            qsPort = last != null ? recordedQsPort(last) : EmbeddedRunner.QS_PROXY_PORT;
+        }
         try (MnemoClient client = new MnemoClient(c.getString("haim.redis.url"), c.getString("haim.redis.stream_key"),
                 c.getString("haim.redis.query_stream"), c.dimensionality(), qsHost, qsPort)) {
             long[] hdv = hdvFile == null ? null : client.fromPacked(Files.readAllBytes(Path.of(hdvFile)));
@@ -64,7 +69,7 @@ final class ClientCommands {
                 }
                 case "inspect": {
                     need(id != null, "inspect needs --id");
-                    JobID jid = JobID.fromHexString(job != null ? job : lastJobId());
+                    JobID jid = JobID.fromHexString(job != null ? job : Files.readString(last.resolve("job-id")).trim());
                     MemoryState s = client.inspect(jid, tenant, id);
                     if (s == null) {
                         print(json, JSON.createObjectNode().put("tenant", tenant).put("memory_id", id).putNull("state"),
@@ -97,19 +102,25 @@ final class ClientCommands {
         }
     }
 
-    /** The job id recorded by the most recent local start (demo, run or cluster submit). */
-    static String lastJobId() throws Exception {
+    /** The directory under {@code root} of the most recent local start (demo, run or cluster submit): it holds {@code job-id}. */
+    static Path lastStart(Path root) throws Exception {
         Path best = null;
         for (String d : List.of("demo", "run", "cluster")) {
-            Path p = Path.of(".mnemocore", d, "job-id");
+            Path p = root.resolve(d).resolve("job-id");
             if (Files.exists(p) && (best == null || Files.getLastModifiedTime(p).compareTo(Files.getLastModifiedTime(best)) > 0)) {
                 best = p;
             }
         }
         if (best == null) {
-            throw new IllegalArgumentException("no job recorded under .mnemocore/; pass --job ID");
+            throw new IllegalArgumentException("no job recorded under " + root + "/; pass --job ID");
         }
-        return Files.readString(best).trim();
+        return best.getParent();
+    }
+
+    /** The queryable-state proxy port an embedded start recorded in {@code dir}; a cluster's is Flink's default. */
+    static int recordedQsPort(Path dir) throws Exception {
+        Path p = dir.resolve(EmbeddedRunner.QS_PORT_FILE);
+        return Files.exists(p) ? Integer.parseInt(Files.readString(p).trim()) : EmbeddedRunner.QS_PROXY_PORT;
     }
 
     private static void print(boolean json, ObjectNode j, String text) throws Exception {

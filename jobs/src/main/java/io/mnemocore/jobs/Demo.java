@@ -87,7 +87,7 @@ public final class Demo {
             Thread producer = null;
             if (withWorkload) {
                 boolean resumed = runner.restoredFrom() != null;
-                producer = new Thread(() -> playWorkload(s, running, resumed), "demo-producer");
+                producer = new Thread(() -> playWorkload(s, running, resumed, runner.qsProxyPort()), "demo-producer");
                 producer.setDaemon(true);
                 producer.start();
             }
@@ -176,11 +176,10 @@ public final class Demo {
      * used every second (they stay HOT), some faded ones recalled later (WARM→HOT, and COLD
      * reactivation requests), two forgotten, and three bad events for the DLQ.
      */
-    static void playWorkload(JobSettings s, AtomicBoolean running, boolean resumed) {
+    static void playWorkload(JobSettings s, AtomicBoolean running, boolean resumed, int qsPort) {
         try (JedisPooled redis = s.redis.createClient();
              MnemoClient client = new MnemoClient(s.config.getString("haim.redis.url"), s.streamKey(),
-                     s.config.getString("haim.redis.query_stream"), s.config.dimensionality(), "127.0.0.1",
-                     EmbeddedRunner.QS_PROXY_PORT)) {
+                     s.config.getString("haim.redis.query_stream"), s.config.dimensionality(), "127.0.0.1", qsPort)) {
             List<String> texts = sampleTexts();
             long t0 = System.currentTimeMillis();
             int written = resumed ? texts.size() : 0;

@@ -17,15 +17,19 @@ public final class EmbeddedRunner implements AutoCloseable {
     private final Path work;
     private final JobClient client;
     private final String restoredFrom;
+    private final int qsProxyPort;
 
-    private EmbeddedRunner(Path work, JobClient client, String restoredFrom) {
+    private EmbeddedRunner(Path work, JobClient client, String restoredFrom, int qsProxyPort) {
         this.work = work;
         this.client = client;
         this.restoredFrom = restoredFrom;
+        this.qsProxyPort = qsProxyPort;
     }
 
-    /** Flink's default queryable-state proxy port; the next free one up to +10 if it is taken. */
+    /** Flink's default queryable-state proxy port; an embedded run takes the first free one up to +10. */
     public static final int QS_PROXY_PORT = 9069;
+    /** Where a start records the proxy port it took, beside {@code job-id}, for {@code ./mnemocore inspect}. */
+    static final String QS_PORT_FILE = "qs-port";
 
     public static Path lastSavepointFile(Path work) {
         return work.resolve("last-savepoint");
@@ -39,7 +43,9 @@ public final class EmbeddedRunner implements AutoCloseable {
         c.setString("taskmanager.numberOfTaskSlots", Integer.toString(parallelism));
         c.setString("parallelism.default", Integer.toString(parallelism));
         int port = s.config.getInt("haim.observability.metrics_port");
-        serviceSettings(port + "-" + (port + 10), QS_PROXY_PORT + "-" + (QS_PROXY_PORT + 10), "9080-9089").forEach(c::setString);
+        // One proxy port, chosen here: given a range, Flink's queryable-state servers try its ports
+        // in hash-set order (9072 came before 9069), so a client could not know which one to ask.
+        serviceSettings(port + "-" + (port + 10), Integer.toString(firstFreePort(QS_PROXY_PORT, 10)), "9080-9089").forEach(c::setString);
         if (savepoint != null) {
             c.setString("execution.state-recovery.path", savepoint);
         }
@@ -51,6 +57,23 @@ public final class EmbeddedRunner implements AutoCloseable {
             }
         }
         return c;
+    }
+
+    /** The first of {@code first} .. {@code first + more} that can be bound now. */
+    static int firstFreePort(int first, int more) {
+        for (int p = first; p <= first + more; p++) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(p)) {
+                return p;
+            } catch (java.io.IOException taken) {
+                // try the next
+            }
+        }
+        throw new IllegalStateException("no free queryable-state proxy port in " + first + "-" + (first + more));
+    }
+
+    /** The queryable-state proxy port of {@code conf} (one port, as {@link #flinkConfig} sets it). */
+    static int qsProxyPort(Configuration conf) {
+        return Integer.parseInt(conf.getString("queryable-state.proxy.ports", Integer.toString(QS_PROXY_PORT)).trim());
     }
 
     /** State backend and checkpoint settings of every way this project runs Flink (embedded, local cluster). */
@@ -120,9 +143,15 @@ public final class EmbeddedRunner implements AutoCloseable {
         Configuration conf = flinkConfig(s, work, savepoint, parallelism);
         org.apache.flink.core.fs.FileSystem.initialize(conf, null); // this process reads archives too (rehydration)
         JobClient client = submit(s, conf, parallelism, "mnemocore");
-        // Where ./mnemocore inspect finds the job for queryable state.
+        // Where ./mnemocore inspect finds the job and its queryable state.
         Files.writeString(work.resolve("job-id"), client.getJobID() + "\n");
-        return new EmbeddedRunner(work, client, savepoint);
+        Files.writeString(work.resolve(QS_PORT_FILE), qsProxyPort(conf) + "\n");
+        return new EmbeddedRunner(work, client, savepoint, qsProxyPort(conf));
+    }
+
+    /** The port of this run's queryable-state proxy. */
+    public int qsProxyPort() {
+        return qsProxyPort;
     }
 
     public JobClient client() {
