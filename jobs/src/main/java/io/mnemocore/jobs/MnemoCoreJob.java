@@ -164,11 +164,15 @@ public final class MnemoCoreJob {
     public static Sinks productionSinks(JobSettings s) {
         long maxLen = s.config.getLong("haim.redis.output_maxlen");
         int batch = s.config.getInt("haim.redis.batch_size");
+        // Batched writers send a partial batch after this too: at a trickle of queries their fed-back
+        // accesses (LTP, active inference's context) and the DLQ's records must not wait a checkpoint.
+        long delay = s.config.getLong("haim.redis.output_max_delay_ms");
         return new Sinks(
-                new RedisStreamSink<>(s.redis, new EntrySerializers.Dlq(s.config.getString("haim.redis.dlq_stream")), maxLen, batch, 8),
-                new RedisStreamSink<>(s.redis, new EntrySerializers.TransitionLog(s.config.getString("haim.redis.transitions_stream")), maxLen, batch, 8),
+                new RedisStreamSink<>(s.redis, new EntrySerializers.Dlq(s.config.getString("haim.redis.dlq_stream")), maxLen, batch, 8, delay),
+                new RedisStreamSink<>(s.redis, new EntrySerializers.TransitionLog(s.config.getString("haim.redis.transitions_stream")), maxLen, batch, 8,
+                        delay),
                 // Never trim the input stream: that would delete entries the job has not read yet.
-                new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8),
+                new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8, delay),
                 // A reply is written as soon as it exists (batch of 1): a waiting client must not wait for a checkpoint.
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Replies(), maxLen, 1, 8),
                 new WarmTierSink(s.warmSpec(), s.config.getInt("haim.tiers.warm.batch_size")),

@@ -130,6 +130,7 @@ public final class ConfigSchema {
         str("haim.redis.transitions_stream", ".{1,256}", "a non-empty stream key");
         str("haim.redis.query_stream", ".{1,256}", "a non-empty stream key");
         num("haim.redis.output_maxlen", Type.LONG, 1, Long.MAX_VALUE);
+        num("haim.redis.output_max_delay_ms", Type.LONG, 0, 3_600_000);
 
         num("haim.ltp.initial_strength", Type.DOUBLE, 0, 1);
         num("haim.ltp.half_life_hours", Type.DOUBLE, 1e-6, 1e6);

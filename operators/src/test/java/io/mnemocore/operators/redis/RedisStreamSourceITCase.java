@@ -151,4 +151,42 @@ class RedisStreamSourceITCase {
             }
         }
     }
+
+    /**
+     * A trickle into a batch that never fills, with no checkpoint to flush it: the batch goes out
+     * after the sink's longest delay. (Fed-back accesses and DLQ records waited for a checkpoint.)
+     */
+    @Test
+    void aPartialBatchIsSentAfterTheLongestDelayWithoutACheckpoint(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            RedisSourceOptions o = new RedisSourceOptions(new RedisConnectionConfig(redis.url(), 4, 2000), List.of("in"), null,
+                    "g", "flink", 1, 100, 50, 1000, -1, null);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.setParallelism(1); // and no checkpoints
+            env.fromSource(new RedisStreamSource(o), WatermarkStrategy.noWatermarks(), "redis").uid("src")
+                    .map(e -> Long.parseLong(new String(e.data, StandardCharsets.UTF_8))).uid("parse")
+                    .sinkTo(new RedisStreamSink<>(new RedisConnectionConfig(redis.url(), 2, 2000), new NumberEntries(), 100_000, 500, 3, 100))
+                    .uid("sink");
+            org.apache.flink.core.execution.JobClient job = env.executeAsync("sink-delay-itcase");
+            try {
+                for (long round = 1; round <= 2; round++) {
+                    for (long i = 0; i < 3; i++) {
+                        c.xadd("in".getBytes(), XAddParams.xAddParams(), Map.of("data".getBytes(), Long.toString(round * 10 + i).getBytes()));
+                    }
+                    long deadline = System.currentTimeMillis() + 30_000;
+                    while (c.xlen("out") < 3 * round && System.currentTimeMillis() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    assertThat(c.xlen("out")).as("round " + round).isEqualTo(3 * round);
+                }
+                List<String> got = new ArrayList<>();
+                for (redis.clients.jedis.resps.StreamEntry e : c.xrange("out", (StreamEntryID) null, null)) {
+                    got.add(e.getFields().get("n"));
+                }
+                assertThat(got).containsExactly("10", "11", "12", "20", "21", "22");
+            } finally {
+                job.cancel().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
 }

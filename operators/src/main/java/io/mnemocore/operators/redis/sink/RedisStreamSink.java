@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -23,8 +24,9 @@ import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Sink V2 writing each record as one stream entry (XADD with approximate MAXLEN), pipelined in
- * batches. Buffered records are flushed before every checkpoint, so a completed checkpoint means
- * they are in Redis: delivery is at-least-once (a replay after a failure can repeat entries; each
+ * batches. A batch goes out when it is full, when its first record has waited {@code maxBufferMs}
+ * (so a trickle of fed-back accesses or DLQ records does not wait for the next checkpoint), and
+ * before every checkpoint, so a completed checkpoint means they are in Redis: delivery is at-least-once (a replay after a failure can repeat entries; each
  * record type carries ids that let readers drop repeats). When Redis stays unreachable after the
  * retries, the writer fails, the checkpoint fails, and the job restarts from the last one: records
  * are never dropped.
@@ -45,21 +47,33 @@ public final class RedisStreamSink<T> implements Sink<T> {
     private final long maxLen;
     private final int batchSize;
     private final int maxAttempts;
+    private final long maxBufferMs;
 
-    /** @param maxLen approximate MAXLEN of the written streams; 0 or less never trims */
+    /** A sink that sends a batch only when it is full or a checkpoint comes (tests of batching). */
     public RedisStreamSink(RedisConnectionConfig connection, EntrySerializer<T> serializer, long maxLen,
                            int batchSize, int maxAttempts) {
+        this(connection, serializer, maxLen, batchSize, maxAttempts, 0);
+    }
+
+    /**
+     * @param maxLen approximate MAXLEN of the written streams; 0 or less never trims
+     * @param maxBufferMs the longest a buffered record waits before its batch is sent although not
+     *     full; 0 or less: until the batch is full or a checkpoint comes
+     */
+    public RedisStreamSink(RedisConnectionConfig connection, EntrySerializer<T> serializer, long maxLen,
+                           int batchSize, int maxAttempts, long maxBufferMs) {
         this.connection = connection;
         this.serializer = serializer;
         this.maxLen = maxLen;
         this.batchSize = batchSize;
         this.maxAttempts = maxAttempts;
+        this.maxBufferMs = maxBufferMs;
     }
 
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
         return new Writer<>(this, context.metricGroup().counter("haim_sink_entries_total"),
-                context.metricGroup().counter("haim_sink_retries_total"));
+                context.metricGroup().counter("haim_sink_retries_total"), context.getProcessingTimeService());
     }
 
     /**
@@ -104,11 +118,15 @@ public final class RedisStreamSink<T> implements Sink<T> {
         private final Rawable[] head;
         private String lastStream;
         private Rawable lastStreamArg;
+        private final ProcessingTimeService time;
+        /** A flush timer is registered and has not fired yet. */
+        private boolean timerPending;
 
-        Writer(RedisStreamSink<T> sink, Counter written, Counter retries) {
+        Writer(RedisStreamSink<T> sink, Counter written, Counter retries, ProcessingTimeService time) {
             this.sink = sink;
             this.written = written;
             this.retries = retries;
+            this.time = time;
             this.head = sink.maxLen > 0
                     ? new Rawable[] {new Arg(utf8("MAXLEN")), new Arg(utf8("~")), new Arg(utf8(Long.toString(sink.maxLen))), new Arg(utf8("*"))}
                     : new Rawable[] {new Arg(utf8("*"))};
@@ -132,6 +150,14 @@ public final class RedisStreamSink<T> implements Sink<T> {
             buffer.add(args);
             if (buffer.size() >= sink.batchSize) {
                 flushBuffer();
+            } else if (buffer.size() == 1 && sink.maxBufferMs > 0 && !timerPending) {
+                // The timer runs in the task's mailbox, never beside write or a checkpoint's flush.
+                // A failed flush there fails the task, as it would here: nothing is dropped.
+                timerPending = true;
+                time.registerTimer(time.getCurrentProcessingTime() + sink.maxBufferMs, t -> {
+                    timerPending = false;
+                    flushBuffer();
+                });
             }
         }
 
