@@ -225,9 +225,10 @@ public final class MnemoCoreJob {
 
         // Queries have their own stream and source; queries sent on the main stream are served too,
         // and anything else sent on the query stream still reaches the consolidator.
-        SingleOutputStreamOperator<MemoryEvent> queryStream = env
+        SingleOutputStreamOperator<MemoryEvent> decodedQueries = env
                 .fromSource(sources.queries, IngestWatermarks.strategy(delay, idle), "redis-queries").uid(UID_QUERY_SOURCE)
-                .process(new EventDecoder(s.codec)).name("decode-queries").uid(UID_QUERY_DECODE)
+                .process(new EventDecoder(s.codec)).name("decode-queries").uid(UID_QUERY_DECODE);
+        SingleOutputStreamOperator<MemoryEvent> queryStream = decodedQueries
                 .process(new EventRouter(), EdgeTypes.MEMORY_EVENT).name("route-queries").uid(UID_QUERY_ROUTE)
                 .setBufferTimeout(0); // latency-bound: ship each buffer at once, not after the bulk path's 100 ms
 
@@ -238,8 +239,10 @@ public final class MnemoCoreJob {
 
         SingleOutputStreamOperator<MemoryEvent> restores = tiers(s, transitions, sinks);
 
+        // Each rejected entry from the operator that rejects it: a side output read from another
+        // operator is empty (the query stream's bad entries were dropped that way).
         decoded.getSideOutput(EventDecoder.DLQ)
-                .union(queryStream.getSideOutput(EventDecoder.DLQ), transitions.getSideOutput(LtpConsolidator.REJECTED),
+                .union(decodedQueries.getSideOutput(EventDecoder.DLQ), transitions.getSideOutput(LtpConsolidator.REJECTED),
                         restores.getSideOutput(REHYDRATION_ERRORS))
                 .sinkTo(sinks.dlq).name("dlq").uid(UID_DLQ_SINK);
 

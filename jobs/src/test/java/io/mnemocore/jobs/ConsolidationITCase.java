@@ -152,4 +152,35 @@ class ConsolidationITCase {
             }
         }
     }
+
+    /** The query stream has its own source and decoder; what that decoder rejects reaches the DLQ too. */
+    @Test
+    void badEntriesOnTheQueryStreamReachTheDlqWithTheirReasons(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            JobSettings s = JobTestSupport.settings(redis);
+            String queries = s.config.getString("haim.redis.query_stream");
+            JobClient job = JobTestSupport.start(s, 2);
+            try {
+                byte[] garbage = {(byte) 0xC1, 7};
+                String garbageId = send(c, queries, garbage);
+                send(c, queries, packb(dict("type", "query", "tenant", "acme", "text", "no query id")));
+                send(c, queries, packb(dict("type", "query", "tenant", "acme", "query_id", "q2", "hdv", new byte[7])));
+                send(c, queries, packb(dict("type", "query", "tenant", "acme", "query_id", "q3")));
+                send(c, queries, packb(dict("type", "query", "tenant", "not a tenant!", "query_id", "q4", "text", "x")));
+                // A good query behind them is still answered.
+                send(c, queries, packb(dict("type", "query", "tenant", "acme", "query_id", "q5", "text", "x", "reply_to", "r")));
+                await("five DLQ entries", 30_000, () -> c.xlen("haim:dlq") == 5);
+                await("the good query's reply", 30_000, () -> c.xlen("r") == 1);
+                List<Map<String, String>> dlq = read(c, "haim:dlq");
+                assertThat(dlq).extracting(m -> m.get("source_stream")).containsOnly(queries);
+                assertThat(dlq).extracting(m -> m.get("reason"))
+                        .containsExactlyInAnyOrder("malformed", "missing_field", "bad_hdv_length", "missing_field", "bad_id");
+                Map<String, String> bad = dlq.stream().filter(m -> m.get("reason").equals("malformed")).findFirst().orElseThrow();
+                assertThat(bad.get("source_id")).isEqualTo(garbageId);
+                assertThat(bad.get("data").getBytes(StandardCharsets.ISO_8859_1)).isEqualTo(garbage);
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
 }
