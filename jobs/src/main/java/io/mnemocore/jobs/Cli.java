@@ -66,6 +66,13 @@ public final class Cli {
                 | java.io.IOException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
+        } catch (java.util.concurrent.TimeoutException e) {
+            // A query nobody answered (no job running, or none reading that query stream).
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
+        } catch (redis.clients.jedis.exceptions.JedisConnectionException e) {
+            System.err.println("error: Redis cannot be reached (" + e.getMessage() + ")");
+            System.exit(1);
         }
     }
 
