@@ -39,6 +39,8 @@ public final class Logging {
         b.add(b.newLogger("org.apache.flink.runtime.security.token", Level.ERROR));
         // FileSink committers (COLD archive) re-register a gauge at every checkpoint; Flink warns each time.
         b.add(b.newLogger("org.apache.flink.metrics.MetricGroup", Level.ERROR));
+        // The query source's chain name is longer than a metric name may be; Flink says so at every start.
+        b.add(b.newLogger("org.apache.flink.runtime.metrics.util.MetricUtils", Level.ERROR));
         Configurator.reconfigure(b.build());
     }
 }
