@@ -26,8 +26,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * Sink V2 writing each record as one stream entry (XADD with approximate MAXLEN), pipelined in
  * batches. A batch goes out when it is full, when its first record has waited {@code maxBufferMs}
  * (so a trickle of fed-back accesses or DLQ records does not wait for the next checkpoint), and
- * before every checkpoint, so a completed checkpoint means they are in Redis: delivery is at-least-once (a replay after a failure can repeat entries; each
- * record type carries ids that let readers drop repeats). When Redis stays unreachable after the
+ * before every checkpoint, so a completed checkpoint means they are in Redis: delivery is
+ * at-least-once (a replay after a failure can repeat entries; each record type carries ids that
+ * let readers drop repeats). When Redis stays unreachable after the
  * retries, the writer fails, the checkpoint fails, and the job restarts from the last one: records
  * are never dropped.
  */
@@ -49,7 +50,7 @@ public final class RedisStreamSink<T> implements Sink<T> {
     private final int maxAttempts;
     private final long maxBufferMs;
 
-    /** A sink that sends a batch only when it is full or a checkpoint comes (tests of batching). */
+    /** A sink that sends a batch only when it is full or a checkpoint comes (the replies' batches of 1 need no timer). */
     public RedisStreamSink(RedisConnectionConfig connection, EntrySerializer<T> serializer, long maxLen,
                            int batchSize, int maxAttempts) {
         this(connection, serializer, maxLen, batchSize, maxAttempts, 0);
