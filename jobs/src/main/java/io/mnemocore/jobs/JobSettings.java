@@ -123,8 +123,13 @@ public final class JobSettings implements Serializable {
     }
 
     /** The query stream: read by its own source so queries never wait behind bulk writes. */
+    /**
+     * The query stream, and with {@code tenant_streams} each tenant's {@code <query_stream>:<tenant>},
+     * so that ACLs can confine a tenant's agents to querying their own memories.
+     */
     public RedisSourceOptions queryOptions() {
-        return new RedisSourceOptions(redis, List.of(config.getString("haim.redis.query_stream")), null,
+        String queries = config.getString("haim.redis.query_stream");
+        return new RedisSourceOptions(redis, List.of(queries), config.getBool("haim.redis.tenant_streams") ? queries + ":" : null,
                 config.getString("haim.redis.consumer_group"), "flink-q", 1,
                 config.getInt("haim.redis.batch_size"), config.getInt("haim.redis.block_ms"),
                 config.getInt("haim.redis.discovery_interval_s") * 1000L, -1, null,

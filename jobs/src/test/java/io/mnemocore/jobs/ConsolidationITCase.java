@@ -183,4 +183,39 @@ class ConsolidationITCase {
             }
         }
     }
+
+    /** With tenant streams, queries have per-tenant streams too: the key names the tenant, as on the bus. */
+    @Test
+    void perTenantQueryStreamsTakeTheTenantFromTheKey(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            JobSettings s = JobTestSupport.settings(redis, "haim.redis.tenant_streams=true", "haim.redis.discovery_interval_s=1");
+            String queries = s.config.getString("haim.redis.query_stream");
+            byte[] v = Hdv.random(D, 21).toPacked();
+            send(c, BUS + ":acme", packb(dict("type", "memory.write", "memory_id", "a1", "hdv", v)));
+            send(c, BUS + ":globex", packb(dict("type", "memory.write", "memory_id", "g1", "hdv", v)));
+            JobClient job = JobTestSupport.start(s, 2);
+            try {
+                await("two memories created", 30_000, () -> kinds(c, "created").size() == 2);
+                // Streams made after the start are discovered; answered with the key's tenant only.
+                send(c, queries + ":acme", packb(dict("type", "query", "query_id", "qa", "hdv", v, "k", 5, "reply_to", "r")));
+                String spoof = send(c, queries + ":acme", packb(dict("type", "query", "tenant", "globex", "query_id", "qg",
+                        "hdv", v, "k", 5, "reply_to", "r")));
+                await("the acme query's reply", 30_000, () -> c.xlen("r") >= 1);
+                await("the spoofed query in the DLQ", 30_000, () -> c.xlen("haim:dlq") == 1);
+                List<Map<String, String>> replies = read(c, "r");
+                assertThat(replies).hasSize(1);
+                assertThat(replies.get(0).get("query_id")).isEqualTo("qa");
+                io.mnemocore.operators.query.QueryReply reply = io.mnemocore.operators.query.ReplyCodec.decode(
+                        replies.get(0).get("data").getBytes(StandardCharsets.ISO_8859_1));
+                assertThat(reply.tenant).isEqualTo("acme");
+                assertThat(reply.hits).extracting(h -> h.memoryId).containsExactly("a1");
+                Map<String, String> dlq = read(c, "haim:dlq").get(0);
+                assertThat(dlq.get("reason")).isEqualTo("tenant_mismatch");
+                assertThat(dlq.get("source_id")).isEqualTo(spoof);
+                assertThat(dlq.get("source_stream")).isEqualTo(queries + ":acme");
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
 }
