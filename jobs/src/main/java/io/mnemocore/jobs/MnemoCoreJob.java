@@ -175,7 +175,7 @@ public final class MnemoCoreJob {
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8, delay),
                 // A reply is written as soon as it exists (batch of 1): a waiting client must not wait for a checkpoint.
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Replies(), maxLen, 1, 8),
-                new WarmTierSink(s.warmSpec(), s.config.getInt("haim.tiers.warm.batch_size")),
+                new WarmTierSink(s.warmSpec(), s.config.getInt("haim.tiers.warm.batch_size"), s.config.getLong("haim.tiers.warm.max_delay_ms")),
                 ColdArchive.vectorSink(s.coldBase(), s.config.dimensionality()),
                 ColdArchive.sidecarSink(s.coldBase(), s.config.dimensionality()),
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, 1, 8));

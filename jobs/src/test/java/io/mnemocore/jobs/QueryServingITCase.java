@@ -404,4 +404,42 @@ class QueryServingITCase {
             }
         }
     }
+
+    /**
+     * A memory that leaves HOT is out of the HOT index at once; its WARM copy must be searchable
+     * within haim.tiers.warm.max_delay_ms, not at the next checkpoint (none comes in this test).
+     */
+    @Test
+    void aDemotedMemoryIsFoundInWarmBeforeAnyCheckpoint(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir.resolve("redis"), false); JedisPooled c = redis.client()) {
+            JobSettings s = JobTestSupport.settings(redis, "haim.job.checkpoint_interval_ms=600000");
+            JobClient job = JobTestSupport.start(s, 2);
+            try {
+                long[] v = Hdv.random(D, 31).words();
+                long[] u = Hdv.random(D, 32).words();
+                send(c, "haim:subconscious", packb(dict("type", "memory.write", "tenant", "acme", "memory_id", "d1", "hdv", packed(v))));
+                send(c, "haim:subconscious", packb(dict("type", "memory.write", "tenant", "acme", "memory_id", "d2", "hdv", packed(u))));
+                // Probes ask for d2's vector: they find d2 (whose fed-back accesses change nothing here)
+                // and say how many memories of the tenant the HOT index holds.
+                int[] n = {0};
+                java.util.function.Function<String, QueryReply> probe = id -> ask(c, "haim:queries", dict("type", "query",
+                        "tenant", "acme", "query_id", id, "hdv", packed(u), "k", 1, "reply_to", "r"));
+                askUntilIndexed("both", 2, probe, new ArrayList<>());
+                send(c, "haim:subconscious", packb(dict("type", "consolidation.trigger", "tenant", "acme", "tier", "hot_to_warm",
+                        "memory_ids", List.of("d1"))));
+                askUntilIndexed("d1-out-of-hot", 1, probe, new ArrayList<>());
+                // d1 is out of the HOT index: only WARM can answer for it now.
+                QueryReply[] r = new QueryReply[1];
+                await("d1 found in WARM", 5_000, () -> {
+                    r[0] = ask(c, "haim:queries", dict("type", "query", "tenant", "acme", "query_id", "v-" + n[0]++,
+                            "hdv", packed(v), "k", 1, "reply_to", "r"));
+                    return r[0].hits.length == 1 && r[0].hits[0].memoryId.equals("d1");
+                });
+                assertThat(r[0].hits[0].distance).isZero();
+                assertThat(r[0].hits[0].tier).isEqualTo("warm");
+            } finally {
+                job.cancel().get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
 }

@@ -89,6 +89,7 @@ public final class ConfigSchema {
         num("haim.tiers.warm.consolidation_interval_hours", Type.INT, 0, 24 * 365);
         str("haim.tiers.warm.path", ".{1,4096}", "a directory");
         num("haim.tiers.warm.batch_size", Type.INT, 1, 100_000);
+        num("haim.tiers.warm.max_delay_ms", Type.LONG, 0, 3_600_000);
         oneOf("haim.tiers.cold.storage_backend", "filesystem", "s3");
         oneOf("haim.tiers.cold.compression", "none");
         num("haim.tiers.cold.archive_threshold_days", Type.DOUBLE, 1e-9, 36500);

@@ -2,12 +2,14 @@ package io.mnemocore.operators.tier;
 
 import io.mnemocore.operators.ltp.Tier;
 import io.mnemocore.operators.ltp.Transition;
+import io.mnemocore.operators.sink.FlushDeadline;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -20,7 +22,9 @@ import io.mnemocore.operators.metrics.ScaledHistogram;
  * (vector, payload, LTP facts), one leaving it (to HOT, COLD or deleted) is deleted. Chained to the
  * consolidator, so each memory's updates arrive in order.
  *
- * <p>Updates are buffered (the last one per point wins) and written in batches, and always before a
+ * <p>Updates are buffered (the last one per point wins) and written in batches: when a batch is
+ * full, {@code maxDelayMs} after its first update (a memory that leaves HOT is out of the HOT
+ * index at once, and must not stay unsearchable until the next checkpoint), and always before a
  * checkpoint barrier passes ({@code flush}): a checkpoint completes only once the store holds
  * everything before it. A write that fails after the store's own retries fails the checkpoint and
  * the job restarts from the last one; upserts and deletes are idempotent, so the replay is safe.
@@ -30,10 +34,13 @@ public final class WarmTierSink implements Sink<Transition> {
 
     private final WarmTierSpec spec;
     private final int batchSize;
+    private final long maxDelayMs;
 
-    public WarmTierSink(WarmTierSpec spec, int batchSize) {
+    /** @param maxDelayMs the longest an update waits before its batch is written; 0 or less: until full or a checkpoint */
+    public WarmTierSink(WarmTierSpec spec, int batchSize, long maxDelayMs) {
         this.spec = spec;
         this.batchSize = batchSize;
+        this.maxDelayMs = maxDelayMs;
     }
 
     /** Whether a transition changes what WARM holds: a memory entering it (with its vector) or leaving it. */
@@ -56,8 +63,8 @@ public final class WarmTierSink implements Sink<Transition> {
     @Override
     public SinkWriter<Transition> createWriter(WriterInitContext context) throws IOException {
         var g = context.metricGroup();
-        return new Writer(spec.open(), batchSize, g.addGroup("op", "upsert").counter("haim_warm_writes_total"),
-                g.addGroup("op", "delete").counter("haim_warm_writes_total"),
+        return new Writer(spec.open(), batchSize, context.getProcessingTimeService(), maxDelayMs,
+                g.addGroup("op", "upsert").counter("haim_warm_writes_total"), g.addGroup("op", "delete").counter("haim_warm_writes_total"),
                 g.histogram("haim_warm_flush_seconds", new ScaledHistogram(1_000, 1e-9)));
     }
 
@@ -68,13 +75,16 @@ public final class WarmTierSink implements Sink<Transition> {
         private final Counter upserts;
         private final Counter deletes;
         private final Histogram flushSeconds;
+        private final FlushDeadline deadline;
 
-        Writer(WarmTier store, int batchSize, Counter upserts, Counter deletes, Histogram flushSeconds) {
+        Writer(WarmTier store, int batchSize, ProcessingTimeService time, long maxDelayMs, Counter upserts, Counter deletes,
+               Histogram flushSeconds) {
             this.store = store;
             this.batchSize = batchSize;
             this.upserts = upserts;
             this.deletes = deletes;
             this.flushSeconds = flushSeconds;
+            this.deadline = new FlushDeadline(time, maxDelayMs, this::write);
         }
 
         @Override
@@ -88,6 +98,8 @@ public final class WarmTierSink implements Sink<Transition> {
             pending.put(id, op);
             if (pending.size() >= batchSize) {
                 write();
+            } else {
+                deadline.added(pending.size());
             }
         }
 

@@ -2,6 +2,7 @@ package io.mnemocore.operators.redis.sink;
 
 import io.mnemocore.operators.redis.Backoff;
 import io.mnemocore.operators.redis.RedisConnectionConfig;
+import io.mnemocore.operators.sink.FlushDeadline;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -119,15 +120,13 @@ public final class RedisStreamSink<T> implements Sink<T> {
         private final Rawable[] head;
         private String lastStream;
         private Rawable lastStreamArg;
-        private final ProcessingTimeService time;
-        /** A flush timer is registered and has not fired yet. */
-        private boolean timerPending;
+        private final FlushDeadline deadline;
 
         Writer(RedisStreamSink<T> sink, Counter written, Counter retries, ProcessingTimeService time) {
             this.sink = sink;
             this.written = written;
             this.retries = retries;
-            this.time = time;
+            this.deadline = new FlushDeadline(time, sink.maxBufferMs, this::flushBuffer);
             this.head = sink.maxLen > 0
                     ? new Rawable[] {new Arg(utf8("MAXLEN")), new Arg(utf8("~")), new Arg(utf8(Long.toString(sink.maxLen))), new Arg(utf8("*"))}
                     : new Rawable[] {new Arg(utf8("*"))};
@@ -151,14 +150,8 @@ public final class RedisStreamSink<T> implements Sink<T> {
             buffer.add(args);
             if (buffer.size() >= sink.batchSize) {
                 flushBuffer();
-            } else if (buffer.size() == 1 && sink.maxBufferMs > 0 && !timerPending) {
-                // The timer runs in the task's mailbox, never beside write or a checkpoint's flush.
-                // A failed flush there fails the task, as it would here: nothing is dropped.
-                timerPending = true;
-                time.registerTimer(time.getCurrentProcessingTime() + sink.maxBufferMs, t -> {
-                    timerPending = false;
-                    flushBuffer();
-                });
+            } else {
+                deadline.added(buffer.size());
             }
         }
 
