@@ -29,9 +29,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * (so a trickle of fed-back accesses or DLQ records does not wait for the next checkpoint), and
  * before every checkpoint, so a completed checkpoint means they are in Redis: delivery is
  * at-least-once (a replay after a failure can repeat entries; each record type carries ids that
- * let readers drop repeats). When Redis stays unreachable after the
- * retries, the writer fails, the checkpoint fails, and the job restarts from the last one: records
- * are never dropped.
+ * let readers drop repeats). When Redis stays unreachable after the retries, the writer fails,
+ * the checkpoint fails, and the job restarts from the last one: records are never dropped.
  */
 public final class RedisStreamSink<T> implements Sink<T> {
     private static final long serialVersionUID = 1L;
