@@ -2,6 +2,7 @@ package io.mnemocore.client;
 
 import io.mnemocore.hdv.Hdv;
 import io.mnemocore.operators.codec.CodecLimits;
+import io.mnemocore.operators.codec.DecodeResult;
 import io.mnemocore.operators.codec.EventCodec;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
@@ -49,13 +50,23 @@ public final class MnemoClient implements AutoCloseable {
     private QueryableStateClient qs;
 
     /**
+     * A client of a job with the default {@code haim.codec} limits.
+     *
      * @param dim the job's haim.dimensionality
      * @param qsHost host of a TaskManager's queryable state proxy (port {@code qsPort}, Flink's default 9069)
      */
     public MnemoClient(String redisUrl, String eventStream, String queryStream, int dim, String qsHost, int qsPort) {
+        this(redisUrl, eventStream, queryStream, CodecLimits.defaults(dim), qsHost, qsPort);
+    }
+
+    /**
+     * @param limits the job's {@code haim.codec} limits and dimensionality: an event the job would
+     *     send to its DLQ is refused here instead, with the same reason
+     */
+    public MnemoClient(String redisUrl, String eventStream, String queryStream, CodecLimits limits, String qsHost, int qsPort) {
         this.redis = new RedisConnectionConfig(redisUrl, 4, 10_000).createClient();
-        this.codec = new EventCodec(CodecLimits.defaults(dim));
-        this.dim = dim;
+        this.codec = new EventCodec(limits);
+        this.dim = limits.dim;
         this.eventStream = eventStream;
         this.queryStream = queryStream;
         this.qsHost = qsHost;
@@ -109,6 +120,10 @@ public final class MnemoClient implements AutoCloseable {
     }
 
     private MemoryEvent queryEvent(EventType type, String idPrefix, String tenant, String contextId, int k) {
+        if (k < 1) {
+            // 0 would go out as "no k", which the job answers with its default of 10.
+            throw new IllegalArgumentException("k must be at least 1, got " + k);
+        }
         MemoryEvent e = new MemoryEvent();
         e.type = type;
         e.tenant = tenant;
@@ -180,9 +195,19 @@ public final class MnemoClient implements AutoCloseable {
         return Hdv.fromPacked(packed, dim).words();
     }
 
+    /**
+     * Sends an event the job will accept. One it would reject (a bad tenant, a strength outside
+     * [0, 1], k out of range, ...) throws here, by the job's own decoder: sent, it would only reach
+     * the DLQ while the caller went on as if it had been stored, or waited for a reply.
+     */
     private void send(String stream, MemoryEvent e) {
-        redis.xadd(stream.getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(),
-                Map.of(RedisStreams.DATA, codec.encode(e)));
+        byte[] data = codec.encode(e);
+        DecodeResult check = codec.decode(data, null, null);
+        if (!check.isOk()) {
+            throw new IllegalArgumentException("the job would reject this " + e.type.wire() + " ("
+                    + check.error().reason().code() + "): " + check.error().detail());
+        }
+        redis.xadd(stream.getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(), Map.of(RedisStreams.DATA, data));
     }
 
     @Override

@@ -45,7 +45,7 @@ final class ClientCommands {
             qsPort = last != null ? recordedQsPort(last) : EmbeddedRunner.QS_PROXY_PORT;
         }
         try (MnemoClient client = new MnemoClient(c.getString("haim.redis.url"), c.getString("haim.redis.stream_key"),
-                c.getString("haim.redis.query_stream"), c.dimensionality(), qsHost, qsPort)) {
+                c.getString("haim.redis.query_stream"), c.codecLimits(), qsHost, qsPort)) {
             long[] hdv = hdvFile == null ? null : client.fromPacked(Files.readAllBytes(Path.of(hdvFile)));
             switch (verb) {
                 case "store": {

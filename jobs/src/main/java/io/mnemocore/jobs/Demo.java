@@ -179,7 +179,7 @@ public final class Demo {
     static void playWorkload(JobSettings s, AtomicBoolean running, boolean resumed, int qsPort) {
         try (JedisPooled redis = s.redis.createClient();
              MnemoClient client = new MnemoClient(s.config.getString("haim.redis.url"), s.streamKey(),
-                     s.config.getString("haim.redis.query_stream"), s.config.dimensionality(), "127.0.0.1", qsPort)) {
+                     s.config.getString("haim.redis.query_stream"), s.config.codecLimits(), "127.0.0.1", qsPort)) {
             List<String> texts = sampleTexts();
             long t0 = System.currentTimeMillis();
             int written = resumed ? texts.size() : 0;
