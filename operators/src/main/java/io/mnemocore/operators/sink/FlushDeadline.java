@@ -33,7 +33,14 @@ public final class FlushDeadline {
     /** Call after a record joins the buffer, with the buffer's size then. */
     public void added(int buffered) {
         // A buffer becomes non-empty only at size 1; an armed timer flushes whatever is there when it fires.
-        if (buffered == 1 && maxDelayMs > 0 && !armed) {
+        if (buffered == 1) {
+            arm();
+        }
+    }
+
+    /** Makes sure a flush comes within the delay (for a writer that flushes only some of its records early). */
+    public void arm() {
+        if (maxDelayMs > 0 && !armed) {
             armed = true;
             time.registerTimer(time.getCurrentProcessingTime() + maxDelayMs, t -> {
                 armed = false;

@@ -23,8 +23,8 @@ import io.mnemocore.operators.metrics.ScaledHistogram;
  * consolidator, so each memory's updates arrive in order.
  *
  * <p>Updates are buffered (the last one per point wins) and written in batches: when a batch is
- * full, {@code maxDelayMs} after its first update (a memory that leaves HOT is out of the HOT
- * index at once, and must not stay unsearchable until the next checkpoint), and always before a
+ * full, the upserts {@code maxDelayMs} after the first of them (a memory that leaves HOT is out of
+ * the HOT index at once, and must not stay unsearchable until the next checkpoint), and always before a
  * checkpoint barrier passes ({@code flush}): a checkpoint completes only once the store holds
  * everything before it. A write that fails after the store's own retries fails the checkpoint and
  * the job restarts from the last one; upserts and deletes are idempotent, so the replay is safe.
@@ -84,7 +84,7 @@ public final class WarmTierSink implements Sink<Transition> {
             this.upserts = upserts;
             this.deletes = deletes;
             this.flushSeconds = flushSeconds;
-            this.deadline = new FlushDeadline(time, maxDelayMs, this::write);
+            this.deadline = new FlushDeadline(time, maxDelayMs, this::writeEntering);
         }
 
         @Override
@@ -98,8 +98,33 @@ public final class WarmTierSink implements Sink<Transition> {
             pending.put(id, op);
             if (pending.size() >= batchSize) {
                 write();
-            } else {
-                deadline.added(pending.size());
+            } else if (op.point != null) {
+                deadline.arm();
+            }
+        }
+
+        /**
+         * The deadline's flush: the memories entering WARM, which left the HOT index at once. A
+         * memory leaving WARM stays there until the batch is full or a checkpoint comes: a query's
+         * merge prefers its HOT copy, and when it is promoted that copy may still be on its way to
+         * the HOT index (deleted at once, it was in neither tier for a moment).
+         */
+        private void writeEntering() throws IOException {
+            List<WarmTier.Op> ops = new ArrayList<>();
+            for (WarmTier.Op op : pending.values()) {
+                if (op.point != null) {
+                    ops.add(op);
+                }
+            }
+            if (ops.isEmpty()) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            store.apply(ops);
+            flushSeconds.update(System.nanoTime() - t0);
+            upserts.inc(ops.size());
+            for (WarmTier.Op op : ops) {
+                pending.remove(op.id());
             }
         }
 
