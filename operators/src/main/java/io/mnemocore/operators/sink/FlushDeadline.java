@@ -30,15 +30,10 @@ public final class FlushDeadline {
         this.flush = flush;
     }
 
-    /** Call after a record joins the buffer, with the buffer's size then. */
-    public void added(int buffered) {
-        // A buffer becomes non-empty only at size 1; an armed timer flushes whatever is there when it fires.
-        if (buffered == 1) {
-            arm();
-        }
-    }
-
-    /** Makes sure a flush comes within the delay (for a writer that flushes only some of its records early). */
+    /**
+     * Call when a record the deadline covers joins the buffer: arms the timer unless it is armed
+     * already, since an armed timer flushes whatever is buffered when it fires.
+     */
     public void arm() {
         if (maxDelayMs > 0 && !armed) {
             armed = true;

@@ -116,13 +116,7 @@ public final class WarmTierSink implements Sink<Transition> {
                     ops.add(op);
                 }
             }
-            if (ops.isEmpty()) {
-                return;
-            }
-            long t0 = System.nanoTime();
-            store.apply(ops);
-            flushSeconds.update(System.nanoTime() - t0);
-            upserts.inc(ops.size());
+            apply(ops);
             for (WarmTier.Op op : ops) {
                 pending.remove(op.id());
             }
@@ -136,17 +130,20 @@ public final class WarmTierSink implements Sink<Transition> {
         }
 
         private void write() throws IOException {
-            if (pending.isEmpty()) {
+            apply(new ArrayList<>(pending.values()));
+            pending.clear();
+        }
+
+        private void apply(List<WarmTier.Op> ops) throws IOException {
+            if (ops.isEmpty()) {
                 return;
             }
-            List<WarmTier.Op> ops = new ArrayList<>(pending.values());
             long t0 = System.nanoTime();
             store.apply(ops);
             flushSeconds.update(System.nanoTime() - t0);
             for (WarmTier.Op op : ops) {
                 (op.point == null ? deletes : upserts).inc();
             }
-            pending.clear();
         }
 
         @Override

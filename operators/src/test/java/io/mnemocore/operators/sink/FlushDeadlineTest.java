@@ -17,7 +17,7 @@ class FlushDeadlineTest {
 
         void add(int r) {
             records.add(r);
-            deadline.added(records.size());
+            deadline.arm();
         }
 
         void flush() {

@@ -150,7 +150,7 @@ public final class RedisStreamSink<T> implements Sink<T> {
             if (buffer.size() >= sink.batchSize) {
                 flushBuffer();
             } else {
-                deadline.added(buffer.size());
+                deadline.arm();
             }
         }
 
