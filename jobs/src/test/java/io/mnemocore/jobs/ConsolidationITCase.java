@@ -167,14 +167,18 @@ class ConsolidationITCase {
                 send(c, queries, packb(dict("type", "query", "tenant", "acme", "query_id", "q2", "hdv", new byte[7])));
                 send(c, queries, packb(dict("type", "query", "tenant", "acme", "query_id", "q3")));
                 send(c, queries, packb(dict("type", "query", "tenant", "not a tenant!", "query_id", "q4", "text", "x")));
+                // A reply into the job's own bus would come back as a bad event.
+                String bus = s.config.getString("haim.redis.stream_key");
+                send(c, queries, packb(dict("type", "query", "tenant", "acme", "query_id", "q6", "text", "x", "reply_to", bus)));
                 // A good query behind them is still answered.
                 send(c, queries, packb(dict("type", "query", "tenant", "acme", "query_id", "q5", "text", "x", "reply_to", "r")));
-                await("five DLQ entries", 30_000, () -> c.xlen("haim:dlq") == 5);
+                await("six DLQ entries", 30_000, () -> c.xlen("haim:dlq") == 6);
                 await("the good query's reply", 30_000, () -> c.xlen("r") == 1);
+                assertThat(c.xlen(bus)).isZero();
                 List<Map<String, String>> dlq = read(c, "haim:dlq");
                 assertThat(dlq).extracting(m -> m.get("source_stream")).containsOnly(queries);
                 assertThat(dlq).extracting(m -> m.get("reason"))
-                        .containsExactlyInAnyOrder("malformed", "missing_field", "bad_hdv_length", "missing_field", "bad_id");
+                        .containsExactlyInAnyOrder("malformed", "missing_field", "bad_hdv_length", "missing_field", "bad_id", "reserved_reply_to");
                 Map<String, String> bad = dlq.stream().filter(m -> m.get("reason").equals("malformed")).findFirst().orElseThrow();
                 assertThat(bad.get("source_id")).isEqualTo(garbageId);
                 assertThat(bad.get("data").getBytes(StandardCharsets.ISO_8859_1)).isEqualTo(garbage);

@@ -63,7 +63,9 @@ public final class MnemoConfig implements Serializable {
                 getInt("haim.codec.max_text_length"),
                 getInt("haim.codec.max_payload_bytes"),
                 getInt("haim.codec.max_k"),
-                getInt("haim.codec.max_memory_ids"));
+                getInt("haim.codec.max_memory_ids"))
+                .withReservedStreams(getString("haim.redis.stream_key"), getString("haim.redis.query_stream"),
+                        getString("haim.redis.dlq_stream"), getString("haim.redis.transitions_stream"));
     }
 
     /** "defaults", a file path, "env HAIM_…" or "--set". */

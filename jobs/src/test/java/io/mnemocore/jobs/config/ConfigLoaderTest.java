@@ -29,6 +29,7 @@ class ConfigLoaderTest {
         assertThat(c.getInt("haim.observability.metrics_port")).isEqualTo(9090);
         assertThat(c.source("haim.dimensionality")).isEqualTo("defaults");
         assertThat(c.codecLimits().dim).isEqualTo(16384);
+        assertThat(c.codecLimits().reservedStreams).containsExactly("haim:subconscious", "haim:queries", "haim:dlq", "haim:transitions");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.mnemocore.operators.codec;
 
 import io.mnemocore.hdv.Hdv;
 import java.io.Serializable;
+import java.util.List;
 
 /** Bounds the decoder enforces; they come from the {@code haim.codec.*} config keys. */
 public final class CodecLimits implements Serializable {
@@ -14,9 +15,20 @@ public final class CodecLimits implements Serializable {
     public final int maxPayloadBytes;
     public final int maxK;
     public final int maxMemoryIds;
+    /**
+     * The streams the job itself reads or writes (bus, query stream, DLQ, transition log). A query's
+     * {@code reply_to} may name none of them, nor a per-tenant stream {@code <one of them>:<tenant>}:
+     * a reply there would be read back as a bad event, or mixed into the DLQ or the audit log.
+     */
+    public final List<String> reservedStreams;
 
     public CodecLimits(int dim, int maxEventBytes, int maxIdLength, int maxTextLength,
                        int maxPayloadBytes, int maxK, int maxMemoryIds) {
+        this(dim, maxEventBytes, maxIdLength, maxTextLength, maxPayloadBytes, maxK, maxMemoryIds, List.of());
+    }
+
+    private CodecLimits(int dim, int maxEventBytes, int maxIdLength, int maxTextLength,
+                        int maxPayloadBytes, int maxK, int maxMemoryIds, List<String> reservedStreams) {
         Hdv.checkDim(dim);
         this.dim = dim;
         this.maxEventBytes = maxEventBytes;
@@ -25,10 +37,27 @@ public final class CodecLimits implements Serializable {
         this.maxPayloadBytes = maxPayloadBytes;
         this.maxK = maxK;
         this.maxMemoryIds = maxMemoryIds;
+        this.reservedStreams = List.copyOf(reservedStreams);
+    }
+
+    /** These limits, with {@code streams} as the job's own streams (see {@link #reservedStreams}). */
+    public CodecLimits withReservedStreams(String... streams) {
+        return new CodecLimits(dim, maxEventBytes, maxIdLength, maxTextLength, maxPayloadBytes, maxK, maxMemoryIds, List.of(streams));
+    }
+
+    /** The stream of {@link #reservedStreams} that {@code stream} is, or is a tenant stream of; null if none. */
+    public String reservedStreamOf(String stream) {
+        for (String r : reservedStreams) {
+            if (stream.startsWith(r) && (stream.length() == r.length() || stream.charAt(r.length()) == ':')) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /** The defaults of {@code conf/mnemocore.yaml} for a given dimensionality. */
     public static CodecLimits defaults(int dim) {
-        return new CodecLimits(dim, 262_144, 256, 16_384, 65_536, 1_000, 10_000);
+        return new CodecLimits(dim, 262_144, 256, 16_384, 65_536, 1_000, 10_000)
+                .withReservedStreams("haim:subconscious", "haim:queries", "haim:dlq", "haim:transitions");
     }
 }

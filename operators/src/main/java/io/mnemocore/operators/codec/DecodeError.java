@@ -25,7 +25,8 @@ public final class DecodeError implements Serializable {
         PAYLOAD_TOO_LARGE("payload_too_large"),
         OVERSIZED("oversized"),
         TRAILING_BYTES("trailing_bytes"),
-        TENANT_MISMATCH("tenant_mismatch");
+        TENANT_MISMATCH("tenant_mismatch"),
+        RESERVED_REPLY_TO("reserved_reply_to");
 
         private final String code;
 

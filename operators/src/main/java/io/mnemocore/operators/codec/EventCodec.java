@@ -482,7 +482,15 @@ public final class EventCodec implements Serializable {
 
     private String replyTo(Map<String, Object> f) throws Reject {
         String r = id(f, "reply_to", false);
-        return r == null ? DEFAULT_REPLY_STREAM : r;
+        if (r == null) {
+            return DEFAULT_REPLY_STREAM;
+        }
+        String reserved = limits.reservedStreamOf(r);
+        if (reserved != null) {
+            throw new Reject(RESERVED_REPLY_TO, "'reply_to' " + r + " is " + (reserved.equals(r) ? "" : "a tenant stream of ")
+                    + "the job's own stream " + reserved + "; name a reply stream of your own (e.g. haim:replies:<id>)");
+        }
+        return r;
     }
 
     private String text(Map<String, Object> f, String key) throws Reject {

@@ -172,6 +172,30 @@ class EventCodecTest {
     }
 
     @Test
+    void aReplyMayNotGoToAStreamOfTheJob() {
+        EventCodec custom = new EventCodec(CodecLimits.defaults(D).withReservedStreams("bus", "asks"));
+        for (String to : new String[] {"bus", "bus:acme", "asks", "asks:globex"}) {
+            DecodeResult r = custom.decode(packb(dict("type", "query", "query_id", "q", "hdv", new byte[D / 8], "reply_to", to)), "1-0", null);
+            assertThat(r.error()).as(to).isNotNull();
+            assertThat(r.error().reason()).isEqualTo(DecodeError.Reason.RESERVED_REPLY_TO);
+            assertThat(r.error().detail()).contains(to.substring(0, to.indexOf(':') < 0 ? to.length() : to.indexOf(':')));
+            DecodeResult p = custom.decode(packb(dict("type", "inference.predict", "context_hdv", new byte[D / 8],
+                    "prediction_window", 60, "reply_to", to)), "1-0", null);
+            assertThat(p.error().reason()).as(to).isEqualTo(DecodeError.Reason.RESERVED_REPLY_TO);
+        }
+        // A name that only begins like one of them is the caller's own stream.
+        for (String to : new String[] {"busy", "bus-replies", "asks.r", "haim:replies:x"}) {
+            assertThat(custom.decode(packb(dict("type", "query", "query_id", "q", "hdv", new byte[D / 8], "reply_to", to)), "1-0", null)
+                    .event().replyTo).isEqualTo(to);
+        }
+        // The defaults reserve the default streams, and the default reply stream is not one of them.
+        assertThat(codec.decode(packb(dict("type", "query", "query_id", "q", "hdv", new byte[D / 8], "reply_to", "haim:dlq")), "1-0", null)
+                .error().reason()).isEqualTo(DecodeError.Reason.RESERVED_REPLY_TO);
+        assertThat(codec.decode(packb(dict("type", "query", "query_id", "q", "hdv", new byte[D / 8])), "1-0", null)
+                .event().replyTo).isEqualTo(EventCodec.DEFAULT_REPLY_STREAM);
+    }
+
+    @Test
     void encodeThenDecodeRoundTrips() {
         MemoryEvent w = new MemoryEvent();
         w.type = EventType.MEMORY_WRITE;
