@@ -155,9 +155,9 @@ final class ClientCommands {
     }
 
     static String replyText(QueryReply r) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%d hits from %s in %d ms (confidence %s%s; %d memories scanned%s)%n",
-                r.hits.length, r.tier, r.latencyMs, r.confidence, r.degraded ? ", degraded: " + r.degradedReason : "",
-                r.scanned, r.approximate ? ", approximate" : ""));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%s from %s in %d ms (confidence %s%s; %s scanned%s)%n",
+                count(r.hits.length, "hit", "hits"), r.tier, r.latencyMs, r.confidence, r.degraded ? ", degraded: " + r.degradedReason : "",
+                count(r.scanned, "memory", "memories"), r.approximate ? ", approximate" : ""));
         if (r.predicted != null) {
             b.append("predicted: ").append(r.predicted.length == 0 ? "nothing yet" : String.join(", ", r.predicted)).append('\n');
         }
@@ -184,8 +184,14 @@ final class ClientCommands {
     }
 
     static String stateText(String tenant, String id, MemoryState s) {
-        return String.format(Locale.ROOT, "%s/%s: %s, LTP %.4f (at %d, half-life %.1f h), %d accesses, %d writes%s",
-                tenant, id, s.tier, s.strength, s.updatedMs, s.halfLifeMs / 3_600_000.0, s.accessCount, s.writes,
-                s.contextId != null ? ", context " + s.contextId : "");
+        // Times as UTC instants: the JSON form keeps the epoch milliseconds for scripts.
+        return String.format(Locale.ROOT, "%s/%s: %s, LTP %.4f at %s (half-life %.1f h), last used %s, %s, %s%s",
+                tenant, id, s.tier, s.strength, java.time.Instant.ofEpochMilli(s.updatedMs), s.halfLifeMs / 3_600_000.0,
+                java.time.Instant.ofEpochMilli(s.lastAccessMs), count(s.accessCount, "access", "accesses"),
+                count(s.writes, "write", "writes"), s.contextId != null ? ", context " + s.contextId : "");
+    }
+
+    private static String count(long n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
     }
 }
