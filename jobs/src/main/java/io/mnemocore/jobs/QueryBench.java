@@ -179,6 +179,9 @@ public final class QueryBench {
                 // RocksDB takes in the first rounds of fed-back accesses: warm up at the measured rate.
                 QueryPathPriority reader = readerPriority.equals("query") ? MnemoCoreJob.queryPathPriority(config) : QueryPathPriority.NORMAL;
                 Run warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd, reader);
+                if (warm.sent > 0 && warm.replies() == 0) {
+                    throw new IllegalStateException(unanswered(redis, warm.sent, prefix + ":dlq"));
+                }
                 Run r;
                 List<StallProbe.Interval> pauses, stalls;
                 try (StallProbe probe = new StallProbe(MnemoCoreJob.queryPathPriority(config))) {
@@ -283,6 +286,20 @@ public final class QueryBench {
                 IngestBench.deleteTree(work);
             }
         }
+    }
+
+    /** Why a run got no replies, as far as the job's DLQ tells: a bench that measured nothing says so instead of printing nulls. */
+    static String unanswered(JedisPooled redis, int sent, String dlq) {
+        List<RedisStreams.Entry> first = RedisStreams.readAfter(redis, dlq, "0-0", 1, 1);
+        String why = first.isEmpty() ? "the DLQ " + dlq + " is empty"
+                : "the DLQ " + dlq + " holds " + redis.xlen(dlq) + " entries, the first: " + field(first.get(0), "reason")
+                        + ": " + field(first.get(0), "detail");
+        return "none of the " + sent + " warm-up queries was answered; " + why;
+    }
+
+    private static String field(RedisStreams.Entry e, String name) {
+        byte[] v = e.field(name.getBytes(StandardCharsets.UTF_8));
+        return v == null ? "(none)" : new String(v, StandardCharsets.UTF_8);
     }
 
     /**

@@ -204,8 +204,12 @@ class ConsolidationITCase {
                 send(c, queries + ":acme", packb(dict("type", "query", "query_id", "qa", "hdv", v, "k", 5, "reply_to", "r")));
                 String spoof = send(c, queries + ":acme", packb(dict("type", "query", "tenant", "globex", "query_id", "qg",
                         "hdv", v, "k", 5, "reply_to", "r")));
+                // A reply into another tenant's stream of the bus would be read as that tenant's event.
+                String intoGlobex = send(c, queries + ":acme", packb(dict("type", "query", "query_id", "qx", "hdv", v, "k", 5,
+                        "reply_to", BUS + ":globex")));
                 await("the acme query's reply", 30_000, () -> c.xlen("r") >= 1);
-                await("the spoofed query in the DLQ", 30_000, () -> c.xlen("haim:dlq") == 1);
+                await("the spoofed query and the misdirected one in the DLQ", 30_000, () -> c.xlen("haim:dlq") == 2);
+                assertThat(c.xlen(BUS + ":globex")).isEqualTo(1);
                 List<Map<String, String>> replies = read(c, "r");
                 assertThat(replies).hasSize(1);
                 assertThat(replies.get(0).get("query_id")).isEqualTo("qa");
@@ -213,10 +217,12 @@ class ConsolidationITCase {
                         replies.get(0).get("data").getBytes(StandardCharsets.ISO_8859_1));
                 assertThat(reply.tenant).isEqualTo("acme");
                 assertThat(reply.hits).extracting(h -> h.memoryId).containsExactly("a1");
-                Map<String, String> dlq = read(c, "haim:dlq").get(0);
-                assertThat(dlq.get("reason")).isEqualTo("tenant_mismatch");
-                assertThat(dlq.get("source_id")).isEqualTo(spoof);
-                assertThat(dlq.get("source_stream")).isEqualTo(queries + ":acme");
+                Map<String, Map<String, String>> dlq = new java.util.HashMap<>();
+                read(c, "haim:dlq").forEach(m -> dlq.put(m.get("reason"), m));
+                assertThat(dlq.get("tenant_mismatch").get("source_id")).isEqualTo(spoof);
+                assertThat(dlq.get("tenant_mismatch").get("source_stream")).isEqualTo(queries + ":acme");
+                assertThat(dlq.get("reserved_reply_to").get("source_id")).isEqualTo(intoGlobex);
+                assertThat(dlq.get("reserved_reply_to").get("detail")).contains(BUS + ":globex");
             } finally {
                 job.cancel().get();
             }

@@ -2,8 +2,13 @@ package io.mnemocore.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mnemocore.testing.RedisServer;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.XAddParams;
 
 /** The load figures {@code bench query} prints beside its latencies. */
 class QueryBenchTest {
@@ -156,4 +161,15 @@ class QueryBenchTest {
     private static volatile long result;
     private final java.util.concurrent.CountDownLatch worked = new java.util.concurrent.CountDownLatch(1);
     private final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+    @Test
+    void aRunWithoutRepliesSaysWhatTheDlqHolds(@TempDir Path dir) throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            assertThat(QueryBench.unanswered(c, 500, "b:dlq")).isEqualTo("none of the 500 warm-up queries was answered; the DLQ b:dlq is empty");
+            c.xadd("b:dlq", XAddParams.xAddParams(), Map.of("reason", "reserved_reply_to", "detail", "'reply_to' b is ..."));
+            c.xadd("b:dlq", XAddParams.xAddParams(), Map.of("reason", "bad_id", "detail", "x"));
+            assertThat(QueryBench.unanswered(c, 500, "b:dlq")).isEqualTo(
+                    "none of the 500 warm-up queries was answered; the DLQ b:dlq holds 2 entries, the first: reserved_reply_to: 'reply_to' b is ...");
+        }
+    }
 }

@@ -64,8 +64,18 @@ public final class MnemoConfig implements Serializable {
                 getInt("haim.codec.max_payload_bytes"),
                 getInt("haim.codec.max_k"),
                 getInt("haim.codec.max_memory_ids"))
-                .withReservedStreams(getString("haim.redis.stream_key"), getString("haim.redis.query_stream"),
-                        getString("haim.redis.dlq_stream"), getString("haim.redis.transitions_stream"));
+                .withReservedStreams(reservedStreams());
+    }
+
+    /** The streams a reply may not go to: the job's own, and with tenant streams the families it discovers. */
+    private String[] reservedStreams() {
+        java.util.List<String> r = new java.util.ArrayList<>(java.util.List.of(getString("haim.redis.stream_key"),
+                getString("haim.redis.query_stream"), getString("haim.redis.dlq_stream"), getString("haim.redis.transitions_stream")));
+        if (getBool("haim.redis.tenant_streams")) {
+            r.add(getString("haim.redis.stream_key") + ":");
+            r.add(getString("haim.redis.query_stream") + ":");
+        }
+        return r.toArray(new String[0]);
     }
 
     /** "defaults", a file path, "env HAIM_…" or "--set". */

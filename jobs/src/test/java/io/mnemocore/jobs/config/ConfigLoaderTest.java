@@ -30,6 +30,9 @@ class ConfigLoaderTest {
         assertThat(c.source("haim.dimensionality")).isEqualTo("defaults");
         assertThat(c.codecLimits().dim).isEqualTo(16384);
         assertThat(c.codecLimits().reservedStreams).containsExactly("haim:subconscious", "haim:queries", "haim:dlq", "haim:transitions");
+        // With tenant streams the job reads <stream>:<tenant> too; the bench's own <prefix>:replies needs them off.
+        assertThat(ConfigLoader.load(null, Map.of(), List.of("haim.redis.tenant_streams=true")).codecLimits().reservedStreams).containsExactly("haim:subconscious",
+                "haim:queries", "haim:dlq", "haim:transitions", "haim:subconscious:", "haim:queries:");
     }
 
     @Test

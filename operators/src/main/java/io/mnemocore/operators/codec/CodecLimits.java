@@ -16,9 +16,10 @@ public final class CodecLimits implements Serializable {
     public final int maxK;
     public final int maxMemoryIds;
     /**
-     * The streams the job itself reads or writes (bus, query stream, DLQ, transition log). A query's
-     * {@code reply_to} may name none of them, nor a per-tenant stream {@code <one of them>:<tenant>}:
-     * a reply there would be read back as a bad event, or mixed into the DLQ or the audit log.
+     * The streams the job itself reads or writes (bus, query stream, DLQ, transition log), which a
+     * query's {@code reply_to} may not name: a reply there would be read back as a bad event, or
+     * mixed into the DLQ or the audit log. An entry ending in ':' reserves every stream it begins
+     * (the per-tenant streams {@code <stream>:<tenant>} the job reads when it discovers them).
      */
     public final List<String> reservedStreams;
 
@@ -40,15 +41,15 @@ public final class CodecLimits implements Serializable {
         this.reservedStreams = List.copyOf(reservedStreams);
     }
 
-    /** These limits, with {@code streams} as the job's own streams (see {@link #reservedStreams}). */
+    /** These limits, with {@code streams} as the job's own streams or, ending in ':', families of them (see {@link #reservedStreams}). */
     public CodecLimits withReservedStreams(String... streams) {
         return new CodecLimits(dim, maxEventBytes, maxIdLength, maxTextLength, maxPayloadBytes, maxK, maxMemoryIds, List.of(streams));
     }
 
-    /** The stream of {@link #reservedStreams} that {@code stream} is, or is a tenant stream of; null if none. */
+    /** The entry of {@link #reservedStreams} that reserves {@code stream}; null if none. */
     public String reservedStreamOf(String stream) {
         for (String r : reservedStreams) {
-            if (stream.startsWith(r) && (stream.length() == r.length() || stream.charAt(r.length()) == ':')) {
+            if (r.endsWith(":") ? stream.startsWith(r) : stream.equals(r)) {
                 return r;
             }
         }

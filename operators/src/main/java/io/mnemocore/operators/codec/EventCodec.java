@@ -487,8 +487,9 @@ public final class EventCodec implements Serializable {
         }
         String reserved = limits.reservedStreamOf(r);
         if (reserved != null) {
-            throw new Reject(RESERVED_REPLY_TO, "'reply_to' " + r + " is " + (reserved.equals(r) ? "" : "a tenant stream of ")
-                    + "the job's own stream " + reserved + "; name a reply stream of your own (e.g. haim:replies:<id>)");
+            throw new Reject(RESERVED_REPLY_TO, "'reply_to' " + r + " is " + (reserved.equals(r) ? "" : "a tenant stream ")
+                    + "the job reads or writes (" + (reserved.endsWith(":") ? reserved + "*" : reserved)
+                    + "); name a reply stream of your own (e.g. haim:replies:<id>)");
         }
         return r;
     }

@@ -173,8 +173,9 @@ class EventCodecTest {
 
     @Test
     void aReplyMayNotGoToAStreamOfTheJob() {
-        EventCodec custom = new EventCodec(CodecLimits.defaults(D).withReservedStreams("bus", "asks"));
-        for (String to : new String[] {"bus", "bus:acme", "asks", "asks:globex"}) {
+        // "bus:" stands for the tenant streams bus:<tenant>; the query stream's are not read here.
+        EventCodec custom = new EventCodec(CodecLimits.defaults(D).withReservedStreams("bus", "asks", "bus:"));
+        for (String to : new String[] {"bus", "bus:acme", "asks"}) {
             DecodeResult r = custom.decode(packb(dict("type", "query", "query_id", "q", "hdv", new byte[D / 8], "reply_to", to)), "1-0", null);
             assertThat(r.error()).as(to).isNotNull();
             assertThat(r.error().reason()).isEqualTo(DecodeError.Reason.RESERVED_REPLY_TO);
@@ -184,7 +185,7 @@ class EventCodecTest {
             assertThat(p.error().reason()).as(to).isEqualTo(DecodeError.Reason.RESERVED_REPLY_TO);
         }
         // A name that only begins like one of them is the caller's own stream.
-        for (String to : new String[] {"busy", "bus-replies", "asks.r", "haim:replies:x"}) {
+        for (String to : new String[] {"busy", "bus-replies", "asks.r", "asks:replies", "haim:replies:x"}) {
             assertThat(custom.decode(packb(dict("type", "query", "query_id", "q", "hdv", new byte[D / 8], "reply_to", to)), "1-0", null)
                     .event().replyTo).isEqualTo(to);
         }
