@@ -231,10 +231,43 @@ public final class ConfigLoader {
                     + ") and haim.search.confidence_calibration=encoder (" + sources.get("haim.search.confidence_calibration")
                     + ") both set the threshold: leave the bits at 0 to calibrate, or use calibration blueprint");
         }
+        streamChecks(v, sources);
         int maxEvent = (Integer) v.get("haim.codec.max_event_bytes");
         if (maxEvent < dim + 512) {
             throw new ConfigException("haim.codec.max_event_bytes (" + maxEvent + ") must leave room for an unpacked HDV of "
                     + "haim.dimensionality=" + dim + " bytes plus 512 bytes of fields");
+        }
+    }
+
+    /**
+     * Each stream of the job has one use: a query stream equal to the bus would split the bus's
+     * entries between two sources of one consumer group, a DLQ equal to the bus would feed its
+     * rejects back in, and a job stream named like the default reply stream would take replies.
+     * With tenant streams, the job also reads every {@code <bus>:<tenant>} and
+     * {@code <query stream>:<tenant>}, so no other stream of the job may be named like one.
+     */
+    private static void streamChecks(Map<String, Object> v, Map<String, String> sources) {
+        List<String> keys = List.of("haim.redis.stream_key", "haim.redis.query_stream", "haim.redis.dlq_stream",
+                "haim.redis.transitions_stream");
+        java.util.function.Function<String, String> shown = k -> k + " (" + v.get(k) + ", " + sources.get(k) + ")";
+        boolean tenants = (Boolean) v.get("haim.redis.tenant_streams");
+        for (int i = 0; i < keys.size(); i++) {
+            String a = (String) v.get(keys.get(i));
+            if (a.equals(io.mnemocore.operators.codec.EventCodec.DEFAULT_REPLY_STREAM)) {
+                throw new ConfigException(shown.apply(keys.get(i)) + " must differ from " + a
+                        + ", where queries without a reply_to get their replies");
+            }
+            for (int j = 0; j < keys.size(); j++) {
+                String b = (String) v.get(keys.get(j));
+                if (j > i && a.equals(b)) {
+                    throw new ConfigException(shown.apply(keys.get(j)) + " must differ from " + shown.apply(keys.get(i))
+                            + ": each of the job's streams has one use");
+                }
+                if (tenants && j < 2 && j != i && a.startsWith(b + ":")) {
+                    throw new ConfigException(shown.apply(keys.get(i)) + " is named like a tenant stream of " + keys.get(j) + " ("
+                            + b + ":<tenant>), which haim.redis.tenant_streams makes the job read: choose a name outside " + b + ":*");
+                }
+            }
         }
     }
 

@@ -78,6 +78,24 @@ class ConfigLoaderTest {
                 .hasMessageContaining("haim.search.realtime_budget_share").hasMessageContaining("[0.05, 1]");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.tiers.warm.ltp_threshold_min=0.8")))
                 .hasMessageContaining("haim.tiers.warm.ltp_threshold_min").hasMessageContaining("must be below");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.redis.query_stream=haim:subconscious")))
+                .hasMessage("haim.redis.query_stream (haim:subconscious, --set) must differ from haim.redis.stream_key"
+                        + " (haim:subconscious, defaults): each of the job's streams has one use");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.redis.dlq_stream=haim:transitions")))
+                .hasMessageStartingWith("haim.redis.transitions_stream (haim:transitions, defaults) must differ from haim.redis.dlq_stream");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.redis.stream_key=haim:replies")))
+                .hasMessageStartingWith("haim.redis.stream_key (haim:replies, --set) must differ from haim:replies");
+        // bench query's layout (<bus>, <bus>:q, ...) is fine until the job reads <bus>:<tenant> streams.
+        List<String> benchLike = List.of("haim.redis.stream_key=b", "haim.redis.query_stream=b:q", "haim.redis.dlq_stream=b:dlq",
+                "haim.redis.transitions_stream=b:log");
+        assertThat(ConfigLoader.load(null, Map.of(), benchLike).getString("haim.redis.query_stream")).isEqualTo("b:q");
+        List<String> withTenants = new java.util.ArrayList<>(benchLike);
+        withTenants.add("haim.redis.tenant_streams=true");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), withTenants))
+                .hasMessageStartingWith("haim.redis.query_stream (b:q, --set) is named like a tenant stream of haim.redis.stream_key (b:<tenant>)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.redis.tenant_streams=true",
+                "haim.redis.dlq_stream=haim:queries:dlq")))
+                .hasMessageStartingWith("haim.redis.dlq_stream (haim:queries:dlq, --set) is named like a tenant stream of haim.redis.query_stream");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.gpu.enabled=yes")))
                 .hasMessageContaining("haim.gpu.enabled").hasMessageContaining("expected bool");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of("haim.encoder.type=bert")))
