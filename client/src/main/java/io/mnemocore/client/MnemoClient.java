@@ -181,8 +181,12 @@ public final class MnemoClient implements AutoCloseable {
                     || c.getClass().getSimpleName().equals("UnknownKeyOrNamespaceException")) {
                 return null;
             }
+            boolean refused = false;
+            for (Throwable t = c; t != null && !refused; t = t.getCause()) {
+                refused = t instanceof java.net.ConnectException;
+            }
             throw new IOException("queryable state " + d.getName() + " at " + qsHost + ":" + qsPort + " did not answer for job " + job + ": "
-                    + c.getMessage(), c);
+                    + c.getMessage() + (refused ? " (nothing listens there: is the job running, and is that its queryable-state proxy port?)" : ""), c);
         }
     }
 

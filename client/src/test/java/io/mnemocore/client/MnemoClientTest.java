@@ -60,4 +60,16 @@ class MnemoClientTest {
             closeQuietly(c);
         }
     }
+
+    @Test
+    void inspectWithNothingOnThePortSaysSo() {
+        MnemoClient c = new MnemoClient("redis://127.0.0.1:1/0", "haim:subconscious", "haim:queries", CodecLimits.defaults(D), "127.0.0.1", 1);
+        try {
+            assertThatThrownBy(() -> c.inspect(new org.apache.flink.api.common.JobID(), "acme", "n1"))
+                    .isInstanceOf(java.io.IOException.class).hasMessageContaining("127.0.0.1:1")
+                    .hasMessageContaining("nothing listens there: is the job running");
+        } finally {
+            closeQuietly(c);
+        }
+    }
 }
