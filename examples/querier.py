@@ -42,7 +42,9 @@ def main():
     r = redis.Redis.from_url(a.redis)
 
     query_id = "py-" + uuid.uuid4().hex
-    reply_to = "haim:replies:" + query_id
+    # Ends in the tenant: on a tenant's own query stream (--stream haim:queries:<tenant>) the job
+    # replies only into streams of that tenant.
+    reply_to = "haim:replies:" + query_id + ":" + a.tenant
     query = {"type": "query", "tenant": a.tenant, "query_id": query_id, "k": a.k, "reply_to": reply_to}
     if a.predict:
         query["type"] = "inference.predict"

@@ -35,7 +35,8 @@ import redis.clients.jedis.params.XAddParams;
 /**
  * A small client of a running MnemoCore job. {@link #store} and {@link #forget} write events to
  * the bus, {@link #query} writes to the query stream and waits for the reply on this client's own
- * reply stream, {@link #inspect} reads a memory's state through Flink queryable state.
+ * reply stream for the tenant, {@link #inspect} reads a memory's state through Flink queryable state.
+ * The streams may be a tenant's own ({@code haim.redis.tenant_streams}).
  */
 public final class MnemoClient implements AutoCloseable {
     private final JedisPooled redis;
@@ -43,8 +44,12 @@ public final class MnemoClient implements AutoCloseable {
     private final int dim;
     private final String eventStream;
     private final String queryStream;
-    private final String replyStream = "haim:replies:client-" + UUID.randomUUID();
-    private String replyCursor = "0-0";
+    /**
+     * This client's reply streams, one per tenant ({@code <prefix>:<tenant>}): on a tenant's query
+     * stream the job replies only into streams of that tenant. Each with the id of the last entry read.
+     */
+    private final String replyPrefix = "haim:replies:client-" + UUID.randomUUID();
+    private final Map<String, String> replyCursors = new java.util.LinkedHashMap<>();
     private final String qsHost;
     private final int qsPort;
     private QueryableStateClient qs;
@@ -130,7 +135,7 @@ public final class MnemoClient implements AutoCloseable {
         e.queryId = idPrefix + UUID.randomUUID();
         e.contextId = contextId;
         e.k = k;
-        e.replyTo = replyStream;
+        e.replyTo = replyPrefix + ":" + tenant;
         return e;
     }
 
@@ -138,11 +143,13 @@ public final class MnemoClient implements AutoCloseable {
     private QueryReply ask(MemoryEvent e, Duration timeout) throws IOException, TimeoutException {
         send(queryStream, e);
         String queryId = e.queryId;
+        String stream = e.replyTo;
+        replyCursors.putIfAbsent(stream, "0-0");
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-            for (RedisStreams.Entry entry : RedisStreams.readAfter(redis, replyStream, replyCursor, 100, waitMs)) {
-                replyCursor = entry.id;
+            for (RedisStreams.Entry entry : RedisStreams.readAfter(redis, stream, replyCursors.get(stream), 100, waitMs)) {
+                replyCursors.put(stream, entry.id);
                 byte[] data = entry.field(RedisStreams.DATA);
                 QueryReply r = ReplyCodec.decode(data);
                 if (queryId.equals(r.queryId)) {
@@ -216,15 +223,19 @@ public final class MnemoClient implements AutoCloseable {
 
     @Override
     public void close() {
-        redis.del(replyStream);
+        if (!replyCursors.isEmpty()) {
+            redis.del(replyCursors.keySet().toArray(new String[0]));
+        }
         redis.close();
         if (qs != null) {
             qs.shutdownAndWait();
         }
     }
 
-    /** For callers that need the stream names. */
+    /** For callers that need the stream names: events, queries, and the reply streams used so far. */
     public List<String> streams() {
-        return List.of(eventStream, queryStream, replyStream);
+        List<String> all = new java.util.ArrayList<>(List.of(eventStream, queryStream));
+        all.addAll(replyCursors.keySet());
+        return all;
     }
 }

@@ -201,28 +201,42 @@ class ConsolidationITCase {
             try {
                 await("two memories created", 30_000, () -> kinds(c, "created").size() == 2);
                 // Streams made after the start are discovered; answered with the key's tenant only.
-                send(c, queries + ":acme", packb(dict("type", "query", "query_id", "qa", "hdv", v, "k", 5, "reply_to", "r")));
+                send(c, queries + ":acme", packb(dict("type", "query", "query_id", "qa", "hdv", v, "k", 5, "reply_to", "r:acme")));
                 String spoof = send(c, queries + ":acme", packb(dict("type", "query", "tenant", "globex", "query_id", "qg",
-                        "hdv", v, "k", 5, "reply_to", "r")));
+                        "hdv", v, "k", 5, "reply_to", "r:acme")));
+                // Replies stay in the tenant's streams: by default haim:replies:acme, never a shared or foreign one.
+                send(c, queries + ":acme", packb(dict("type", "query", "query_id", "qd", "hdv", v, "k", 5)));
+                String shared = send(c, queries + ":acme", packb(dict("type", "query", "query_id", "qs", "hdv", v, "k", 5,
+                        "reply_to", "r")));
                 // A reply into another tenant's stream of the bus would be read as that tenant's event.
                 String intoGlobex = send(c, queries + ":acme", packb(dict("type", "query", "query_id", "qx", "hdv", v, "k", 5,
                         "reply_to", BUS + ":globex")));
-                await("the acme query's reply", 30_000, () -> c.xlen("r") >= 1);
-                await("the spoofed query and the misdirected one in the DLQ", 30_000, () -> c.xlen("haim:dlq") == 2);
+                await("the acme query's reply", 30_000, () -> c.xlen("r:acme") >= 1);
+                await("the default reply in acme's reply stream", 30_000, () -> c.xlen("haim:replies:acme") == 1);
+                await("the spoofed query and the two misdirected ones in the DLQ", 30_000, () -> c.xlen("haim:dlq") == 3);
                 assertThat(c.xlen(BUS + ":globex")).isEqualTo(1);
-                List<Map<String, String>> replies = read(c, "r");
+                assertThat(c.exists("r") || c.exists("haim:replies")).isFalse();
+                List<Map<String, String>> replies = read(c, "r:acme");
                 assertThat(replies).hasSize(1);
                 assertThat(replies.get(0).get("query_id")).isEqualTo("qa");
                 io.mnemocore.operators.query.QueryReply reply = io.mnemocore.operators.query.ReplyCodec.decode(
                         replies.get(0).get("data").getBytes(StandardCharsets.ISO_8859_1));
                 assertThat(reply.tenant).isEqualTo("acme");
                 assertThat(reply.hits).extracting(h -> h.memoryId).containsExactly("a1");
+                // The Java client on acme's own streams gets its answer the same way.
+                try (io.mnemocore.client.MnemoClient client = new io.mnemocore.client.MnemoClient(redis.url(), BUS + ":acme",
+                        queries + ":acme", s.config.codecLimits(), "127.0.0.1", 1)) {
+                    assertThat(client.query("acme", null, Hdv.fromPacked(v, D).words(), null, 1, java.time.Duration.ofSeconds(30)).hits)
+                            .extracting(h -> h.memoryId).containsExactly("a1");
+                }
                 Map<String, Map<String, String>> dlq = new java.util.HashMap<>();
-                read(c, "haim:dlq").forEach(m -> dlq.put(m.get("reason"), m));
-                assertThat(dlq.get("tenant_mismatch").get("source_id")).isEqualTo(spoof);
-                assertThat(dlq.get("tenant_mismatch").get("source_stream")).isEqualTo(queries + ":acme");
-                assertThat(dlq.get("reserved_reply_to").get("source_id")).isEqualTo(intoGlobex);
-                assertThat(dlq.get("reserved_reply_to").get("detail")).contains(BUS + ":globex");
+                read(c, "haim:dlq").forEach(m -> dlq.put(m.get("source_id"), m));
+                assertThat(dlq.get(spoof).get("reason")).isEqualTo("tenant_mismatch");
+                assertThat(dlq.get(spoof).get("source_stream")).isEqualTo(queries + ":acme");
+                assertThat(dlq.get(shared).get("reason")).isEqualTo("tenant_mismatch");
+                assertThat(dlq.get(shared).get("detail")).contains("'reply_to' r is not a stream of tenant 'acme'");
+                assertThat(dlq.get(intoGlobex).get("reason")).isEqualTo("reserved_reply_to");
+                assertThat(dlq.get(intoGlobex).get("detail")).contains(BUS + ":globex");
             } finally {
                 job.cancel().get();
             }

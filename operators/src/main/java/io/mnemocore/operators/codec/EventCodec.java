@@ -261,6 +261,16 @@ public final class EventCodec implements Serializable {
         } else if (e.tenant == null) {
             e.tenant = MemoryEvent.DEFAULT_TENANT;
         }
+        if (e.type == EventType.QUERY || e.type == EventType.INFERENCE_PREDICT) {
+            // A tenant's query replies into that tenant's streams only (names ending in :<tenant>,
+            // which ACLs can confine), never into the shared default or another tenant's stream.
+            if (e.replyTo == null) {
+                e.replyTo = streamTenant == null ? DEFAULT_REPLY_STREAM : DEFAULT_REPLY_STREAM + ":" + streamTenant;
+            } else if (streamTenant != null && !e.replyTo.endsWith(":" + streamTenant)) {
+                throw new Reject(TENANT_MISMATCH, "'reply_to' " + e.replyTo + " is not a stream of tenant '" + streamTenant
+                        + "': a query on that tenant's stream replies to a stream whose name ends in ':" + streamTenant + "'");
+            }
+        }
         if (e.type == EventType.MEMORY_WRITE && e.memoryId == null) {
             if (sourceId == null) {
                 throw new Reject(MISSING_FIELD, "memory.write has no 'memory_id' and no stream entry id to derive one from");
@@ -483,7 +493,7 @@ public final class EventCodec implements Serializable {
     private String replyTo(Map<String, Object> f) throws Reject {
         String r = id(f, "reply_to", false);
         if (r == null) {
-            return DEFAULT_REPLY_STREAM;
+            return null; // the default depends on the stream (finish)
         }
         String reserved = limits.reservedStreamOf(r);
         if (reserved != null) {

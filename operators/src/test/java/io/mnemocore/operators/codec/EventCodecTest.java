@@ -171,6 +171,27 @@ class EventCodecTest {
         assertThat(r.error().detail()).contains("globex", "acme");
     }
 
+    /** On a tenant's stream a query may reply only into that tenant's streams, and does so by default. */
+    @Test
+    void aTenantsQueryRepliesIntoTheTenantsStreams() {
+        byte[] hdv = new byte[D / 8];
+        assertThat(codec.decode(packb(dict("type", "query", "query_id", "q", "hdv", hdv)), "1-0", "acme").event().replyTo)
+                .isEqualTo("haim:replies:acme");
+        assertThat(codec.decode(packb(dict("type", "inference.predict", "context_hdv", hdv, "prediction_window", 60)), "1-0", "acme")
+                .event().replyTo).isEqualTo("haim:replies:acme");
+        assertThat(codec.decode(packb(dict("type", "query", "query_id", "q", "hdv", hdv, "reply_to", "agent7:acme")), "1-0", "acme")
+                .event().replyTo).isEqualTo("agent7:acme");
+        for (String foreign : new String[] {"haim:replies", "haim:replies:globex", "agent7:acme:x", "acme"}) {
+            DecodeResult r = codec.decode(packb(dict("type", "query", "query_id", "q", "hdv", hdv, "reply_to", foreign)), "1-0", "acme");
+            assertThat(r.error()).as(foreign).isNotNull();
+            assertThat(r.error().reason()).isEqualTo(DecodeError.Reason.TENANT_MISMATCH);
+            assertThat(r.error().detail()).contains(foreign, "':acme'");
+        }
+        // On a shared stream any reply stream of the caller's goes.
+        assertThat(codec.decode(packb(dict("type", "query", "query_id", "q", "hdv", hdv, "reply_to", "haim:replies:globex")), "1-0", null)
+                .event().replyTo).isEqualTo("haim:replies:globex");
+    }
+
     @Test
     void aReplyMayNotGoToAStreamOfTheJob() {
         // "bus:" stands for the tenant streams bus:<tenant>; the query stream's are not read here.
