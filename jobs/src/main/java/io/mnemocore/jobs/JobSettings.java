@@ -122,14 +122,14 @@ public final class JobSettings implements Serializable {
         return config.getString("haim.redis.stream_key");
     }
 
-    /** The query stream: read by its own source so queries never wait behind bulk writes. */
     /**
-     * The query stream, and with {@code tenant_streams} each tenant's {@code <query_stream>:<tenant>},
-     * so that ACLs can confine a tenant's agents to querying their own memories.
+     * The query stream, read by its own source so queries never wait behind bulk writes, and with
+     * {@code tenant_streams} each tenant's {@code <query_stream>:<tenant>}, so that ACLs can confine
+     * a tenant's agents to querying their own memories.
      */
     public RedisSourceOptions queryOptions() {
-        String queries = config.getString("haim.redis.query_stream");
-        return new RedisSourceOptions(redis, List.of(queries), config.getBool("haim.redis.tenant_streams") ? queries + ":" : null,
+        return new RedisSourceOptions(redis, List.of(config.getString("haim.redis.query_stream")),
+                config.tenantStreamPrefix("haim.redis.query_stream"),
                 config.getString("haim.redis.consumer_group"), "flink-q", 1,
                 config.getInt("haim.redis.batch_size"), config.getInt("haim.redis.block_ms"),
                 config.getInt("haim.redis.discovery_interval_s") * 1000L, -1, null,
@@ -138,7 +138,7 @@ public final class JobSettings implements Serializable {
 
     public RedisSourceOptions sourceOptions() {
         return new RedisSourceOptions(redis, List.of(streamKey()),
-                config.getBool("haim.redis.tenant_streams") ? streamKey() + ":" : null,
+                config.tenantStreamPrefix("haim.redis.stream_key"),
                 config.getString("haim.redis.consumer_group"), "flink",
                 config.getInt("haim.redis.consumers_per_stream"),
                 config.getInt("haim.redis.batch_size"), config.getInt("haim.redis.block_ms"),

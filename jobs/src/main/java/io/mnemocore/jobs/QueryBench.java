@@ -290,16 +290,13 @@ public final class QueryBench {
 
     /** Why a run got no replies, as far as the job's DLQ tells: a bench that measured nothing says so instead of printing nulls. */
     static String unanswered(JedisPooled redis, int sent, String dlq) {
-        List<RedisStreams.Entry> first = RedisStreams.readAfter(redis, dlq, "0-0", 1, 1);
-        String why = first.isEmpty() ? "the DLQ " + dlq + " is empty"
-                : "the DLQ " + dlq + " holds " + redis.xlen(dlq) + " entries, the first: " + field(first.get(0), "reason")
-                        + ": " + field(first.get(0), "detail");
-        return "none of the " + sent + " warm-up queries was answered; " + why;
-    }
-
-    private static String field(RedisStreams.Entry e, String name) {
-        byte[] v = e.field(name.getBytes(StandardCharsets.UTF_8));
-        return v == null ? "(none)" : new String(v, StandardCharsets.UTF_8);
+        List<RedisStreams.Entry> first = RedisStreams.rangeAfter(redis, dlq, "0-0", 1);
+        if (first.isEmpty()) {
+            return "none of the " + sent + " warm-up queries was answered; the DLQ " + dlq + " is empty";
+        }
+        Map<String, String> f = first.get(0).strings();
+        return "none of the " + sent + " warm-up queries was answered; the DLQ " + dlq + " holds " + redis.xlen(dlq)
+                + " entries, the first: " + f.get("reason") + ": " + f.get("detail");
     }
 
     /**

@@ -247,8 +247,7 @@ public final class ConfigLoader {
      * {@code <query stream>:<tenant>}, so no other stream of the job may be named like one.
      */
     private static void streamChecks(Map<String, Object> v, Map<String, String> sources) {
-        List<String> keys = List.of("haim.redis.stream_key", "haim.redis.query_stream", "haim.redis.dlq_stream",
-                "haim.redis.transitions_stream");
+        List<String> keys = MnemoConfig.STREAM_KEYS;
         java.util.function.Function<String, String> shown = k -> k + " (" + v.get(k) + ", " + sources.get(k) + ")";
         boolean tenants = (Boolean) v.get("haim.redis.tenant_streams");
         for (int i = 0; i < keys.size(); i++) {
@@ -263,7 +262,7 @@ public final class ConfigLoader {
                     throw new ConfigException(shown.apply(keys.get(j)) + " must differ from " + shown.apply(keys.get(i))
                             + ": each of the job's streams has one use");
                 }
-                if (tenants && j < 2 && j != i && a.startsWith(b + ":")) {
+                if (tenants && j != i && MnemoConfig.TENANT_STREAM_KEYS.contains(keys.get(j)) && a.startsWith(b + ":")) {
                     throw new ConfigException(shown.apply(keys.get(i)) + " is named like a tenant stream of " + keys.get(j) + " ("
                             + b + ":<tenant>), which haim.redis.tenant_streams makes the job read: choose a name outside " + b + ":*");
                 }

@@ -67,15 +67,27 @@ public final class MnemoConfig implements Serializable {
                 .withReservedStreams(reservedStreams());
     }
 
+    /** The keys naming the streams the job reads or writes; each has one use (ConfigLoader checks). */
+    public static final java.util.List<String> STREAM_KEYS = java.util.List.of("haim.redis.stream_key", "haim.redis.query_stream",
+            "haim.redis.dlq_stream", "haim.redis.transitions_stream");
+    /** Of {@link #STREAM_KEYS}, those whose {@code <stream>:<tenant>} the job also reads with {@code haim.redis.tenant_streams}. */
+    public static final java.util.List<String> TENANT_STREAM_KEYS = java.util.List.of("haim.redis.stream_key", "haim.redis.query_stream");
+
     /** The streams a reply may not go to: the job's own, and with tenant streams the families it discovers. */
     private String[] reservedStreams() {
-        java.util.List<String> r = new java.util.ArrayList<>(java.util.List.of(getString("haim.redis.stream_key"),
-                getString("haim.redis.query_stream"), getString("haim.redis.dlq_stream"), getString("haim.redis.transitions_stream")));
-        if (getBool("haim.redis.tenant_streams")) {
-            r.add(getString("haim.redis.stream_key") + ":");
-            r.add(getString("haim.redis.query_stream") + ":");
+        java.util.List<String> r = new java.util.ArrayList<>();
+        STREAM_KEYS.forEach(k -> r.add(getString(k)));
+        for (String k : TENANT_STREAM_KEYS) {
+            if (tenantStreamPrefix(k) != null) {
+                r.add(tenantStreamPrefix(k));
+            }
         }
         return r.toArray(new String[0]);
+    }
+
+    /** With {@code haim.redis.tenant_streams}, what the names of the tenant streams of stream key {@code key} begin with; else null. */
+    public String tenantStreamPrefix(String key) {
+        return getBool("haim.redis.tenant_streams") ? getString(key) + ":" : null;
     }
 
     /** "defaults", a file path, "env HAIM_…" or "--set". */

@@ -3,6 +3,7 @@ package io.mnemocore.jobs.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mnemocore.operators.codec.CodecLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,6 +31,8 @@ class ConfigLoaderTest {
         assertThat(c.source("haim.dimensionality")).isEqualTo("defaults");
         assertThat(c.codecLimits().dim).isEqualTo(16384);
         assertThat(c.codecLimits().reservedStreams).containsExactly("haim:subconscious", "haim:queries", "haim:dlq", "haim:transitions");
+        // CodecLimits.defaults (tests, and the client without a config) holds the same streams.
+        assertThat(CodecLimits.defaults(16384).reservedStreams).isEqualTo(c.codecLimits().reservedStreams);
         // With tenant streams the job reads <stream>:<tenant> too; the bench's own <prefix>:replies needs them off.
         assertThat(ConfigLoader.load(null, Map.of(), List.of("haim.redis.tenant_streams=true")).codecLimits().reservedStreams).containsExactly("haim:subconscious",
                 "haim:queries", "haim:dlq", "haim:transitions", "haim:subconscious:", "haim:queries:");
