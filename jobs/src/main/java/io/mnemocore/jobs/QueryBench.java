@@ -178,7 +178,12 @@ public final class QueryBench {
                 // query path (C2 took a quarter of the 2 cores for a while after a short warm-up) and
                 // RocksDB takes in the first rounds of fed-back accesses: warm up at the measured rate.
                 QueryPathPriority reader = readerPriority.equals("query") ? MnemoCoreJob.queryPathPriority(config) : QueryPathPriority.NORMAL;
-                Run warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd, reader);
+                Run warm;
+                WriteProbe.Result probed;
+                try (WriteProbe probe = new WriteProbe(redis, s.codec, prefix, prefix + ":q", prefix + ":probe-replies", dim)) {
+                    warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd, reader);
+                    probed = probe.finish();
+                }
                 if (warm.sent > 0 && warm.replies() == 0) {
                     throw new IllegalStateException(unanswered(redis, warm.sent, prefix + ":dlq"));
                 }
@@ -254,6 +259,9 @@ public final class QueryBench {
                 // The compiler threads run beside the job's and hold the query path to its smaller
                 // real-time budget (RealtimeBudget): a long figure here means --warmup was short.
                 System.err.printf("the JIT compiled for %d ms of the %.0f s of sending%n", r.jitCompileMs, r.sendSeconds);
+                System.err.printf("during the warm-up, %d writes became searchable after (ms) %s; %d not within %d s%n", probed.found.length,
+                        Arrays.toString(Arrays.stream(probed.found).mapToLong(Math::round).toArray()), probed.missed,
+                        WriteProbe.GIVE_UP_MS / 1000);
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -279,12 +287,141 @@ public final class QueryBench {
                         + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
                         + ",\"jit_compile_ms\":" + r.jitCompileMs
                         + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocKbPerQuery)
+                        + ",\"write_probes\":" + probed.found.length + ",\"write_probes_missed\":" + probed.missed
+                        + ",\"write_searchable_p50_ms\":" + Stats.fmt(Stats.percentile(probed.found, 50))
+                        + ",\"write_searchable_max_ms\":" + Stats.fmt(Arrays.stream(probed.found).max().orElse(Double.NaN))
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
             } finally {
                 EmbeddedRunner.cancelAndWait(job);
-                redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", replies);
+                redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", replies, prefix + ":probe-replies");
                 IngestBench.deleteTree(work);
             }
+        }
+    }
+
+    /**
+     * How long a write takes to become searchable while queries run: every {@link #EVERY_MS} a new
+     * memory with a random vector is written to the bus stream, in a tenant of its own, and then
+     * asked for (that vector, k = 1) every {@link #POLL_MS} until a reply has it. The figure is from
+     * the XADD of the write to the arrival of the first reply that finds it, so it includes up to one
+     * poll interval and one query's latency. Runs on its own thread beside the warm-up, so its
+     * queries (one at a time) never count in the measured latencies.
+     */
+    static final class WriteProbe implements AutoCloseable {
+        static final String TENANT = "write-probe";
+        static final long EVERY_MS = 500;
+        static final long POLL_MS = 5;
+        static final long GIVE_UP_MS = 10_000;
+
+        static final class Result {
+            final double[] found;
+            final int missed;
+
+            Result(double[] found, int missed) {
+                this.found = found;
+                this.missed = missed;
+            }
+        }
+
+        private final JedisPooled redis;
+        private final io.mnemocore.operators.codec.EventCodec codec;
+        private final byte[] bus;
+        private final byte[] queries;
+        private final String replies;
+        private final int words;
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final List<Double> found = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final AtomicInteger missed = new AtomicInteger();
+        private final Thread thread;
+        private volatile Throwable failure;
+
+        WriteProbe(JedisPooled redis, io.mnemocore.operators.codec.EventCodec codec, String bus, String queries, String replies, int dim) {
+            this.redis = redis;
+            this.codec = codec;
+            this.bus = bus.getBytes(StandardCharsets.UTF_8);
+            this.queries = queries.getBytes(StandardCharsets.UTF_8);
+            this.replies = replies;
+            this.words = dim / 64;
+            this.thread = new Thread(() -> {
+                try {
+                    probe();
+                } catch (Throwable t) {
+                    failure = t;
+                }
+            }, "bench-write-probe");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void probe() throws Exception {
+            SplitMix64 rnd = new SplitMix64(11);
+            String cursor = RedisStreams.lastId(redis, replies);
+            for (int j = 0; !stop.get(); j++) {
+                long start = System.nanoTime();
+                long[] v = new long[words];
+                for (int w = 0; w < words; w++) {
+                    v[w] = rnd.nextLong();
+                }
+                MemoryEvent write = new MemoryEvent();
+                write.type = EventType.MEMORY_WRITE;
+                write.tenant = TENANT;
+                write.memoryId = "w" + j;
+                write.hdv = v;
+                redis.xadd(bus, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, codec.encode(write)));
+                boolean seen = false;
+                for (int n = 0; !seen && !stop.get(); n++) {
+                    if (System.nanoTime() - start > GIVE_UP_MS * 1_000_000) {
+                        missed.incrementAndGet();
+                        break;
+                    }
+                    MemoryEvent q = new MemoryEvent();
+                    q.type = EventType.QUERY;
+                    q.tenant = TENANT;
+                    q.queryId = "probe-" + j + "-" + n;
+                    q.hdv = v;
+                    q.k = 1;
+                    q.replyTo = replies;
+                    redis.xadd(queries, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, codec.encode(q)));
+                    long replyBy = System.nanoTime() + 2_000_000_000L;
+                    boolean answered = false;
+                    while (!answered && System.nanoTime() < replyBy) {
+                        for (RedisStreams.Entry e : RedisStreams.readAfter(redis, replies, cursor, 10, 200)) {
+                            cursor = e.id;
+                            QueryReply r = ReplyCodec.decode(e.field(RedisStreams.DATA));
+                            if (r.queryId.equals(q.queryId)) {
+                                answered = true;
+                                seen = r.hits != null && r.hits.length > 0 && r.hits[0].memoryId.equals(write.memoryId);
+                            }
+                        }
+                    }
+                    if (seen) {
+                        found.add((System.nanoTime() - start) / 1e6);
+                    } else {
+                        java.util.concurrent.locks.LockSupport.parkNanos(POLL_MS * 1_000_000);
+                    }
+                }
+                long next = start + EVERY_MS * 1_000_000;
+                while (!stop.get() && System.nanoTime() < next) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(next - System.nanoTime());
+                }
+            }
+        }
+
+        /** Stops probing (a probe under way is dropped, not counted) and returns what was measured. */
+        Result finish() throws InterruptedException {
+            close();
+            if (failure != null) {
+                throw new IllegalStateException("the write probe failed", failure);
+            }
+            synchronized (found) {
+                return new Result(found.stream().mapToDouble(Double::doubleValue).toArray(), missed.get());
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join();
         }
     }
 

@@ -172,4 +172,73 @@ class QueryBenchTest {
                     "none of the 500 warm-up queries was answered; the DLQ b:dlq holds 2 entries, the first: reserved_reply_to: 'reply_to' b is ...");
         }
     }
+    /**
+     * A stand-in responder (no job): it answers every query on the probe's query stream, and finds
+     * the probe's latest write only from 150 ms after it read that write from the bus. The probe
+     * must time each write from its XADD to the first reply that has it: never sooner than that.
+     */
+    @Test
+    void theWriteProbeTimesEachWriteUntilAReplyFindsIt(@TempDir Path dir) throws Exception {
+        io.mnemocore.operators.codec.EventCodec codec = new io.mnemocore.operators.codec.EventCodec(
+                io.mnemocore.operators.codec.CodecLimits.defaults(16384));
+        try (RedisServer redis = RedisServer.start(dir, false); JedisPooled c = redis.client()) {
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread responder = new Thread(() -> {
+              try {
+                String busAt = "0-0", queriesAt = "0-0", latest = null;
+                long readAtNs = 0;
+                while (!stop.get()) {
+                    for (var e : io.mnemocore.operators.redis.RedisStreams.readAfter(c, "p", busAt, 10, 1)) {
+                        busAt = e.id;
+                        var w = codec.decode(e.field(io.mnemocore.operators.redis.RedisStreams.DATA), e.id, null).event();
+                        assertThat(w.tenant).isEqualTo(QueryBench.WriteProbe.TENANT);
+                        latest = w.memoryId;
+                        readAtNs = System.nanoTime();
+                        writes.incrementAndGet();
+                    }
+                    for (var e : io.mnemocore.operators.redis.RedisStreams.readAfter(c, "p:q", queriesAt, 10, 1)) {
+                        queriesAt = e.id;
+                        var q = codec.decode(e.field(io.mnemocore.operators.redis.RedisStreams.DATA), e.id, null).event();
+                        io.mnemocore.operators.query.QueryReply r = new io.mnemocore.operators.query.QueryReply();
+                        r.queryId = q.queryId;
+                        r.tenant = q.tenant;
+                        r.kind = "query";
+                        r.replyTo = q.replyTo;
+                        r.hits = new io.mnemocore.operators.query.Hit[0];
+                        r.tier = "hot";
+                        r.confidence = "low";
+                        if (latest != null && System.nanoTime() - readAtNs >= 150_000_000L) {
+                            io.mnemocore.operators.query.Hit h = new io.mnemocore.operators.query.Hit();
+                            h.memoryId = latest;
+                            h.tier = "hot";
+                            r.hits = new io.mnemocore.operators.query.Hit[] {h};
+                        }
+                        c.xadd(q.replyTo.getBytes(java.nio.charset.StandardCharsets.UTF_8), XAddParams.xAddParams(), Map.of(io.mnemocore.operators.redis.RedisStreams.DATA,
+                                io.mnemocore.operators.query.ReplyCodec.encode(r)));
+                    }
+                }
+              } catch (Throwable t) {
+                failed.set(t);
+              }
+            });
+            responder.start();
+            QueryBench.WriteProbe.Result got;
+            try (QueryBench.WriteProbe probe = new QueryBench.WriteProbe(c, codec, "p", "p:q", "p:r", 16384)) {
+                Thread.sleep(1300);
+                got = probe.finish();
+            } finally {
+                stop.set(true);
+                responder.join();
+            }
+            assertThat(failed.get()).isNull();
+            assertThat(got.missed).isZero();
+            // Writes at 0, 500 and 1000 ms; the third may still be under way when the probe stops.
+            assertThat(got.found.length).isBetween(2, 3).isBetween(writes.get() - 1, writes.get());
+            for (double ms : got.found) {
+                assertThat(ms).isGreaterThanOrEqualTo(150).isLessThan(150 + 400);
+            }
+        }
+    }
 }
