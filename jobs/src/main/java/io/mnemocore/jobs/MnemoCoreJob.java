@@ -68,10 +68,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *        │                                     ├─WARM→COLD rows, tombstones ─▶ ColdArchive FileSinks (.npy + sidecar)
  *        │                                     ├─COLD reactivations ─▶ Rehydrator (async archive read) ─▶ bus (memory.restore)
  *        │                                     ├─uses in a context (access with context_id) ─┐
- *        │                                     └─HOT updates (vectors entering, ids leaving, touches), in order
+ *        │                                     └─HOT updates (vectors entering, ids leaving: shipped within 5 ms) + touches (own edge)
  *        │                                               │ keyBy(tenant/memory_id)          │ keyBy(tenant/context)
  *        │                                             HotStore (RocksDB: HOT vectors, facts)   │
- *        │                                               │ keyBy(memory key; markers: IndexRoute)
+ *        │                                               │ keyBy(memory key; markers: IndexRoute), the same two kinds of edge
  * Redis haim:queries ─ source ─ decode ─ route ─┐        │                                  ▼
  *        └─ query / inference.predict ──────────┴─ prepare (text→HDV; one chained to each route) ─ in a context? ─▶ ActiveInference (context and
  *                                                   │                    transition holograms; predict) ─prewarm─▶ bus
@@ -337,17 +337,26 @@ public final class MnemoCoreJob {
         // The store (keyed state, RocksDB) and the searchable index (heap only) are two tasks, so
         // the store's synchronous snapshot never stops a query (HotStore). A memory's changes keep
         // its key, so store subtask i feeds index subtask i, which needs the READY of exactly that store.
-        SingleOutputStreamOperator<HotChange> hotSet = transitions.getSideOutput(LtpConsolidator.HOT_UPDATES)
+        // Adds and removals ship within haim.job.hot_changes_buffer_timeout_ms on both hops (a
+        // write is searchable that much sooner); the touches, one per hit fed back, fill buffers
+        // on edges of their own at the job's buffer timeout. Shipped at once too, they raised query p99
+        // (README, Figures). The two edges do not keep one memory's order: HotStore says why that is safe.
+        long hotChangesTimeout = c.getLong("haim.job.hot_changes_buffer_timeout_ms");
+        SingleOutputStreamOperator<HotChange> hotSet = shippedWithin(transitions.getSideOutput(LtpConsolidator.HOT_UPDATES),
+                        EdgeTypes.TRANSITION, hotChangesTimeout, "hot-updates-out")
+                .union(transitions.getSideOutput(LtpConsolidator.HOT_TOUCHES))
                 .keyBy(t -> EventRouter.key(t.tenant, t.memoryId))
                 .transform("hot-store", EdgeTypes.HOT_CHANGE, new HotStore())
                 .uid(UID_HOT_STORE);
+        DataStream<HotChange> hotChanges = shippedWithin(hotSet, EdgeTypes.HOT_CHANGE, hotChangesTimeout, "hot-changes-out")
+                .union(hotSet.getSideOutput(HotStore.TOUCHES));
         HotIndex index = new HotIndex(dim, c.getBool("haim.gpu.enabled") ? "cuda" : c.getString("haim.search.kernel"),
                 c.getInt("haim.search.threads"), Integer.parseInt(c.getString("haim.gpu.device").substring(5)),
                 c.getBool("haim.gpu.fallback_to_cpu"),
                 c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
                 c.getInt("haim.search.oversample"), c.getDouble("haim.search.sketch_margin_sigmas"),
                 c.getInt("haim.search.approximate_min_rows")).withPriority(priority);
-        SingleOutputStreamOperator<PartialResult> partials = hotSet.keyBy((HotChange h) -> IndexRoute.of(h), Types.STRING)
+        SingleOutputStreamOperator<PartialResult> partials = hotChanges.keyBy((HotChange h) -> IndexRoute.of(h), Types.STRING)
                 .connect(queries.keyBy((Query q) -> IndexRoute.of(q), Types.STRING))
                 .transform("hot-index", EdgeTypes.PARTIAL_RESULT, new CoProcessOperator<>(index))
                 .uid(UID_HOT_INDEX)
@@ -402,6 +411,15 @@ public final class MnemoCoreJob {
             t.setStateKeySelector(null);
             t.setStateKeyType(null);
         }
+    }
+
+    /**
+     * {@code in}, passed on unchanged by an operator chained to its producer: its edge to the next
+     * task ships a buffer within {@code timeoutMs} (an edge ships on its producer's timeout), while
+     * the producer's other edges keep theirs.
+     */
+    private static <T> SingleOutputStreamOperator<T> shippedWithin(DataStream<T> in, TypeInformation<T> type, long timeoutMs, String name) {
+        return in.map(x -> x, type).name(name).uid(name).setBufferTimeout(timeoutMs);
     }
 
     /**

@@ -109,7 +109,7 @@ class JobGraphTest {
                 .as("partials still meet by query_id").isInstanceOf(org.apache.flink.streaming.runtime.partitioner.KeyGroupStreamPartitioner.class));
         assertThat(node(g, "hot-index").getStatePartitioners()).as("no keyed backend on the HOT index").isEmpty();
         assertThat(node(g, "hot-index").getStateKeySerializer()).isNull();
-        assertThat(node(g, "hot-index").getInEdges()).hasSize(4).allSatisfy(e -> assertThat(e.getPartitioner())
+        assertThat(node(g, "hot-index").getInEdges()).hasSize(5).allSatisfy(e -> assertThat(e.getPartitioner())
                 .isInstanceOf(org.apache.flink.streaming.runtime.partitioner.KeyGroupStreamPartitioner.class));
         assertThat(node(g, "query-reply").getStatePartitioners()).isEmpty();
         assertThat(node(g, "warm-fallback").getStatePartitioners()).isEmpty();
@@ -117,6 +117,36 @@ class JobGraphTest {
         StreamNode results = node(g, "query-results");
         assertThat(results.getInEdges()).singleElement()
                 .satisfies(e -> assertThat(g.getStreamNode(e.getSourceId()).getOperatorName()).isEqualTo("query-reply"));
+    }
+
+    /**
+     * HOT adds and removals ship within haim.job.hot_changes_buffer_timeout_ms on both hops to the
+     * index; the touches, on edges of their own, at the job's buffer timeout (Flink's 100 ms here);
+     * the bulk path into the consolidator keeps it too.
+     */
+    @Test
+    void hotAddsAndRemovalsShipSoonerThanTouches() {
+        for (long timeout : new long[] {5, 0, 40}) {
+            StreamGraph g = timeout == 5 ? graph() : graph("haim.job.hot_changes_buffer_timeout_ms=" + timeout);
+            List<String> seen = new ArrayList<>();
+            for (String task : List.of("hot-store", "hot-index")) {
+                for (StreamEdge e : node(g, task).getInEdges()) {
+                    String from = g.getStreamNode(e.getSourceId()).getOperatorName();
+                    if (from.equals("hot-updates-out") || from.equals("hot-changes-out")) {
+                        assertThat(e.getBufferTimeout()).as(from).isEqualTo(timeout);
+                    } else if (e.getOutputTag() != null && e.getOutputTag().getId().equals("hot-touches")) {
+                        assertThat(e.getBufferTimeout()).as(from + " touches").isEqualTo(100);
+                    } else {
+                        continue;
+                    }
+                    seen.add(task + "<" + from);
+                }
+            }
+            assertThat(seen).containsExactlyInAnyOrder("hot-store<hot-updates-out", "hot-store<ltp-consolidator",
+                    "hot-index<hot-changes-out", "hot-index<hot-store");
+            assertThat(node(g, "ltp-consolidator").getInEdges()).isNotEmpty().allSatisfy(e -> assertThat(e.getBufferTimeout())
+                    .as(g.getStreamNode(e.getSourceId()).getOperatorName()).isIn(100L, 0L));
+        }
     }
 
     /** A query goes from the Redis read to its copies for the index subtasks in one task: no hop, no wake-up in between. */

@@ -147,6 +147,7 @@ public final class ConfigSchema {
         bool("haim.job.unaligned_checkpoints");
         num("haim.job.max_event_delay_ms", Type.LONG, 0, 86_400_000);
         num("haim.job.idle_timeout_ms", Type.LONG, 1, 86_400_000);
+        num("haim.job.hot_changes_buffer_timeout_ms", Type.LONG, 0, 60_000);
 
         bool("haim.gpu.enabled");
         str("haim.gpu.device", "cuda:[0-9]+", "cuda:N");

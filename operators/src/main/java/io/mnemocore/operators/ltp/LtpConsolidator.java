@@ -41,11 +41,19 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
     public static final OutputTag<DlqRecord> REJECTED = new OutputTag<>("rejected") {};
     /**
      * Changes of HOT membership for the HOT index: the vector and payload of a memory entering
-     * HOT, the facts alone of one leaving it or of an access that kept it HOT. The main output carries every transition without
+     * HOT, the facts alone of one leaving it. The main output carries every transition without
      * vectors (the audit log and the tier ledger need only the facts); the tier stores get theirs
      * on {@code TierRouter}'s outputs. 2 KB vectors go over the network only where they are used.
      */
     public static final OutputTag<Transition> HOT_UPDATES = new OutputTag<>("hot-updates", EdgeTypes.TRANSITION);
+    /**
+     * The LTP facts of accesses that kept a memory HOT, for the HOT index. Apart from
+     * {@link #HOT_UPDATES} so that the job can ship adds and removals at once while thousands of
+     * touches a second (every query hit) still travel in full buffers; the two edges do not keep
+     * one memory's order, so the HOT store drops a touch of a memory it no longer holds and one
+     * older than the facts it has.
+     */
+    public static final OutputTag<Transition> HOT_TOUCHES = new OutputTag<>("hot-touches", EdgeTypes.TRANSITION);
     public static final String STATE_NAME = "memory";
     /**
      * Uses of memories in contexts, for active inference: every access that names a context_id,
@@ -523,9 +531,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         }
         out.collect(t);
         if (kind == TransitionKind.HOT_TOUCH) {
-            // On the same edge as the adds and removals, so the HOT store sees one memory's
-            // changes in order and a touch can never arrive after the removal it preceded.
-            ctx.output(HOT_UPDATES, t);
+            ctx.output(HOT_TOUCHES, t);
         }
         // Deletes and reactivations reach the tier stores too, as facts: they need the id and the
         // archive location, not the vector.

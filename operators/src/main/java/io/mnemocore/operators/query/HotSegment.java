@@ -74,7 +74,9 @@ final class HotSegment {
         }
         full.set(r, m.hdv);
         sketch.set(r, Arrays.copyOf(m.hdv, sketchWords));
-        setFacts(r, f);
+        if (f.updatedMs >= updatedMs[r]) { // a touch on the other edge may have brought newer facts (HotStore)
+            setFacts(r, f);
+        }
         content.set(r, rest);
         return false;
     }
@@ -93,10 +95,13 @@ final class HotSegment {
         lastAccessMs[row] = f.lastAccessMs;
     }
 
-    /** New LTP facts for a memory already in the segment (an access that kept it HOT). */
+    /**
+     * New LTP facts for a memory already in the segment (an access that kept it HOT); ignored for
+     * one not here (its removal overtook the touch) and when older than the facts held.
+     */
     void updateFacts(String id, HotFacts f) {
         Integer r = rowOf.get(id);
-        if (r != null) {
+        if (r != null && f.updatedMs >= updatedMs[r]) {
             setFacts(r, f);
         }
     }

@@ -1,5 +1,6 @@
 package io.mnemocore.operators.query;
 
+import io.mnemocore.operators.edge.EdgeTypes;
 import io.mnemocore.operators.ingest.EventRouter;
 import io.mnemocore.operators.ltp.Tier;
 import io.mnemocore.operators.ltp.Transition;
@@ -18,6 +19,7 @@ import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 
 /**
  * The durable half of the HOT index. Keyed like the consolidator (tenant/memory_id), it keeps each
@@ -35,6 +37,12 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  */
 public final class HotStore extends AbstractStreamOperator<HotChange> implements OneInputStreamOperator<Transition, HotChange> {
     private static final long serialVersionUID = 1L;
+
+    /**
+     * The touches this store passed on, for the index: on an edge of their own, as they came (see
+     * {@link #processElement}); the main output carries adds, removals and the rebuild's markers.
+     */
+    public static final OutputTag<HotChange> TOUCHES = new OutputTag<>("hot-touches", EdgeTypes.HOT_CHANGE);
 
     /** Operator state of the earlier single-operator index (same uid): touched facts, read once on restore. */
     static final String LEGACY_FACTS = "hot-facts-latest";
@@ -116,23 +124,32 @@ public final class HotStore extends AbstractStreamOperator<HotChange> implements
         emit(HotChange.marker(HotChange.Op.READY, store, stores, maxParallelism));
     }
 
+    /**
+     * Touches come on an edge of their own (the consolidator's {@code HOT_TOUCHES}), and one
+     * memory's touches may arrive before or after its add or removal on the other edge. So a
+     * touch of a memory the store does not hold is dropped (its removal came first, or, rarely, it
+     * overtook the add: the facts stay those of the add until the next touch), and facts only
+     * move forward in time ({@link HotFacts#newest}). Within a millisecond the later arrival wins.
+     */
     @Override
     public void processElement(StreamRecord<Transition> record) throws Exception {
         Transition t = record.getValue();
         if (t.kind == TransitionKind.HOT_TOUCH) {
-            // Touches share the consolidator's HOT_UPDATES edge with adds and removals, so one
-            // never comes after its memory's removal: no membership read. (One for a memory whose
-            // add predates the store, restored from an older savepoint, leaves facts without a
-            // vector; the rebuild skips them and the memory's removal clears them.)
+            HotFacts held = facts.value();
             HotFacts f = HotFacts.of(t);
-            facts.update(f);
-            emit(HotChange.of(HotChange.Op.TOUCH, t.tenant, t.memoryId, null, f));
+            if (held != null && HotFacts.newest(held, f) == f) {
+                facts.update(f);
+                output.collect(TOUCHES, new StreamRecord<>(HotChange.of(HotChange.Op.TOUCH, t.tenant, t.memoryId, null, f)));
+            }
         } else if (t.toTier == Tier.HOT && t.hdv != null) {
             HotMemory m = new HotMemory();
             m.hdv = t.hdv;
             m.payload = t.payload;
             m.contextId = t.contextId;
-            HotFacts f = HotFacts.of(t);
+            // Only a memory that stays HOT (a rewrite) can hold facts here: one entering HOT had
+            // them cleared by its removal, which came first on the same edge. So a new memory
+            // costs no read.
+            HotFacts f = t.fromTier == Tier.HOT ? HotFacts.newest(facts.value(), HotFacts.of(t)) : HotFacts.of(t);
             memory.update(m);
             facts.update(f);
             emit(HotChange.of(HotChange.Op.UPSERT, t.tenant, t.memoryId, m, f));

@@ -199,7 +199,8 @@ class LtpConsolidatorTest {
         h.processElement(event(EventType.MEMORY_ACCESS, "m", 3), 3);
         t = drain(h);
         assertThat(t).extracting(x -> x.kind).containsExactly(TransitionKind.HOT_TOUCH);
-        assertThat(tierUpdates(h)).as("a touch reaches the HOT store alone, without a vector")
+        assertThat(tierUpdates(h)).as("a touch reaches no tier store").isEmpty();
+        assertThat(sideOutput(h, LtpConsolidator.HOT_TOUCHES)).as("but the HOT store, on its own edge, without a vector")
                 .extracting(u -> u.kind + ":" + (u.hdv != null)).containsExactly("HOT_TOUCH:false");
         assertThat(h.numEventTimeTimers()).isEqualTo(1);
         h.close();
@@ -490,9 +491,11 @@ class LtpConsolidatorTest {
         h.processElement(write("m1", 0, 0.9), 0);
         h.processElement(event(EventType.MEMORY_ACCESS, "m1", 1), 1);
         h.processWatermark(10 * H + 1); // HOT -> WARM, then WARM -> COLD
-        // An access's touch travels with the add and the removal, in their order.
+        // Adds and removals on one output, in their order; an access's touch on another.
         assertThat(sideOutput(h, LtpConsolidator.HOT_UPDATES)).extracting(u -> u.kind + ":" + (u.hdv != null))
-                .containsExactly("CREATED:true", "HOT_TOUCH:false", "HOT_TO_WARM:false");
+                .containsExactly("CREATED:true", "HOT_TO_WARM:false");
+        assertThat(sideOutput(h, LtpConsolidator.HOT_TOUCHES)).extracting(u -> u.kind + ":" + u.atMs + ":" + (u.hdv != null))
+                .containsExactly("HOT_TOUCH:1:false");
         assertThat(sideOutput(h, TierRouter.WARM_UPDATES)).extracting(u -> u.kind + ":" + (u.hdv != null))
                 .containsExactly("HOT_TO_WARM:true", "WARM_TO_COLD:true");
         h.close();

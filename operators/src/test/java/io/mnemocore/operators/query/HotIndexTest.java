@@ -22,6 +22,7 @@ import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,11 +65,30 @@ class HotIndexTest {
             return this;
         }
 
+        /** Delivers what the store emitted: its adds, removals and markers, then its touches (their own edge). */
         void forward() throws Exception {
+            forwardChanges();
+            forwardTouches();
+        }
+
+        void forwardChanges() throws Exception {
             List<HotChange> out = store.extractOutputValues();
             for (; forwarded < out.size(); forwarded++) {
                 index.processElement1(out.get(forwarded), 0);
             }
+        }
+
+        void forwardTouches() throws Exception {
+            var touches = store.getSideOutput(HotStore.TOUCHES);
+            while (touches != null && !touches.isEmpty()) {
+                index.processElement1(touches.poll().getValue(), 0);
+            }
+        }
+
+        /** The store's touches not delivered yet. */
+        List<HotChange> pendingTouches() {
+            var touches = store.getSideOutput(HotStore.TOUCHES);
+            return touches == null ? List.of() : touches.stream().map(StreamRecord::getValue).toList();
         }
 
         void send(Transition t) throws Exception {
@@ -363,6 +383,64 @@ class HotIndexTest {
         assertThat(hitFor(r, "m1").strength).isEqualTo(0.97);
         assertThat(hitFor(r, "m1").updatedMs).isEqualTo(5000);
         assertThat(hitFor(r, "m1").lastAccessMs).isEqualTo(5000);
+    }
+
+    /**
+     * Touches travel on an edge of their own, so the index may get a touch after the removal or
+     * re-add that followed it, and the store may get a touch after either. Neither brings back a
+     * removed memory nor older facts.
+     */
+    @Test
+    void touchesThatArriveLateChangeNothing() throws Exception {
+        var p = pipeline(index(false));
+        Hdv base = Hdv.random(D, 1);
+        sendNear(p, base, 3);
+        // The index gets m1's removal before the touch that came first.
+        p.store.processElement(touch("a", "m1", 0.97, 5000), 0);
+        p.store.processElement(leave("a", "m1", TransitionKind.HOT_TO_WARM), 0);
+        assertThat(p.pendingTouches()).extracting(c -> c.memoryId + ":" + c.facts.updatedMs).containsExactly("m1:5000");
+        p.forwardChanges();
+        p.forwardTouches();
+        assertThat(ids(p.ask(query("a", base.words(), 3)))).containsExactly("m0", "m2");
+        // The store gets a touch after the removal: nothing kept, nothing sent.
+        p.send(touch("a", "m1", 0.98, 5500));
+        assertThat(p.keyedFacts("a/m1")).isNull();
+        assertThat(p.pendingTouches()).isEmpty();
+
+        // m1 comes back at 8000; touches from before that, late at the store or at the index, keep its facts.
+        Transition back = hot("a", "m1", flip(base, 20, 1).words());
+        back.atMs = 8000;
+        back.strength = 0.5;
+        p.send(back);
+        p.send(touch("a", "m1", 0.99, 7000));
+        assertThat(p.keyedFacts("a/m1").updatedMs).isEqualTo(8000);
+        assertThat(p.pendingTouches()).isEmpty();
+        HotFacts old = new HotFacts();
+        old.strength = 0.99;
+        old.updatedMs = 7000;
+        p.index.processElement1(HotChange.of(HotChange.Op.TOUCH, "a", "m1", null, old), 0);
+        Hit m1 = hitFor(p.ask(query("a", base.words(), 3)), "m1");
+        assertThat(m1.strength).isEqualTo(0.5);
+        assertThat(m1.updatedMs).isEqualTo(8000);
+
+        // A touch that overtakes a re-write of a HOT memory: the re-write keeps the newer facts, in the store and the index.
+        p.store.processElement(touch("a", "m1", 0.93, 9000), 0);
+        Transition rewrite = hot("a", "m1", flip(base, 20, 1).words());
+        rewrite.kind = TransitionKind.UPDATED;
+        rewrite.fromTier = Tier.HOT;
+        rewrite.atMs = 8500;
+        rewrite.strength = 0.6;
+        p.store.processElement(rewrite, 0);
+        p.forwardTouches();
+        p.forwardChanges();
+        assertThat(p.keyedFacts("a/m1").updatedMs).isEqualTo(9000);
+        m1 = hitFor(p.ask(query("a", base.words(), 3)), "m1");
+        assertThat(m1.strength).isEqualTo(0.93);
+        assertThat(m1.updatedMs).isEqualTo(9000);
+
+        // In time order a touch still wins, also within the same millisecond.
+        p.send(touch("a", "m1", 0.95, 9000));
+        assertThat(hitFor(p.ask(query("a", base.words(), 3)), "m1").strength).isEqualTo(0.95);
     }
 
     /** Scaled from one subtask to two, each store rebuilds its index subtask with its own key groups only. */

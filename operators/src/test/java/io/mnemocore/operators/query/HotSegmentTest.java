@@ -74,16 +74,23 @@ class HotSegmentTest {
             m.hdv = data.rows.row(r);
             assertThat(s.upsert("m" + r, m, facts(r, 1000 + r, 2000 + r, 3000 + r))).isTrue();
         }
-        s.updateFacts("m3", facts(0.5, 7, 8, 9)); // an access that kept it HOT
+        s.updateFacts("m3", facts(0.5, 1007, 8, 9)); // an access that kept it HOT
+        assertFacts(s, "m3", 0.5, 1007, 8, 9);
+        s.updateFacts("m3", facts(0.4, 1006, 8, 9)); // overtaken by a newer one on its way: ignored
+        assertFacts(s, "m3", 0.5, 1007, 8, 9);
         s.updateFacts("gone", facts(1, 1, 1, 1)); // not here: nothing changes
         HotMemory again = new HotMemory();
         again.hdv = data.rows.row(5);
-        assertThat(s.upsert("m5", again, facts(55, 56, 57, 58))).isFalse(); // replaced in place
+        assertThat(s.upsert("m5", again, facts(55, 5056, 57, 58))).isFalse(); // replaced in place
+        HotMemory older = new HotMemory();
+        older.hdv = data.rows.row(6);
+        assertThat(s.upsert("m6", older, facts(66, 999, 67, 68))).isFalse(); // new content, but its facts are older than m6's
+        assertFacts(s, "m6", 6, 1006, 2006, 3006);
         assertThat(s.remove("m3")).isTrue(); // the last row (m39) moves into its place
         assertThat(s.rows()).isEqualTo(39);
         assertThat(s.rowOf("m3")).isEqualTo(-1);
         assertFacts(s, "m39", 39, 1039, 2039, 3039);
-        assertFacts(s, "m5", 55, 56, 57, 58);
+        assertFacts(s, "m5", 55, 5056, 57, 58);
         assertFacts(s, "m0", 0, 1000, 2000, 3000);
         assertFacts(s, "m20", 20, 1020, 2020, 3020);
     }
