@@ -346,7 +346,7 @@ public final class MnemoCoreJob {
                         EdgeTypes.TRANSITION, hotChangesTimeout, "hot-updates-out")
                 .union(transitions.getSideOutput(LtpConsolidator.HOT_TOUCHES))
                 .keyBy(t -> EventRouter.key(t.tenant, t.memoryId))
-                .transform("hot-store", EdgeTypes.HOT_CHANGE, new HotStore())
+                .transform("hot-store", EdgeTypes.HOT_CHANGE, new HotStore(c.getLong("haim.tiers.hot.leave_grace_ms")))
                 .uid(UID_HOT_STORE);
         DataStream<HotChange> hotChanges = shippedWithin(hotSet, EdgeTypes.HOT_CHANGE, hotChangesTimeout, "hot-changes-out")
                 .union(hotSet.getSideOutput(HotStore.TOUCHES));

@@ -149,6 +149,14 @@ class JobGraphTest {
         }
     }
 
+    /** The HOT store keeps a memory that left for WARM in the index for the configured grace. */
+    @Test
+    void theHotStoreGetsTheConfiguredGrace() {
+        assertThat(((io.mnemocore.operators.query.HotStore) operator(graph(), "hot-store")).leaveGraceMs()).isEqualTo(200);
+        assertThat(((io.mnemocore.operators.query.HotStore) operator(graph("haim.tiers.hot.leave_grace_ms=0"), "hot-store"))
+                .leaveGraceMs()).isZero();
+    }
+
     /** A query goes from the Redis read to its copies for the index subtasks in one task: no hop, no wake-up in between. */
     @Test
     void queriesArePreparedInTheirSourcesTask() {

@@ -17,6 +17,9 @@ import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
@@ -35,8 +38,30 @@ import org.apache.flink.util.OutputTag;
  * at every checkpoint. Here it stops only this task; the index task snapshots nothing but the
  * queries it holds while waiting for READY.
  */
-public final class HotStore extends AbstractStreamOperator<HotChange> implements OneInputStreamOperator<Transition, HotChange> {
+public final class HotStore extends AbstractStreamOperator<HotChange>
+        implements OneInputStreamOperator<Transition, HotChange>, Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
+
+    /**
+     * How long a memory that left HOT for another tier stays in the index: its removal reaches
+     * the index within milliseconds, its WARM write lands only within the WARM sink's delay, and
+     * in between a query would find it in neither tier. A delete leaves at once.
+     */
+    private final long leaveGraceMs;
+    private transient InternalTimerService<VoidNamespace> leaving;
+
+    /** Removals reach the index at once. */
+    public HotStore() {
+        this(0);
+    }
+
+    public HotStore(long leaveGraceMs) {
+        this.leaveGraceMs = leaveGraceMs;
+    }
+
+    public long leaveGraceMs() {
+        return leaveGraceMs;
+    }
 
     /**
      * The touches this store passed on, for the index: on an edge of their own, as they came (see
@@ -101,6 +126,7 @@ public final class HotStore extends AbstractStreamOperator<HotChange> implements
     @Override
     public void open() throws Exception {
         super.open();
+        leaving = getInternalTimerService("hot-leaving", VoidNamespaceSerializer.INSTANCE, this);
         // In the mailbox, once the task runs: a checkpoint cannot cut the rebuild in two, and
         // changes processed before it are idempotent with it (it sends the state they left).
         getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime(), now -> rebuildIndex());
@@ -156,9 +182,26 @@ public final class HotStore extends AbstractStreamOperator<HotChange> implements
         } else if (t.fromTier == Tier.HOT && t.toTier != Tier.HOT) {
             memory.clear();
             facts.clear();
-            emit(HotChange.of(HotChange.Op.REMOVE, t.tenant, t.memoryId, null, null));
+            if (t.kind == TransitionKind.DELETED || leaveGraceMs == 0) {
+                emit(HotChange.of(HotChange.Op.REMOVE, t.tenant, t.memoryId, null, null));
+            } else {
+                leaving.registerProcessingTimeTimer(VoidNamespace.INSTANCE,
+                        getProcessingTimeService().getCurrentProcessingTime() + leaveGraceMs);
+            }
         }
     }
+
+    /** A memory's grace after leaving HOT is over: out of the index, unless it came back meanwhile. */
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        if (facts.value() == null) {
+            String key = timer.getKey();
+            emit(HotChange.of(HotChange.Op.REMOVE, EventRouter.tenantOf(key), EventRouter.memoryIdOf(key), null, null));
+        }
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) {}
 
     private void emit(HotChange c) {
         output.collect(new StreamRecord<>(c));

@@ -45,8 +45,12 @@ class HotIndexTest {
         private int forwarded;
 
         Pipeline(HotIndex fn, Snapshot restore, int parallelism, int subtask) throws Exception {
+            this(fn, restore, parallelism, subtask, new HotStore());
+        }
+
+        Pipeline(HotIndex fn, Snapshot restore, int parallelism, int subtask, HotStore hotStore) throws Exception {
             this.fn = fn;
-            store = new KeyedOneInputStreamOperatorTestHarness<>(new HotStore(), KEY, Types.STRING, 128, parallelism, subtask);
+            store = new KeyedOneInputStreamOperatorTestHarness<>(hotStore, KEY, Types.STRING, 128, parallelism, subtask);
             index = new TwoInputStreamOperatorTestHarness<>(new CoProcessOperator<>(fn), 128, parallelism, subtask);
             store.setup();
             index.setup();
@@ -441,6 +445,47 @@ class HotIndexTest {
         // In time order a touch still wins, also within the same millisecond.
         p.send(touch("a", "m1", 0.95, 9000));
         assertThat(hitFor(p.ask(query("a", base.words(), 3)), "m1").strength).isEqualTo(0.95);
+    }
+
+    /**
+     * A memory that leaves HOT for WARM stays searchable in the index for the store's grace (its
+     * WARM write may not have landed yet), then leaves; one that comes back meanwhile stays, and
+     * a delete leaves at once. The grace survives a checkpoint.
+     */
+    @Test
+    void aMemoryLeavingForWarmStaysSearchableForItsGrace() throws Exception {
+        var p = new Pipeline(index(false), null, 1, 0, new HotStore(200)).start();
+        long t0 = p.store.getProcessingTime();
+        Hdv base = Hdv.random(D, 1);
+        sendNear(p, base, 4);
+        p.send(leave("a", "m1", TransitionKind.HOT_TO_WARM));
+        p.send(leave("a", "m2", TransitionKind.HOT_TO_WARM));
+        p.send(leave("a", "m3", TransitionKind.DELETED));
+        assertThat(ids(p.ask(query("a", base.words(), 4)))).containsExactly("m0", "m1", "m2");
+        assertThat(p.keyedFacts("a/m1")).isNull(); // gone from the store's state at once: no rebuild brings it back
+        // m2 comes back to HOT within its grace.
+        Transition back = hot("a", "m2", flip(base, 30, 2).words());
+        back.kind = TransitionKind.WARM_TO_HOT;
+        back.fromTier = Tier.WARM;
+        back.atMs = 2000;
+        p.send(back);
+        Snapshot snap = p.snapshot(1);
+        p.store.setProcessingTime(t0 + 199);
+        p.forward();
+        assertThat(ids(p.ask(query("a", base.words(), 4)))).containsExactly("m0", "m1", "m2");
+        p.store.setProcessingTime(t0 + 200);
+        p.forward();
+        assertThat(ids(p.ask(query("a", base.words(), 4)))).containsExactly("m0", "m2");
+        p.close();
+
+        // Restored from before the grace ran out: the rebuilt index lacks m1, and the restored timer changes nothing else.
+        var restored = new Pipeline(index(false), snap, 1, 0, new HotStore(200)).start();
+        restored.store.setProcessingTime(t0 + 1000);
+        restored.forward();
+        assertThat(ids(restored.ask(query("a", base.words(), 4)))).containsExactly("m0", "m2");
+        assertThat(restored.store.extractOutputValues()).extracting(c -> c.op + ":" + c.memoryId)
+                .contains("REMOVE:m1").doesNotContain("REMOVE:m2");
+        restored.close();
     }
 
     /** Scaled from one subtask to two, each store rebuilds its index subtask with its own key groups only. */
