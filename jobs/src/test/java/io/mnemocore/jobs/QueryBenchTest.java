@@ -234,10 +234,10 @@ class QueryBenchTest {
             }
             assertThat(failed.get()).isNull();
             assertThat(got.missed).isZero();
-            // Writes at 0, 500 and 1000 ms; the third may still be under way when the probe stops.
-            assertThat(got.found.length).isBetween(2, 3).isBetween(writes.get() - 1, writes.get());
+            // Writes every 500 ms (fewer if the machine stalls); the last may still be under way when the probe stops.
+            assertThat(got.found.length).isPositive().isBetween(writes.get() - 1, writes.get());
             for (double ms : got.found) {
-                assertThat(ms).isGreaterThanOrEqualTo(150).isLessThan(150 + 400);
+                assertThat(ms).isGreaterThanOrEqualTo(150).isLessThan(150 + 1000);
             }
         }
     }

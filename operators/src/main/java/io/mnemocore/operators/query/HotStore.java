@@ -43,9 +43,9 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
     private static final long serialVersionUID = 1L;
 
     /**
-     * How long a memory that left HOT for another tier stays in the index: its removal reaches
-     * the index within milliseconds, its WARM write lands only within the WARM sink's delay, and
-     * in between a query would find it in neither tier. A delete leaves at once.
+     * How long a memory that left HOT for another tier stays in the index. Sent at once, its
+     * removal would reach the index within milliseconds, while its WARM write lands only within
+     * the WARM sink's delay: in between a query would find it in neither tier. A delete leaves at once.
      */
     private final long leaveGraceMs;
     private transient InternalTimerService<VoidNamespace> leaving;
