@@ -544,8 +544,10 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
             }
             if (to == Tier.HOT) {
                 ctx.output(HOT_UPDATES, full);
-            } else if (from == Tier.HOT) {
-                ctx.output(HOT_UPDATES, t.copy()); // a removal needs only the id
+            } else if (from == Tier.HOT || (kind == TransitionKind.DELETED && from == Tier.WARM)) {
+                // A removal needs only the id. A WARM memory's delete too: it may have left HOT
+                // moments ago and still be in the HOT index for its grace (HotStore).
+                ctx.output(HOT_UPDATES, t.copy());
             }
             io.mnemocore.operators.tier.TierRouter.route(full, ctx::output);
         }

@@ -179,7 +179,7 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
             memory.update(m);
             facts.update(f);
             emit(HotChange.of(HotChange.Op.UPSERT, t.tenant, t.memoryId, m, f));
-        } else if (t.fromTier == Tier.HOT && t.toTier != Tier.HOT) {
+        } else if ((t.fromTier == Tier.HOT && t.toTier != Tier.HOT) || t.kind == TransitionKind.DELETED) {
             memory.clear();
             facts.clear();
             if (t.kind == TransitionKind.DELETED || leaveGraceMs == 0) {

@@ -206,6 +206,18 @@ class LtpConsolidatorTest {
         h.close();
     }
 
+    /** A WARM memory's delete reaches the HOT store too: it may still be in the HOT index for its grace after leaving HOT. */
+    @Test
+    void aWarmMemorysDeleteReachesTheHotStore() throws Exception {
+        var h = harness();
+        h.processElement(write("m", 0, 0.9), 0);
+        h.processElement(trigger("m", "hot_to_warm", 10), 10);
+        h.processElement(event(EventType.MEMORY_DELETE, "m", 20), 20);
+        assertThat(sideOutput(h, LtpConsolidator.HOT_UPDATES)).extracting(u -> u.kind + ":" + u.fromTier + ":" + (u.hdv != null))
+                .containsExactly("CREATED:null:true", "HOT_TO_WARM:HOT:false", "DELETED:WARM:false");
+        h.close();
+    }
+
     @Test
     void deleteRemovesStateAndTimerAndUnknownAccessIsRejected() throws Exception {
         var h = harness();

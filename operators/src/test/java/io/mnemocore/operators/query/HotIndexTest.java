@@ -450,17 +450,22 @@ class HotIndexTest {
     /**
      * A memory that leaves HOT for WARM stays searchable in the index for the store's grace (its
      * WARM write may not have landed yet), then leaves; one that comes back meanwhile stays, and
-     * a delete leaves at once. The grace survives a checkpoint.
+     * a delete leaves at once, also within the grace. The grace survives a checkpoint.
      */
     @Test
     void aMemoryLeavingForWarmStaysSearchableForItsGrace() throws Exception {
         var p = new Pipeline(index(false), null, 1, 0, new HotStore(200)).start();
         long t0 = p.store.getProcessingTime();
         Hdv base = Hdv.random(D, 1);
-        sendNear(p, base, 4);
+        sendNear(p, base, 5);
         p.send(leave("a", "m1", TransitionKind.HOT_TO_WARM));
         p.send(leave("a", "m2", TransitionKind.HOT_TO_WARM));
         p.send(leave("a", "m3", TransitionKind.DELETED));
+        p.send(leave("a", "m4", TransitionKind.HOT_TO_WARM));
+        // m4 is deleted from WARM within its grace: it leaves the index at once.
+        Transition deleted = leave("a", "m4", TransitionKind.DELETED);
+        deleted.fromTier = Tier.WARM;
+        p.send(deleted);
         assertThat(ids(p.ask(query("a", base.words(), 4)))).containsExactly("m0", "m1", "m2");
         assertThat(p.keyedFacts("a/m1")).isNull(); // gone from the store's state at once: no rebuild brings it back
         // m2 comes back to HOT within its grace.
