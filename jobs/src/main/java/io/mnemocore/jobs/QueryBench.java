@@ -6,6 +6,7 @@ import io.mnemocore.hdv.bench.Stats;
 import io.mnemocore.hdv.kernel.FastCpuKernel;
 import io.mnemocore.hdv.kernel.HdvMatrix;
 import io.mnemocore.hdv.kernel.TopK;
+import io.mnemocore.client.MnemoClient;
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
@@ -180,7 +181,8 @@ public final class QueryBench {
                 QueryPathPriority reader = readerPriority.equals("query") ? MnemoCoreJob.queryPathPriority(config) : QueryPathPriority.NORMAL;
                 Run warm;
                 WriteProbe.Result probed;
-                try (WriteProbe probe = new WriteProbe(redis, s.codec, prefix, prefix + ":q", prefix + ":probe-replies", dim)) {
+                try (WriteProbe probe = new WriteProbe(new MnemoClient(config.getString("haim.redis.url"), prefix, prefix + ":q",
+                        config.codecLimits(), "localhost", 0))) {
                     warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd, reader);
                     probed = probe.finish();
                 }
@@ -293,7 +295,7 @@ public final class QueryBench {
                         + ",\"recall_at_" + k + "\":" + Stats.fmt(recall) + "}");
             } finally {
                 EmbeddedRunner.cancelAndWait(job);
-                redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", replies, prefix + ":probe-replies");
+                redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", replies);
                 IngestBench.deleteTree(work);
             }
         }
@@ -301,11 +303,11 @@ public final class QueryBench {
 
     /**
      * How long a write takes to become searchable while queries run: every {@link #EVERY_MS} a new
-     * memory with a random vector is written to the bus stream, in a tenant of its own, and then
-     * asked for (that vector, k = 1) every {@link #POLL_MS} until a reply has it. The figure is from
-     * the XADD of the write to the arrival of the first reply that finds it, so it includes up to one
-     * poll interval and one query's latency. Runs on its own thread beside the warm-up, so its
-     * queries (one at a time) never count in the measured latencies.
+     * memory with a random vector is stored, in a tenant of its own, through the Java client
+     * ({@link MnemoClient}, as an agent would), and then asked for (that vector, k = 1) every
+     * {@link #POLL_MS} until a reply has it. The figure is from the store to the first reply that
+     * finds it, so it includes up to one poll interval and one query's latency. Runs on its own
+     * thread beside the warm-up, so its queries (one at a time) never count in the measured latencies.
      */
     static final class WriteProbe implements AutoCloseable {
         static final String TENANT = "write-probe";
@@ -323,25 +325,16 @@ public final class QueryBench {
             }
         }
 
-        private final JedisPooled redis;
-        private final io.mnemocore.operators.codec.EventCodec codec;
-        private final byte[] bus;
-        private final byte[] queries;
-        private final String replies;
-        private final int words;
+        private final MnemoClient client;
         private final AtomicBoolean stop = new AtomicBoolean();
         private final List<Double> found = java.util.Collections.synchronizedList(new ArrayList<>());
         private final AtomicInteger missed = new AtomicInteger();
         private final Thread thread;
         private volatile Throwable failure;
 
-        WriteProbe(JedisPooled redis, io.mnemocore.operators.codec.EventCodec codec, String bus, String queries, String replies, int dim) {
-            this.redis = redis;
-            this.codec = codec;
-            this.bus = bus.getBytes(StandardCharsets.UTF_8);
-            this.queries = queries.getBytes(StandardCharsets.UTF_8);
-            this.replies = replies;
-            this.words = dim / 64;
+        /** Takes over {@code client} and closes it (its reply streams deleted) when closed. */
+        WriteProbe(MnemoClient client) {
+            this.client = client;
             this.thread = new Thread(() -> {
                 try {
                     probe();
@@ -355,50 +348,28 @@ public final class QueryBench {
 
         private void probe() throws Exception {
             SplitMix64 rnd = new SplitMix64(11);
-            String cursor = RedisStreams.lastId(redis, replies);
             for (int j = 0; !stop.get(); j++) {
                 long start = System.nanoTime();
-                long[] v = new long[words];
-                for (int w = 0; w < words; w++) {
+                long[] v = new long[client.dimensionality() / 64];
+                for (int w = 0; w < v.length; w++) {
                     v[w] = rnd.nextLong();
                 }
-                MemoryEvent write = new MemoryEvent();
-                write.type = EventType.MEMORY_WRITE;
-                write.tenant = TENANT;
-                write.memoryId = "w" + j;
-                write.hdv = v;
-                redis.xadd(bus, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, codec.encode(write)));
-                boolean seen = false;
-                for (int n = 0; !seen && !stop.get(); n++) {
+                String id = client.store(TENANT, "w" + j, null, v, null, null);
+                while (!stop.get()) {
                     if (System.nanoTime() - start > GIVE_UP_MS * 1_000_000) {
                         missed.incrementAndGet();
                         break;
                     }
-                    MemoryEvent q = new MemoryEvent();
-                    q.type = EventType.QUERY;
-                    q.tenant = TENANT;
-                    q.queryId = "probe-" + j + "-" + n;
-                    q.hdv = v;
-                    q.k = 1;
-                    q.replyTo = replies;
-                    redis.xadd(queries, XAddParams.xAddParams(), Map.of(RedisStreams.DATA, codec.encode(q)));
-                    long replyBy = System.nanoTime() + 2_000_000_000L;
-                    boolean answered = false;
-                    while (!answered && System.nanoTime() < replyBy) {
-                        for (RedisStreams.Entry e : RedisStreams.readAfter(redis, replies, cursor, 10, 200)) {
-                            cursor = e.id;
-                            QueryReply r = ReplyCodec.decode(e.field(RedisStreams.DATA));
-                            if (r.queryId.equals(q.queryId)) {
-                                answered = true;
-                                seen = r.hits != null && r.hits.length > 0 && r.hits[0].memoryId.equals(write.memoryId);
-                            }
+                    try {
+                        QueryReply r = client.query(TENANT, null, v, null, 1, java.time.Duration.ofSeconds(2));
+                        if (r.hits != null && r.hits.length > 0 && r.hits[0].memoryId.equals(id)) {
+                            found.add((System.nanoTime() - start) / 1e6);
+                            break;
                         }
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        // a reply slower than 2 s: ask again, until GIVE_UP_MS
                     }
-                    if (seen) {
-                        found.add((System.nanoTime() - start) / 1e6);
-                    } else {
-                        java.util.concurrent.locks.LockSupport.parkNanos(POLL_MS * 1_000_000);
-                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(POLL_MS * 1_000_000);
                 }
                 long next = start + EVERY_MS * 1_000_000;
                 while (!stop.get() && System.nanoTime() < next) {
@@ -420,8 +391,10 @@ public final class QueryBench {
 
         @Override
         public void close() throws InterruptedException {
-            stop.set(true);
-            thread.join();
+            if (!stop.getAndSet(true)) {
+                thread.join();
+                client.close();
+            }
         }
     }
 

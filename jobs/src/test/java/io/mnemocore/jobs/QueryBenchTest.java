@@ -225,7 +225,8 @@ class QueryBenchTest {
             });
             responder.start();
             QueryBench.WriteProbe.Result got;
-            try (QueryBench.WriteProbe probe = new QueryBench.WriteProbe(c, codec, "p", "p:q", "p:r", 16384)) {
+            try (QueryBench.WriteProbe probe = new QueryBench.WriteProbe(new io.mnemocore.client.MnemoClient(redis.url(), "p", "p:q",
+                    16384, "localhost", 0))) {
                 Thread.sleep(1300);
                 got = probe.finish();
             } finally {
