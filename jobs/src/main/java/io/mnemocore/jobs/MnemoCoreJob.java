@@ -37,7 +37,7 @@ import io.mnemocore.operators.tier.Rehydration;
 import io.mnemocore.operators.tier.Rehydrator;
 import io.mnemocore.operators.tier.TierLedger;
 import io.mnemocore.operators.tier.TierRouter;
-import io.mnemocore.operators.tier.WarmTierSink;
+import io.mnemocore.operators.tier.WarmTierWriter;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -64,12 +64,13 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * Redis haim:subconscious ─ source ─ decode ─bad─▶ DLQ
  *   └─ route ─ keyBy(tenant/memory_id) ─ LtpConsolidator (RocksDB; text→HDV) ─▶ transitions ─▶ log stream
  *        │                                     ├─unknown memory─▶ DLQ
- *        │                                     ├─WARM changes ─▶ WarmTier sink (Qdrant / embedded store)
+ *        │                                     ├─WARM changes ─▶ WarmTierWriter (Qdrant / embedded store; chained)
  *        │                                     ├─WARM→COLD rows, tombstones ─▶ ColdArchive FileSinks (.npy + sidecar)
  *        │                                     ├─COLD reactivations ─▶ Rehydrator (async archive read) ─▶ bus (memory.restore)
  *        │                                     ├─uses in a context (access with context_id) ─┐
  *        │                                     └─HOT updates (vectors entering, ids leaving: shipped within 5 ms) + touches (own edge)
- *        │                                               │ keyBy(tenant/memory_id)          │ keyBy(tenant/context)
+ *        │                                               │ keyBy(tenant/memory_id) ◀─ WarmTierWriter: "WARM holds it" per memory that left HOT
+ *        │                                               │                                  │ keyBy(tenant/context)
  *        │                                             HotStore (RocksDB: HOT vectors, facts)   │
  *        │                                               │ keyBy(memory key; markers: IndexRoute), the same two kinds of edge
  * Redis haim:queries ─ source ─ decode ─ route ─┐        │                                  ▼
@@ -110,7 +111,8 @@ public final class MnemoCoreJob {
     public static final String UID_DLQ_SINK = "dlq-sink";
     public static final String UID_LOG_SINK = "transition-log-sink";
     public static final String UID_FEEDBACK_SINK = "feedback-sink";
-    public static final String UID_WARM_SINK = "warm-tier-sink";
+    /** Its uid from when it was a sink, so savepoints of then still map to it. */
+    public static final String UID_WARM_WRITER = "warm-tier-sink";
     public static final String UID_COLD_VECTORS_SINK = "cold-archive-vectors";
     public static final String UID_COLD_SIDECAR_SINK = "cold-archive-sidecar";
     public static final String UID_REHYDRATOR = "rehydrator";
@@ -135,15 +137,18 @@ public final class MnemoCoreJob {
         public final Sink<Transition> transitions;
         public final Sink<MemoryEvent> feedback;
         public final Sink<QueryReply> replies;
-        /** Tier stores: WARM (Qdrant or embedded), and the COLD archive's vectors and sidecars. */
-        public final Sink<Transition> warm;
+        /**
+         * Tier stores: WARM (Qdrant or embedded), and the COLD archive's vectors and sidecars. The
+         * WARM writer is an operator: it tells the HOT store when WARM holds a memory that left HOT.
+         */
+        public final WarmTierWriter warm;
         public final Sink<Transition> coldVectors;
         public final Sink<Transition> coldSidecars;
         /** Pre-warm triggers of active inference, back to the bus: written at once, so they land before the predicted use. */
         public final Sink<MemoryEvent> prewarm;
 
         public Sinks(Sink<DlqRecord> dlq, Sink<Transition> transitions, Sink<MemoryEvent> feedback, Sink<QueryReply> replies,
-                     Sink<Transition> warm, Sink<Transition> coldVectors, Sink<Transition> coldSidecars, Sink<MemoryEvent> prewarm) {
+                     WarmTierWriter warm, Sink<Transition> coldVectors, Sink<Transition> coldSidecars, Sink<MemoryEvent> prewarm) {
             this.dlq = dlq;
             this.transitions = transitions;
             this.feedback = feedback;
@@ -175,7 +180,7 @@ public final class MnemoCoreJob {
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, batch, 8, delay),
                 // A reply is written as soon as it exists (batch of 1): a waiting client must not wait for a checkpoint.
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Replies(), maxLen, 1, 8),
-                new WarmTierSink(s.warmSpec(), s.config.getInt("haim.tiers.warm.batch_size"), s.config.getLong("haim.tiers.warm.max_delay_ms")),
+                new WarmTierWriter(s.warmSpec(), s.config.getInt("haim.tiers.warm.batch_size"), s.config.getLong("haim.tiers.warm.max_delay_ms")),
                 ColdArchive.vectorSink(s.coldBase(), s.config.dimensionality()),
                 ColdArchive.sidecarSink(s.coldBase(), s.config.dimensionality()),
                 new RedisStreamSink<>(s.redis, new EntrySerializers.Events(s.streamKey(), s.codec), 0, 1, 8));
@@ -237,6 +242,11 @@ public final class MnemoCoreJob {
                 .process(new LtpConsolidator(s.ltp, s.encoder, s.codec, s.config.getInt("haim.tiers.cold.rows_per_file")), EdgeTypes.TRANSITION)
                 .name("ltp-consolidator").uid(UID_CONSOLIDATOR);
 
+        // The WARM writer, chained to the consolidator: its word that WARM holds a memory that left
+        // HOT goes to the HOT store, which keeps the memory searchable until then (HotStore).
+        SingleOutputStreamOperator<Transition> warmStored = transitions.getSideOutput(TierRouter.WARM_UPDATES)
+                .transform("warm-tier", EdgeTypes.TRANSITION, sinks.warm).uid(UID_WARM_WRITER)
+                .setBufferTimeout(s.config.getLong("haim.job.hot_changes_buffer_timeout_ms"));
         SingleOutputStreamOperator<MemoryEvent> restores = tiers(s, transitions, sinks);
 
         // Each rejected entry from the operator that rejects it: a side output read from another
@@ -249,7 +259,7 @@ public final class MnemoCoreJob {
         transitions.filter(t -> t.kind != TransitionKind.HOT_TOUCH).name("audit-filter").uid("audit-filter")
                 .sinkTo(sinks.transitions).name("transition-log").uid(UID_LOG_SINK);
 
-        SingleOutputStreamOperator<QueryReply> replies = serveQueries(s, routed, queryStream, transitions, sinks);
+        SingleOutputStreamOperator<QueryReply> replies = serveQueries(s, routed, queryStream, transitions, warmStored, sinks);
         replies.sinkTo(sinks.replies).name("replies").uid(UID_REPLY_SINK);
         // Hits go back to the bus from a writer chained to each merger subtask: no shuffle, and the
         // ledger's single writer (parallelism 1) stays out of the query path.
@@ -269,13 +279,13 @@ public final class MnemoCoreJob {
     private static final OutputTag<DlqRecord> REHYDRATION_ERRORS = new OutputTag<>("rehydration-errors") {};
 
     /**
-     * The tier stores. Each sink is chained to the consolidator (forward, same parallelism), so one
-     * memory's updates arrive in order and the archive rows in the order their locations were given.
+     * The COLD archive and the rehydrator. Each sink is chained to the consolidator (forward, same
+     * parallelism), as is the WARM writer, so one memory's updates arrive in order and the archive
+     * rows in the order their locations were given.
      * Reactivated COLD memories are read back asynchronously and return to the consolidator as
      * memory.restore events on the bus; unreadable archives go to the DLQ.
      */
     private static SingleOutputStreamOperator<MemoryEvent> tiers(JobSettings s, SingleOutputStreamOperator<Transition> transitions, Sinks sinks) {
-        transitions.getSideOutput(TierRouter.WARM_UPDATES).sinkTo(sinks.warm).name("warm-tier").uid(UID_WARM_SINK);
         transitions.getSideOutput(TierRouter.ARCHIVE_ROWS).sinkTo(sinks.coldVectors).name("cold-archive-vectors").uid(UID_COLD_VECTORS_SINK);
         transitions.getSideOutput(TierRouter.SIDECAR_ROWS).sinkTo(sinks.coldSidecars).name("cold-archive-sidecars").uid(UID_COLD_SIDECAR_SINK);
         long grace = s.config.getLong("haim.tiers.cold.rehydrate_grace_ms");
@@ -307,7 +317,8 @@ public final class MnemoCoreJob {
      * reply. Merger, WARM search and reply are chained: one network hop after the index.
      */
     private static SingleOutputStreamOperator<QueryReply> serveQueries(JobSettings s, SingleOutputStreamOperator<MemoryEvent> routed,
-            SingleOutputStreamOperator<MemoryEvent> queryStream, SingleOutputStreamOperator<Transition> transitions, Sinks sinks) {
+            SingleOutputStreamOperator<MemoryEvent> queryStream, SingleOutputStreamOperator<Transition> transitions,
+            DataStream<Transition> warmStored, Sinks sinks) {
         MnemoConfig c = s.config;
         int dim = c.dimensionality();
         // Each query source's preparer and filters are chained to its router: no task hop (and no
@@ -340,13 +351,15 @@ public final class MnemoCoreJob {
         // Adds and removals ship within haim.job.hot_changes_buffer_timeout_ms on both hops (a
         // write is searchable that much sooner); the touches, one per hit fed back, fill buffers
         // on edges of their own at the job's buffer timeout. Sharing the adds' edges at 5 ms, they
-        // raised query p99 (README, Figures). The two edges do not keep one memory's order: HotStore says why that is safe.
+        // raised query p99 (README, Figures). The WARM writer's word that WARM holds a memory that
+        // left HOT ships within the same timeout. The edges do not keep one memory's order:
+        // HotStore says why that is safe.
         long hotChangesTimeout = c.getLong("haim.job.hot_changes_buffer_timeout_ms");
         SingleOutputStreamOperator<HotChange> hotSet = shippedWithin(transitions.getSideOutput(LtpConsolidator.HOT_UPDATES),
                         EdgeTypes.TRANSITION, hotChangesTimeout, "hot-updates-out")
-                .union(transitions.getSideOutput(LtpConsolidator.HOT_TOUCHES))
+                .union(transitions.getSideOutput(LtpConsolidator.HOT_TOUCHES), warmStored)
                 .keyBy(t -> EventRouter.key(t.tenant, t.memoryId))
-                .transform("hot-store", EdgeTypes.HOT_CHANGE, new HotStore(c.getLong("haim.tiers.hot.leave_grace_ms")))
+                .transform("hot-store", EdgeTypes.HOT_CHANGE, new HotStore())
                 .uid(UID_HOT_STORE);
         DataStream<HotChange> hotChanges = shippedWithin(hotSet, EdgeTypes.HOT_CHANGE, hotChangesTimeout, "hot-changes-out")
                 .union(hotSet.getSideOutput(HotStore.TOUCHES));

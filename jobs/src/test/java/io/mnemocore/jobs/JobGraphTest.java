@@ -132,7 +132,7 @@ class JobGraphTest {
             for (String task : List.of("hot-store", "hot-index")) {
                 for (StreamEdge e : node(g, task).getInEdges()) {
                     String from = g.getStreamNode(e.getSourceId()).getOperatorName();
-                    if (from.equals("hot-updates-out") || from.equals("hot-changes-out")) {
+                    if (from.equals("hot-updates-out") || from.equals("hot-changes-out") || from.equals("warm-tier")) {
                         assertThat(e.getBufferTimeout()).as(from).isEqualTo(timeout);
                     } else if (e.getOutputTag() != null && e.getOutputTag().getId().equals("hot-touches")) {
                         assertThat(e.getBufferTimeout()).as(from + " touches").isEqualTo(100);
@@ -143,18 +143,30 @@ class JobGraphTest {
                 }
             }
             assertThat(seen).containsExactlyInAnyOrder("hot-store<hot-updates-out", "hot-store<ltp-consolidator",
-                    "hot-index<hot-changes-out", "hot-index<hot-store");
+                    "hot-store<warm-tier", "hot-index<hot-changes-out", "hot-index<hot-store");
             assertThat(node(g, "ltp-consolidator").getInEdges()).isNotEmpty().allSatisfy(e -> assertThat(e.getBufferTimeout())
                     .as(g.getStreamNode(e.getSourceId()).getOperatorName()).isIn(100L, 0L));
         }
     }
 
-    /** The HOT store keeps a memory that left for WARM in the index for the configured grace. */
+    /**
+     * The WARM writer runs in the consolidator's task (one memory's updates in order, no copy of
+     * each 2 KB vector over the network), with the configured batching, and its word that WARM holds
+     * a memory reaches the HOT store.
+     */
     @Test
-    void theHotStoreGetsTheConfiguredGrace() {
-        assertThat(((io.mnemocore.operators.query.HotStore) operator(graph(), "hot-store")).leaveGraceMs()).isEqualTo(200);
-        assertThat(((io.mnemocore.operators.query.HotStore) operator(graph("haim.tiers.hot.leave_grace_ms=0"), "hot-store"))
-                .leaveGraceMs()).isZero();
+    void theWarmWriterIsChainedToTheConsolidatorAndTellsTheHotStore() {
+        StreamGraph g = graph("haim.tiers.warm.batch_size=17", "haim.tiers.warm.max_delay_ms=33");
+        var writer = (io.mnemocore.operators.tier.WarmTierWriter) operator(g, "warm-tier");
+        assertThat(writer.batchSize()).isEqualTo(17);
+        assertThat(writer.maxDelayMs()).isEqualTo(33);
+        assertThat(node(g, "warm-tier").getInEdges()).singleElement()
+                .satisfies(e -> assertThat(g.getStreamNode(e.getSourceId()).getOperatorName()).isEqualTo("ltp-consolidator"));
+        assertThat(node(g, "warm-tier").getOutEdges()).singleElement()
+                .satisfies(e -> assertThat(g.getStreamNode(e.getTargetId()).getOperatorName()).isEqualTo("hot-store"));
+        var vertices = new ArrayList<org.apache.flink.runtime.jobgraph.JobVertex>();
+        g.getJobGraph().getVertices().forEach(vertices::add);
+        assertThat(vertices).anySatisfy(v -> assertThat(v.getName()).startsWith("ltp-consolidator").contains("warm-tier"));
     }
 
     /** A query goes from the Redis read to its copies for the index subtasks in one task: no hop, no wake-up in between. */

@@ -84,7 +84,6 @@ public final class ConfigSchema {
         num("haim.tiers.hot.max_memories", Type.INT, 1, Integer.MAX_VALUE);
         num("haim.tiers.hot.ltp_threshold_min", Type.DOUBLE, 0, 1);
         oneOf("haim.tiers.hot.eviction_policy", "lru");
-        num("haim.tiers.hot.leave_grace_ms", Type.LONG, 0, 600_000);
         num("haim.tiers.warm.max_memories", Type.LONG, 1, Long.MAX_VALUE);
         num("haim.tiers.warm.ltp_threshold_min", Type.DOUBLE, 0, 1);
         num("haim.tiers.warm.consolidation_interval_hours", Type.INT, 0, 24 * 365);

@@ -155,6 +155,9 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
         }
         transitions = new EnumMap<>(TransitionKind.class);
         for (TransitionKind k : TransitionKind.values()) {
+            if (k == TransitionKind.WARM_STORED) {
+                continue; // the WARM writer's, never the consolidator's
+            }
             transitions.put(k, metrics.addGroup("kind", k.name().toLowerCase()).counter("haim_transitions_total"));
         }
         // Recorded in thousandths, reported as the strength itself (0..1).

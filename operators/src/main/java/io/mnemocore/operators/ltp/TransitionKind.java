@@ -14,7 +14,12 @@ public enum TransitionKind {
     COLD_TO_HOT(Tier.HOT),
     /** An access kept a HOT memory HOT (feeds the LRU of the HOT capacity). */
     HOT_TOUCH(Tier.HOT),
-    DELETED(null);
+    DELETED(null),
+    /**
+     * Not a transition of the log: the WARM writer's word to the HOT store that the store now
+     * holds a memory that left HOT (at the {@code atMs} of that departure).
+     */
+    WARM_STORED(Tier.WARM);
 
     private final Tier target;
 

@@ -12,14 +12,12 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.InternalTimer;
-import org.apache.flink.streaming.api.operators.InternalTimerService;
-import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
@@ -39,29 +37,8 @@ import org.apache.flink.util.OutputTag;
  * queries it holds while waiting for READY.
  */
 public final class HotStore extends AbstractStreamOperator<HotChange>
-        implements OneInputStreamOperator<Transition, HotChange>, Triggerable<String, VoidNamespace> {
+        implements OneInputStreamOperator<Transition, HotChange> {
     private static final long serialVersionUID = 1L;
-
-    /**
-     * How long a memory that left HOT for another tier stays in the index. Sent at once, its
-     * removal would reach the index within milliseconds, while its WARM write lands only within
-     * the WARM sink's delay: in between a query would find it in neither tier. A delete leaves at once.
-     */
-    private final long leaveGraceMs;
-    private transient InternalTimerService<VoidNamespace> leaving;
-
-    /** Removals reach the index at once. */
-    public HotStore() {
-        this(0);
-    }
-
-    public HotStore(long leaveGraceMs) {
-        this.leaveGraceMs = leaveGraceMs;
-    }
-
-    public long leaveGraceMs() {
-        return leaveGraceMs;
-    }
 
     /**
      * The touches this store passed on, for the index: on an edge of their own, as they came (see
@@ -74,6 +51,18 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
 
     private transient ValueState<HotMemory> memory;
     private transient ValueState<HotFacts> facts;
+    /**
+     * A memory that left HOT for WARM stays in the index until the WARM writer says the store
+     * holds it ({@link TransitionKind#WARM_STORED}): sent at once, its removal would reach the
+     * index within milliseconds, its WARM write lands only within the writer's delay, and in
+     * between a query would find it in neither tier. Here: the {@code atMs} of that departure.
+     */
+    private transient ValueState<Long> leavingAt;
+    /**
+     * The two come on separate edges, so the writer's word may come first: the {@code atMs} it
+     * named, for a memory this store still holds as HOT.
+     */
+    private transient ValueState<Long> warmHolds;
 
     public static ValueStateDescriptor<HotMemory> memoryDescriptor() {
         return new ValueStateDescriptor<>("hot-memory", HotMemory.class);
@@ -88,6 +77,8 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
         super.initializeState(ctx);
         memory = ctx.getKeyedStateStore().getState(memoryDescriptor());
         facts = ctx.getKeyedStateStore().getState(factsDescriptor());
+        leavingAt = ctx.getKeyedStateStore().getState(new ValueStateDescriptor<>("hot-leaving-at", Types.LONG));
+        warmHolds = ctx.getKeyedStateStore().getState(new ValueStateDescriptor<>("hot-warm-holds", Types.LONG));
         ListState<byte[]> legacy = ctx.getOperatorStateStore().getUnionListState(
                 new ListStateDescriptor<>(LEGACY_FACTS, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         if (ctx.isRestored()) {
@@ -126,7 +117,6 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
     @Override
     public void open() throws Exception {
         super.open();
-        leaving = getInternalTimerService("hot-leaving", VoidNamespaceSerializer.INSTANCE, this);
         // In the mailbox, once the task runs: a checkpoint cannot cut the rebuild in two, and
         // changes processed before it are idempotent with it (it sends the state they left).
         getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime(), now -> rebuildIndex());
@@ -167,6 +157,16 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
                 facts.update(f);
                 output.collect(TOUCHES, new StreamRecord<>(HotChange.of(HotChange.Op.TOUCH, t.tenant, t.memoryId, null, f)));
             }
+        } else if (t.kind == TransitionKind.WARM_STORED) {
+            Long left = leavingAt.value();
+            if (left != null) {
+                if (left <= t.atMs) { // else the word is of an earlier departure, and this one waits on
+                    leavingAt.clear();
+                    remove(t);
+                }
+            } else if (facts.value() != null) {
+                warmHolds.update(t.atMs); // its departure is still on its way here
+            }
         } else if (t.toTier == Tier.HOT && t.hdv != null) {
             HotMemory m = new HotMemory();
             m.hdv = t.hdv;
@@ -178,30 +178,34 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
             HotFacts f = t.fromTier == Tier.HOT ? HotFacts.newest(facts.value(), HotFacts.of(t)) : HotFacts.of(t);
             memory.update(m);
             facts.update(f);
+            if (t.fromTier == Tier.WARM) {
+                leavingAt.clear(); // back before WARM held it: no longer waiting
+            }
             emit(HotChange.of(HotChange.Op.UPSERT, t.tenant, t.memoryId, m, f));
-        } else if ((t.fromTier == Tier.HOT && t.toTier != Tier.HOT) || t.kind == TransitionKind.DELETED) {
+        } else if (t.fromTier == Tier.HOT && t.toTier == Tier.WARM) {
             memory.clear();
             facts.clear();
-            if (t.kind == TransitionKind.DELETED || leaveGraceMs == 0) {
-                emit(HotChange.of(HotChange.Op.REMOVE, t.tenant, t.memoryId, null, null));
-            } else {
-                leaving.registerProcessingTimeTimer(VoidNamespace.INSTANCE,
-                        getProcessingTimeService().getCurrentProcessingTime() + leaveGraceMs);
+            Long held = warmHolds.value();
+            if (held != null) {
+                warmHolds.clear();
             }
+            if (held != null && held >= t.atMs) {
+                remove(t);
+            } else {
+                leavingAt.update(t.atMs);
+            }
+        } else if (t.fromTier == Tier.HOT || t.kind == TransitionKind.DELETED) {
+            memory.clear();
+            facts.clear();
+            leavingAt.clear();
+            warmHolds.clear();
+            remove(t);
         }
     }
 
-    /** A memory's grace after leaving HOT is over: out of the index, unless it came back meanwhile. */
-    @Override
-    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-        if (facts.value() == null) {
-            String key = timer.getKey();
-            emit(HotChange.of(HotChange.Op.REMOVE, EventRouter.tenantOf(key), EventRouter.memoryIdOf(key), null, null));
-        }
+    private void remove(Transition t) {
+        emit(HotChange.of(HotChange.Op.REMOVE, t.tenant, t.memoryId, null, null));
     }
-
-    @Override
-    public void onEventTime(InternalTimer<String, VoidNamespace> timer) {}
 
     private void emit(HotChange c) {
         output.collect(new StreamRecord<>(c));

@@ -11,7 +11,7 @@ import org.apache.flink.util.OutputTag;
  * for every chained consumer it reaches; most updates, new HOT memories, concern no store here.)
  */
 public final class TierRouter {
-    /** Memories entering or leaving WARM (the WARM sink). */
+    /** Memories entering or leaving WARM (the WARM writer). */
     public static final OutputTag<Transition> WARM_UPDATES = new OutputTag<>("warm-updates") {};
     /** WARM→COLD rows with their vectors (the archive's .npy sink). */
     public static final OutputTag<Transition> ARCHIVE_ROWS = new OutputTag<>("archive-rows") {};
@@ -23,7 +23,7 @@ public final class TierRouter {
     private TierRouter() {}
 
     public static void route(Transition t, BiConsumer<OutputTag<Transition>, Transition> out) {
-        if (WarmTierSink.concernsWarm(t)) {
+        if (WarmTierWriter.concernsWarm(t)) {
             out.accept(WARM_UPDATES, t);
         }
         if (ColdArchive.isArchive(t)) {

@@ -213,7 +213,7 @@ class HotIndexTest {
         var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
         sendNear(p, base, 5);
-        p.send(leave("a", "m0", TransitionKind.HOT_TO_WARM));
+        leftForWarm(p, "a", "m0");
         p.send(leave("a", "m2", TransitionKind.DELETED));
         assertThat(ids(p.ask(query("a", base.words(), 5)))).containsExactly("m1", "m3", "m4");
         Transition back = hot("a", "m0", flip(base, 10, 0).words());
@@ -237,7 +237,7 @@ class HotIndexTest {
         for (int i = 0; i < 50; i++) {
             p.send(hot(i % 2 == 0 ? "a" : "b", "m" + i, flip(base, 5 + i, i).words()));
         }
-        p.send(leave("a", "m0", TransitionKind.HOT_TO_WARM));
+        leftForWarm(p, "a", "m0");
         PartialResult before = p.ask(query("a", base.words(), 10));
         Snapshot snap = p.snapshot(1);
         p.close();
@@ -253,7 +253,7 @@ class HotIndexTest {
         assertThat(after.scanned).isEqualTo(24);
         assertThat(restored.fn.waiting()).isZero();
         // Changes after the rebuild are applied to the rebuilt matrices.
-        restored.send(leave("a", ids(after).get(0), TransitionKind.HOT_TO_WARM));
+        leftForWarm(restored, "a", ids(after).get(0));
         assertThat(ids(restored.ask(query("a", base.words(), 10)))).doesNotContain(ids(after).get(0)).hasSize(10);
     }
 
@@ -402,6 +402,7 @@ class HotIndexTest {
         // The index gets m1's removal before the touch that came first.
         p.store.processElement(touch("a", "m1", 0.97, 5000), 0);
         p.store.processElement(leave("a", "m1", TransitionKind.HOT_TO_WARM), 0);
+        p.store.processElement(warmStored("a", "m1", 0), 0);
         assertThat(p.pendingTouches()).extracting(c -> c.memoryId + ":" + c.facts.updatedMs).containsExactly("m1:5000");
         p.forwardChanges();
         p.forwardTouches();
@@ -447,49 +448,73 @@ class HotIndexTest {
         assertThat(hitFor(p.ask(query("a", base.words(), 3)), "m1").strength).isEqualTo(0.95);
     }
 
+    static Transition leaveAt(String tenant, String id, TransitionKind kind, long atMs) {
+        Transition t = leave(tenant, id, kind);
+        t.atMs = atMs;
+        return t;
+    }
+
+    /** The WARM writer's word that WARM holds the memory that left HOT at {@code atMs}. */
+    static Transition warmStored(String tenant, String id, long atMs) {
+        return leaveAt(tenant, id, TransitionKind.WARM_STORED, atMs);
+    }
+
+    /** A departure for WARM, and the WARM writer's word that WARM holds the memory. */
+    static void leftForWarm(Pipeline p, String tenant, String id) throws Exception {
+        p.send(leave(tenant, id, TransitionKind.HOT_TO_WARM));
+        p.send(warmStored(tenant, id, 0));
+    }
+
     /**
-     * A memory that leaves HOT for WARM stays searchable in the index for the store's grace (its
-     * WARM write may not have landed yet), then leaves; one that comes back meanwhile stays, and
-     * a delete leaves at once, also within the grace. The grace survives a checkpoint.
+     * A memory that leaves HOT for WARM stays searchable in the index until the WARM writer says
+     * WARM holds it. The word may come before the departure (another edge); a word of an earlier
+     * departure ends no later one, nor a memory that came back; a delete leaves at once. A restore
+     * leaves out a memory still waiting (WARM holds everything from before the checkpoint).
      */
     @Test
-    void aMemoryLeavingForWarmStaysSearchableForItsGrace() throws Exception {
-        var p = new Pipeline(index(false), null, 1, 0, new HotStore(200)).start();
-        long t0 = p.store.getProcessingTime();
+    void aMemoryLeavingForWarmStaysSearchableUntilWarmHoldsIt() throws Exception {
+        var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
-        sendNear(p, base, 5);
-        p.send(leave("a", "m1", TransitionKind.HOT_TO_WARM));
-        p.send(leave("a", "m2", TransitionKind.HOT_TO_WARM));
+        sendNear(p, base, 6);
+        p.send(leaveAt("a", "m1", TransitionKind.HOT_TO_WARM, 1500));
+        p.send(leaveAt("a", "m2", TransitionKind.HOT_TO_WARM, 1500));
         p.send(leave("a", "m3", TransitionKind.DELETED));
-        p.send(leave("a", "m4", TransitionKind.HOT_TO_WARM));
-        // m4 is deleted from WARM within its grace: it leaves the index at once.
+        p.send(leaveAt("a", "m4", TransitionKind.HOT_TO_WARM, 1500));
+        // m4 is deleted from WARM while it waits: it leaves the index at once.
         Transition deleted = leave("a", "m4", TransitionKind.DELETED);
         deleted.fromTier = Tier.WARM;
         p.send(deleted);
-        assertThat(ids(p.ask(query("a", base.words(), 4)))).containsExactly("m0", "m1", "m2");
+        assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0", "m1", "m2", "m5");
         assertThat(p.keyedFacts("a/m1")).isNull(); // gone from the store's state at once: no rebuild brings it back
-        // m2 comes back to HOT within its grace.
+
+        // m2 comes back to HOT before WARM held it: the word of that departure, late, leaves it HOT.
         Transition back = hot("a", "m2", flip(base, 30, 2).words());
         back.kind = TransitionKind.WARM_TO_HOT;
         back.fromTier = Tier.WARM;
         back.atMs = 2000;
         p.send(back);
+        p.send(warmStored("a", "m2", 1500));
+        p.send(warmStored("a", "m1", 1500));
+        assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0", "m2", "m5");
+        // It leaves again; that earlier word does not end this wait.
+        p.send(leaveAt("a", "m2", TransitionKind.HOT_TO_WARM, 3000));
+        p.send(warmStored("a", "m2", 1500));
+        // m5's word overtakes its departure: the departure then leaves at once.
+        p.send(warmStored("a", "m5", 1500));
+        assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0", "m2", "m5");
+        p.send(leaveAt("a", "m5", TransitionKind.HOT_TO_WARM, 1500));
+        assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0", "m2");
         Snapshot snap = p.snapshot(1);
-        p.store.setProcessingTime(t0 + 199);
-        p.forward();
-        assertThat(ids(p.ask(query("a", base.words(), 4)))).containsExactly("m0", "m1", "m2");
-        p.store.setProcessingTime(t0 + 200);
-        p.forward();
-        assertThat(ids(p.ask(query("a", base.words(), 4)))).containsExactly("m0", "m2");
+        p.send(warmStored("a", "m2", 3000));
+        assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0");
         p.close();
 
-        // Restored from before the grace ran out: the rebuilt index lacks m1, and the restored timer changes nothing else.
-        var restored = new Pipeline(index(false), snap, 1, 0, new HotStore(200)).start();
-        restored.store.setProcessingTime(t0 + 1000);
-        restored.forward();
-        assertThat(ids(restored.ask(query("a", base.words(), 4)))).containsExactly("m0", "m2");
-        assertThat(restored.store.extractOutputValues()).extracting(c -> c.op + ":" + c.memoryId)
-                .contains("REMOVE:m1").doesNotContain("REMOVE:m2");
+        // Restored while m2 waited: the rebuilt index lacks it, and its word changes nothing else.
+        var restored = new Pipeline(index(false), snap, 1, 0).start();
+        assertThat(ids(restored.ask(query("a", base.words(), 6)))).containsExactly("m0");
+        restored.send(warmStored("a", "m2", 3000));
+        restored.send(warmStored("a", "m0", 3000));
+        assertThat(ids(restored.ask(query("a", base.words(), 6)))).containsExactly("m0");
         restored.close();
     }
 
