@@ -269,8 +269,8 @@ class QueryServingITCase {
                     } catch (Exception e) {
                         throw new AssertionError(e);
                     }
-                    // A hit as well: from HOT within m21's grace after its demotion, from WARM once its
-                    // write has landed, or from HOT again once pre-warmed.
+                    // A hit as well: from HOT until WARM holds m21 after its demotion, from WARM
+                    // then, or from HOT again once pre-warmed.
                     return p[0].predicted != null && p[0].predicted.length > 0 && p[0].predicted[0].equals("m21")
                             && p[0].hits.length > 0;
                 });

@@ -549,7 +549,7 @@ public final class LtpConsolidator extends KeyedProcessFunction<String, MemoryEv
                 ctx.output(HOT_UPDATES, full);
             } else if (from == Tier.HOT || (kind == TransitionKind.DELETED && from == Tier.WARM)) {
                 // A removal needs only the id. A WARM memory's delete too: it may have left HOT
-                // moments ago and still be in the HOT index for its grace (HotStore).
+                // moments ago and still be in the HOT index, waiting for its WARM write (HotStore).
                 ctx.output(HOT_UPDATES, t.copy());
             }
             io.mnemocore.operators.tier.TierRouter.route(full, ctx::output);

@@ -206,7 +206,7 @@ class LtpConsolidatorTest {
         h.close();
     }
 
-    /** A WARM memory's delete reaches the HOT store too: it may still be in the HOT index for its grace after leaving HOT. */
+    /** A WARM memory's delete reaches the HOT store too: it may still be in the HOT index after leaving HOT, waiting for its WARM write. */
     @Test
     void aWarmMemorysDeleteReachesTheHotStore() throws Exception {
         var h = harness();
