@@ -52,17 +52,15 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
     private transient ValueState<HotMemory> memory;
     private transient ValueState<HotFacts> facts;
     /**
-     * A memory that left HOT for WARM stays in the index until the WARM writer says the store
-     * holds it ({@link TransitionKind#WARM_STORED}): sent at once, its removal would reach the
+     * A memory that left HOT for WARM stays in the index until the WARM writer's word for that
+     * departure ({@link TransitionKind#WARM_STORED}): sent at once, its removal would reach the
      * index within milliseconds, its WARM write lands only within the writer's delay, and in
-     * between a query would find it in neither tier. Here: the {@code atMs} of that departure.
+     * between a query would find it in neither tier. The writer sends exactly one word per
+     * departure, in order, on another edge, so a word may come before its departure: here, the
+     * departures not yet matched by a word (negative: words ahead), absent when zero. Counting,
+     * not times: a memory may leave, come back and leave again within one millisecond of event time.
      */
-    private transient ValueState<Long> leavingAt;
-    /**
-     * The two come on separate edges, so the writer's word may come first: the {@code atMs} it
-     * named, for a memory this store still holds as HOT.
-     */
-    private transient ValueState<Long> warmHolds;
+    private transient ValueState<Integer> unconfirmed;
 
     public static ValueStateDescriptor<HotMemory> memoryDescriptor() {
         return new ValueStateDescriptor<>("hot-memory", HotMemory.class);
@@ -77,8 +75,7 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
         super.initializeState(ctx);
         memory = ctx.getKeyedStateStore().getState(memoryDescriptor());
         facts = ctx.getKeyedStateStore().getState(factsDescriptor());
-        leavingAt = ctx.getKeyedStateStore().getState(new ValueStateDescriptor<>("hot-leaving-at", Types.LONG));
-        warmHolds = ctx.getKeyedStateStore().getState(new ValueStateDescriptor<>("hot-warm-holds", Types.LONG));
+        unconfirmed = ctx.getKeyedStateStore().getState(new ValueStateDescriptor<>("hot-departures-unconfirmed", Types.INT));
         ListState<byte[]> legacy = ctx.getOperatorStateStore().getUnionListState(
                 new ListStateDescriptor<>(LEGACY_FACTS, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         if (ctx.isRestored()) {
@@ -158,14 +155,9 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
                 output.collect(TOUCHES, new StreamRecord<>(HotChange.of(HotChange.Op.TOUCH, t.tenant, t.memoryId, null, f)));
             }
         } else if (t.kind == TransitionKind.WARM_STORED) {
-            Long left = leavingAt.value();
-            if (left != null) {
-                if (left <= t.atMs) { // else the word is of an earlier departure, and this one waits on
-                    leavingAt.clear();
-                    remove(t);
-                }
-            } else if (facts.value() != null) {
-                warmHolds.update(t.atMs); // its departure is still on its way here
+            // The last departure's word, with the memory not back in HOT: now WARM has it.
+            if (countDeparture(-1) == 0 && facts.value() == null) {
+                remove(t);
             }
         } else if (t.toTier == Tier.HOT && t.hdv != null) {
             HotMemory m = new HotMemory();
@@ -178,29 +170,34 @@ public final class HotStore extends AbstractStreamOperator<HotChange>
             HotFacts f = t.fromTier == Tier.HOT ? HotFacts.newest(facts.value(), HotFacts.of(t)) : HotFacts.of(t);
             memory.update(m);
             facts.update(f);
-            if (t.fromTier == Tier.WARM) {
-                leavingAt.clear(); // back before WARM held it: no longer waiting
-            }
             emit(HotChange.of(HotChange.Op.UPSERT, t.tenant, t.memoryId, m, f));
         } else if (t.fromTier == Tier.HOT && t.toTier == Tier.WARM) {
             memory.clear();
             facts.clear();
-            Long held = warmHolds.value();
-            if (held != null) {
-                warmHolds.clear();
-            }
-            if (held != null && held >= t.atMs) {
-                remove(t);
-            } else {
-                leavingAt.update(t.atMs);
+            if (countDeparture(1) <= 0) {
+                remove(t); // its word came first
             }
         } else if (t.fromTier == Tier.HOT || t.kind == TransitionKind.DELETED) {
+            // Out at once. Words still owed for earlier departures keep being counted: dropped,
+            // they would match a later departure of a memory of the same id.
             memory.clear();
             facts.clear();
-            leavingAt.clear();
-            warmHolds.clear();
             remove(t);
         }
+    }
+
+    /** Adds {@code delta} to the departures not yet matched by a word; returns the new count. */
+    private int countDeparture(int delta) throws java.io.IOException {
+        Integer n = unconfirmed.value();
+        int now = (n == null ? 0 : n) + delta;
+        if (now == 0) {
+            if (n != null) {
+                unconfirmed.clear();
+            }
+        } else {
+            unconfirmed.update(now);
+        }
+        return now;
     }
 
     private void remove(Transition t) {

@@ -23,9 +23,11 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * (vector, payload, LTP facts), one leaving it (to HOT, COLD or deleted) is deleted. Chained to the
  * consolidator, so each memory's updates arrive in order.
  *
- * <p>An operator, not a sink, because of what it sends on: for every memory that left HOT, a
- * {@link TransitionKind#WARM_STORED} once the store holds it. The HOT store keeps such a memory in
- * the HOT index until then, so a query finds it in one tier or the other at every moment.
+ * <p>An operator, not a sink, because of what it sends on: for every departure of a memory from
+ * HOT, exactly one {@link TransitionKind#WARM_STORED}, once the store holds the memory (or at once
+ * when it has left WARM again before its write, or came without a vector). The HOT store keeps
+ * such a memory in the HOT index until then, so a query finds it in one tier or the other at
+ * every moment.
  *
  * <p>Updates are buffered (the last one per point wins) and written in batches: when a batch is
  * full, the upserts {@code maxDelayMs} after the first of them, and always before a checkpoint
@@ -131,10 +133,9 @@ public final class WarmTierWriter extends AbstractStreamOperator<Transition>
         if (before != null && before.leftHot != null && leftHot == null) {
             if (op.point != null) {
                 leftHot = before.leftHot; // rewritten while WARM: the newer upsert lands the departure
-            } else if (t.toTier != Tier.HOT) {
-                // Gone from WARM again (to COLD, or deleted) before it was written: no tier searches
-                // it any more, so the HOT store need not wait for the store. (Back to HOT, its HOT
-                // add ends the wait.)
+            } else {
+                // Gone from WARM again (to COLD, back to HOT, or deleted) before it was written: the
+                // HOT store need not wait for the store, and still counts on one word per departure.
                 output.collect(new StreamRecord<>(before.leftHot));
             }
         }

@@ -466,10 +466,11 @@ class HotIndexTest {
     }
 
     /**
-     * A memory that leaves HOT for WARM stays searchable in the index until the WARM writer says
-     * WARM holds it. The word may come before the departure (another edge); a word of an earlier
-     * departure ends no later one, nor a memory that came back; a delete leaves at once. A restore
-     * leaves out a memory still waiting (WARM holds everything from before the checkpoint).
+     * A memory that leaves HOT for WARM stays searchable in the index until the WARM writer's word
+     * for that departure (one per departure). A word may come before its departure (another edge);
+     * the word of an earlier departure ends no later one, even within the same millisecond, nor
+     * the stay of a memory that came back; a delete leaves at once. A restore leaves out a memory
+     * still waiting (WARM holds everything from before the checkpoint).
      */
     @Test
     void aMemoryLeavingForWarmStaysSearchableUntilWarmHoldsIt() throws Exception {
@@ -487,33 +488,41 @@ class HotIndexTest {
         assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0", "m1", "m2", "m5");
         assertThat(p.keyedFacts("a/m1")).isNull(); // gone from the store's state at once: no rebuild brings it back
 
-        // m2 comes back to HOT before WARM held it: the word of that departure, late, leaves it HOT.
+        // m2 comes back to HOT before WARM held it (same millisecond): the word of that departure,
+        // late, leaves it HOT.
         Transition back = hot("a", "m2", flip(base, 30, 2).words());
         back.kind = TransitionKind.WARM_TO_HOT;
         back.fromTier = Tier.WARM;
-        back.atMs = 2000;
+        back.atMs = 1500;
         p.send(back);
         p.send(warmStored("a", "m2", 1500));
         p.send(warmStored("a", "m1", 1500));
+        // m4's word, owed for its departure before the delete, comes too.
+        p.send(warmStored("a", "m4", 1500));
         assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0", "m2", "m5");
-        // It leaves again; that earlier word does not end this wait.
-        p.send(leaveAt("a", "m2", TransitionKind.HOT_TO_WARM, 3000));
-        p.send(warmStored("a", "m2", 1500));
+        // m2 leaves again, still in the same millisecond: it waits for this departure's own word.
+        p.send(leaveAt("a", "m2", TransitionKind.HOT_TO_WARM, 1500));
         // m5's word overtakes its departure: the departure then leaves at once.
         p.send(warmStored("a", "m5", 1500));
         assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0", "m2", "m5");
         p.send(leaveAt("a", "m5", TransitionKind.HOT_TO_WARM, 1500));
         assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0", "m2");
+        // m4, written anew, leaves HOT: the word owed for its earlier life was counted, so this
+        // departure waits for its own.
+        p.send(hot("a", "m4", flip(base, 50, 4).words()));
+        p.send(leaveAt("a", "m4", TransitionKind.HOT_TO_WARM, 1600));
+        assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0", "m2", "m4");
         Snapshot snap = p.snapshot(1);
-        p.send(warmStored("a", "m2", 3000));
+        p.send(warmStored("a", "m2", 1500));
+        p.send(warmStored("a", "m4", 1600));
         assertThat(ids(p.ask(query("a", base.words(), 6)))).containsExactly("m0");
         p.close();
 
-        // Restored while m2 waited: the rebuilt index lacks it, and its word changes nothing else.
+        // Restored while m2 and m4 waited: the rebuilt index lacks them, and their words change nothing else.
         var restored = new Pipeline(index(false), snap, 1, 0).start();
         assertThat(ids(restored.ask(query("a", base.words(), 6)))).containsExactly("m0");
-        restored.send(warmStored("a", "m2", 3000));
-        restored.send(warmStored("a", "m0", 3000));
+        restored.send(warmStored("a", "m2", 1500));
+        restored.send(warmStored("a", "m4", 1600));
         assertThat(ids(restored.ask(query("a", base.words(), 6)))).containsExactly("m0");
         restored.close();
     }
