@@ -130,8 +130,8 @@ public final class WarmTierWriter extends AbstractStreamOperator<Transition>
         UUID id = op.id();
         Pending before = pending.remove(id); // re-inserted at the end: its position is that of its last update
         Transition leftHot = leavesHotForWarm(t) ? stored(t) : null;
-        if (before != null && before.leftHot != null && leftHot == null) {
-            if (op.point != null) {
+        if (before != null && before.leftHot != null) {
+            if (leftHot == null && op.point != null) {
                 leftHot = before.leftHot; // rewritten while WARM: the newer upsert lands the departure
             } else {
                 // Gone from WARM again (to COLD, back to HOT, or deleted) before it was written: the
