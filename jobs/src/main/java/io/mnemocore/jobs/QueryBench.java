@@ -261,9 +261,10 @@ public final class QueryBench {
                 // The compiler threads run beside the job's and hold the query path to its smaller
                 // real-time budget (RealtimeBudget): a long figure here means --warmup was short.
                 System.err.printf("the JIT compiled for %d ms of the %.0f s of sending%n", r.jitCompileMs, r.sendSeconds);
-                System.err.printf("during the warm-up, %d writes became searchable after (ms) %s; %d not within %d s%n", probed.found.length,
+                System.err.printf("during the warm-up, %d writes became searchable after (ms) %s; %d not within %d s;"
+                                + " the longest single ask of each (ms) %s%n", probed.found.length,
                         Arrays.toString(Arrays.stream(probed.found).mapToLong(Math::round).toArray()), probed.missed,
-                        WriteProbe.GIVE_UP_MS / 1000);
+                        WriteProbe.GIVE_UP_MS / 1000, Arrays.toString(Arrays.stream(probed.longestAsk).mapToLong(Math::round).toArray()));
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -317,10 +318,13 @@ public final class QueryBench {
 
         static final class Result {
             final double[] found;
+            /** Per probe found, its longest single ask (query to reply): a slow probe with a slow ask waited on a reply, not the write. */
+            final double[] longestAsk;
             final int missed;
 
-            Result(double[] found, int missed) {
+            Result(double[] found, double[] longestAsk, int missed) {
                 this.found = found;
+                this.longestAsk = longestAsk;
                 this.missed = missed;
             }
         }
@@ -328,6 +332,7 @@ public final class QueryBench {
         private final MnemoClient client;
         private final AtomicBoolean stop = new AtomicBoolean();
         private final List<Double> found = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<Double> longestAsk = java.util.Collections.synchronizedList(new ArrayList<>());
         private final AtomicInteger missed = new AtomicInteger();
         private final Thread thread;
         private volatile Throwable failure;
@@ -355,19 +360,25 @@ public final class QueryBench {
                     v[w] = rnd.nextLong();
                 }
                 String id = client.store(TENANT, "w" + j, null, v, null, null);
+                long longest = 0;
                 while (!stop.get()) {
                     if (System.nanoTime() - start > GIVE_UP_MS * 1_000_000) {
                         missed.incrementAndGet();
                         break;
                     }
+                    long asked = System.nanoTime();
                     try {
                         QueryReply r = client.query(TENANT, null, v, null, 1, java.time.Duration.ofSeconds(2));
+                        longest = Math.max(longest, System.nanoTime() - asked);
                         if (r.hits != null && r.hits.length > 0 && r.hits[0].memoryId.equals(id)) {
-                            found.add((System.nanoTime() - start) / 1e6);
+                            synchronized (found) {
+                                found.add((System.nanoTime() - start) / 1e6);
+                                longestAsk.add(longest / 1e6);
+                            }
                             break;
                         }
                     } catch (java.util.concurrent.TimeoutException e) {
-                        // a reply slower than 2 s: ask again, until GIVE_UP_MS
+                        longest = Math.max(longest, System.nanoTime() - asked); // a reply slower than 2 s: ask again, until GIVE_UP_MS
                     }
                     java.util.concurrent.locks.LockSupport.parkNanos(POLL_MS * 1_000_000);
                 }
@@ -385,7 +396,8 @@ public final class QueryBench {
                 throw new IllegalStateException("the write probe failed", failure);
             }
             synchronized (found) {
-                return new Result(found.stream().mapToDouble(Double::doubleValue).toArray(), missed.get());
+                return new Result(found.stream().mapToDouble(Double::doubleValue).toArray(),
+                        longestAsk.stream().mapToDouble(Double::doubleValue).toArray(), missed.get());
             }
         }
 
