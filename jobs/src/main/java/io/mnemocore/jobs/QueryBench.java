@@ -265,6 +265,13 @@ public final class QueryBench {
                                 + " the longest single ask of each (ms) %s%n", probed.found.length,
                         Arrays.toString(Arrays.stream(probed.found).mapToLong(Math::round).toArray()), probed.missed,
                         WriteProbe.GIVE_UP_MS / 1000, Arrays.toString(Arrays.stream(probed.longestAsk).mapToLong(Math::round).toArray()));
+                if (probed.slowestAskStages != null && probed.slowestAskStages[0] != UNKNOWN) {
+                    StringBuilder b = new StringBuilder();
+                    for (int st = 0; st < STAGES.length; st++) {
+                        b.append(st == 0 ? "" : ", ").append(STAGES[st]).append(' ').append(Stats.fmt(probed.slowestAskStages[st] / 1e3));
+                    }
+                    System.err.println("the slowest of those asks, ms by stage: " + b);
+                }
                 System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
@@ -321,10 +328,13 @@ public final class QueryBench {
             /** Per probe found, its longest single ask (query to reply): a slow probe with a slow ask waited on a reply, not the write. */
             final double[] longestAsk;
             final int missed;
+            /** Where the slowest of those asks spent its time, µs per {@link #STAGES}; null if unknown (or it timed out). */
+            final long[] slowestAskStages;
 
-            Result(double[] found, double[] longestAsk, int missed) {
+            Result(double[] found, double[] longestAsk, long[] slowestAskStages, int missed) {
                 this.found = found;
                 this.longestAsk = longestAsk;
+                this.slowestAskStages = slowestAskStages;
                 this.missed = missed;
             }
         }
@@ -333,6 +343,7 @@ public final class QueryBench {
         private final AtomicBoolean stop = new AtomicBoolean();
         private final List<Double> found = java.util.Collections.synchronizedList(new ArrayList<>());
         private final List<Double> longestAsk = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<long[]> longestAskStages = java.util.Collections.synchronizedList(new ArrayList<>());
         private final AtomicInteger missed = new AtomicInteger();
         private final Thread thread;
         private volatile Throwable failure;
@@ -361,24 +372,35 @@ public final class QueryBench {
                 }
                 String id = client.store(TENANT, "w" + j, null, v, null, null);
                 long longest = 0;
+                long[] longestStages = null;
                 while (!stop.get()) {
                     if (System.nanoTime() - start > GIVE_UP_MS * 1_000_000) {
                         missed.incrementAndGet();
                         break;
                     }
                     long asked = System.nanoTime();
+                    long askedUs = StageClock.nowUs();
                     try {
                         QueryReply r = client.query(TENANT, null, v, null, 1, java.time.Duration.ofSeconds(2));
-                        longest = Math.max(longest, System.nanoTime() - asked);
+                        long took = System.nanoTime() - asked;
+                        if (took > longest) {
+                            longest = took;
+                            longestStages = stageTimes(askedUs, took / 1_000, r.stagesUs);
+                        }
                         if (r.hits != null && r.hits.length > 0 && r.hits[0].memoryId.equals(id)) {
                             synchronized (found) {
                                 found.add((System.nanoTime() - start) / 1e6);
                                 longestAsk.add(longest / 1e6);
+                                longestAskStages.add(longestStages);
                             }
                             break;
                         }
                     } catch (java.util.concurrent.TimeoutException e) {
-                        longest = Math.max(longest, System.nanoTime() - asked); // a reply slower than 2 s: ask again, until GIVE_UP_MS
+                        // A reply slower than 2 s: ask again, until GIVE_UP_MS.
+                        if (System.nanoTime() - asked > longest) {
+                            longest = System.nanoTime() - asked;
+                            longestStages = null;
+                        }
                     }
                     java.util.concurrent.locks.LockSupport.parkNanos(POLL_MS * 1_000_000);
                 }
@@ -396,8 +418,13 @@ public final class QueryBench {
                 throw new IllegalStateException("the write probe failed", failure);
             }
             synchronized (found) {
+                int slowest = -1;
+                for (int i = 0; i < longestAsk.size(); i++) {
+                    slowest = slowest < 0 || longestAsk.get(i) > longestAsk.get(slowest) ? i : slowest;
+                }
                 return new Result(found.stream().mapToDouble(Double::doubleValue).toArray(),
-                        longestAsk.stream().mapToDouble(Double::doubleValue).toArray(), missed.get());
+                        longestAsk.stream().mapToDouble(Double::doubleValue).toArray(),
+                        slowest < 0 ? null : longestAskStages.get(slowest), missed.get());
             }
         }
 
