@@ -368,7 +368,8 @@ public final class MnemoCoreJob {
                 c.getBool("haim.gpu.fallback_to_cpu"),
                 c.getString("haim.search.mode").equals("approximate"), Math.min(dim, c.getInt("haim.search.sketch_bits")),
                 c.getInt("haim.search.oversample"), c.getDouble("haim.search.sketch_margin_sigmas"),
-                c.getInt("haim.search.approximate_min_rows")).withPriority(priority);
+                c.getInt("haim.search.approximate_min_rows")).withPriority(priority)
+                .withWarmUp(c.getInt("haim.search.warmup_searches"));
         SingleOutputStreamOperator<PartialResult> partials = hotChanges.keyBy((HotChange h) -> IndexRoute.of(h), Types.STRING)
                 .connect(queries.keyBy((Query q) -> IndexRoute.of(q), Types.STRING))
                 .transform("hot-index", EdgeTypes.PARTIAL_RESULT, new CoProcessOperator<>(index))

@@ -218,6 +218,13 @@ class JobGraphTest {
         assertThat(((QueryMerger) operator(normal, "query-merger")).priority()).isEqualTo(QueryPathPriority.NORMAL);
     }
 
+    /** The HOT index warms its search up with the configured number of searches; 0 turns it off. */
+    @Test
+    void theHotIndexWarmsUpAsConfigured() {
+        assertThat(((HotIndex) udf(graph(), "hot-index")).warmUpSearches()).isEqualTo(2000);
+        assertThat(((HotIndex) udf(graph("haim.search.warmup_searches=0"), "hot-index")).warmUpSearches()).isZero();
+    }
+
     static Object udf(StreamGraph g, String name) {
         return ((org.apache.flink.streaming.api.operators.SimpleUdfStreamOperatorFactory<?>) node(g, name).getOperatorFactory())
                 .getUserFunction();

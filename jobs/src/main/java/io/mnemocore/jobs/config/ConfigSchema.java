@@ -170,6 +170,7 @@ public final class ConfigSchema {
         num("haim.search.oversample", Type.INT, 1, 10_000);
         num("haim.search.sketch_margin_sigmas", Type.DOUBLE, 0, 100);
         num("haim.search.approximate_min_rows", Type.INT, 0, Integer.MAX_VALUE);
+        num("haim.search.warmup_searches", Type.INT, 0, 1_000_000);
         num("haim.search.confidence_threshold_bits", Type.INT, 0, 1 << 20);
         oneOf("haim.search.confidence_calibration", "blueprint", "encoder");
         num("haim.search.confidence_false_rate", Type.DOUBLE, 1e-12, 0.5);

@@ -48,6 +48,9 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private final double marginSigmas;
     private final int approximateMinRows;
     private QueryPathPriority priority = QueryPathPriority.NORMAL;
+    private int warmUpSearches;
+    /** One warm-up per JVM: the JIT's compiled code serves every subtask and job in it. */
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMED_UP = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Queries that came before the store's READY, in arrival order. */
     private transient List<Query> waiting;
@@ -62,6 +65,8 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private transient Counter widened;
     private transient Counter realtimeSleeps;
     private transient long rows;
+    private transient Thread warmUpThread;
+    private transient volatile int warmUpFound = -1;
     private transient int gpuFallback;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HotIndex.class);
 
@@ -109,6 +114,22 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         return priority;
     }
 
+    /**
+     * At the first open in this JVM, run {@code searches} searches over made-up rows on a thread of
+     * normal priority, so that the JIT compiles the search before the first queries need it; 0 = never.
+     */
+    public HotIndex withWarmUp(int searches) {
+        if (searches < 0) {
+            throw new IllegalArgumentException("warm-up searches must be at least 0, got " + searches);
+        }
+        this.warmUpSearches = searches;
+        return this;
+    }
+
+    public int warmUpSearches() {
+        return warmUpSearches;
+    }
+
     @Override
     public void initializeState(FunctionInitializationContext ctx) throws Exception {
         // Split, not union: each subtask gets its own waiting queries back at the same parallelism;
@@ -141,6 +162,46 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         widened = metrics.counter("haim_search_widened_total");
         realtimeSleeps = metrics.counter("haim_realtime_sleeps_total");
         metrics.gauge("haim_hot_index_rows", () -> rows);
+        if (warmUpSearches > 0 && WARMED_UP.compareAndSet(false, true)) {
+            startWarmUp();
+        }
+    }
+
+    /**
+     * Cold, the search ran slow code for seconds: at 500 queries/s the JIT's one C2 thread on a
+     * 2-core machine compiled the search loop only after the deserializers and the reply sink, and
+     * the queries that came meanwhile waited in a backlog for up to 2.5 s (README, Figures,
+     * "Twenty-third pass"). Off the task thread, so neither a start nor a restore waits for it.
+     */
+    private void startWarmUp() {
+        int searches = warmUpSearches;
+        warmUpThread = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try (HammingKernel cpu = HammingKernels.create("cpu", threads)) {
+                warmUpFound = HotSegment.warmUp(cpu, dim, approximate, sketchBits, oversample, marginSigmas, 4096, searches, 42);
+                LOG.info("HOT index search warmed up: {} searches in {} ms, {} found their cluster", searches,
+                        (System.nanoTime() - t0) / 1_000_000, warmUpFound);
+            } catch (Exception | OutOfMemoryError e) {
+                LOG.warn("HOT index warm-up failed; the first queries may run before the JIT has compiled the search", e);
+            }
+        }, "hot-index-warm-up");
+        warmUpThread.setDaemon(true);
+        warmUpThread.start();
+    }
+
+    /** The warm-up this subtask started, or null (another did, or none is configured); for tests. */
+    Thread warmUpThread() {
+        return warmUpThread;
+    }
+
+    /** What the finished warm-up's searches found ({@link HotSegment#warmUp}); -1 before. */
+    int warmUpFound() {
+        return warmUpFound;
+    }
+
+    /** Lets the next open in this JVM warm up again (tests). */
+    static void forgetWarmUp() {
+        WARMED_UP.set(false);
     }
 
     @Override

@@ -600,6 +600,38 @@ class HotIndexTest {
         later.close();
     }
 
+    /**
+     * The first index opened in a JVM runs the warm-up searches on a thread of its own, and they
+     * find what they look for; later opens leave it to that one, and 0 searches starts none.
+     */
+    @Test
+    void theFirstIndexOpenedInAJvmWarmsUpTheSearchOnAThreadOfItsOwn() throws Exception {
+        HotIndex.forgetWarmUp();
+        var first = pipeline(index(true).withWarmUp(300));
+        Thread t = first.fn.warmUpThread();
+        assertThat(t).isNotNull().isNotSameAs(Thread.currentThread());
+        assertThat(t.getName()).isEqualTo("hot-index-warm-up");
+        Hdv base = Hdv.random(D, 1);
+        first.send(hot("a", "m", base.words()));
+        assertThat(ids(first.ask(query("a", base.words(), 1)))).containsExactly("m"); // it answers meanwhile
+        t.join(120_000);
+        assertThat(t.isAlive()).isFalse();
+        assertThat(first.fn.warmUpFound()).isEqualTo(300);
+        var second = pipeline(index(true).withWarmUp(300));
+        assertThat(second.fn.warmUpThread()).isNull();
+        HotIndex.forgetWarmUp();
+        var none = pipeline(index(true).withWarmUp(0));
+        assertThat(none.fn.warmUpThread()).isNull();
+        var exact = pipeline(index(false).withWarmUp(50));
+        exact.fn.warmUpThread().join(120_000);
+        assertThat(exact.fn.warmUpFound()).isEqualTo(50);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> index(true).withWarmUp(-1))
+                .isInstanceOf(IllegalArgumentException.class);
+        for (var p : List.of(first, second, none, exact)) {
+            p.close();
+        }
+    }
+
     /** haim.gpu.enabled without a usable GPU: with fallback the index answers on the CPU, without it fails clearly. */
     @Test
     void gpuSettingFallsBackToTheCpuOrFailsWithTheReason() throws Exception {
