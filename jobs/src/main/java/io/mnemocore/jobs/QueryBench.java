@@ -265,6 +265,15 @@ public final class QueryBench {
                                 + " the longest single ask of each (ms) %s%n", probed.found.length,
                         Arrays.toString(Arrays.stream(probed.found).mapToLong(Math::round).toArray()), probed.missed,
                         WriteProbe.GIVE_UP_MS / 1000, Arrays.toString(Arrays.stream(probed.longestAsk).mapToLong(Math::round).toArray()));
+                // The warm-up's first seconds show the query path cold (a job just started or restored).
+                double[] cold = warm.latenciesInSecondMs(0);
+                StringBuilder coldLine = new StringBuilder();
+                for (int sec = 0; sec < Math.min(3, warmup); sec++) {
+                    double[] l = warm.latenciesInSecondMs(sec);
+                    coldLine.append(sec == 0 ? "" : ", ").append(sec).append('-').append(sec + 1).append(" s ")
+                            .append(Stats.fmt(Stats.percentile(l, 50))).append('/').append(Stats.fmt(Arrays.stream(l).max().orElse(Double.NaN)));
+                }
+                System.err.println("the warm-up's first seconds (the query path cold), p50/max ms of the replies to the queries sent in: " + coldLine);
                 if (probed.slowestAskStages != null && probed.slowestAskStages[0] != UNKNOWN) {
                     StringBuilder b = new StringBuilder();
                     for (int st = 0; st < STAGES.length; st++) {
@@ -297,6 +306,8 @@ public final class QueryBench {
                         + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
                         + ",\"jit_compile_ms\":" + r.jitCompileMs
                         + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocKbPerQuery)
+                        + ",\"warmup_first_s_p50_ms\":" + Stats.fmt(Stats.percentile(cold, 50))
+                        + ",\"warmup_first_s_max_ms\":" + Stats.fmt(Arrays.stream(cold).max().orElse(Double.NaN))
                         + ",\"write_probes\":" + probed.found.length + ",\"write_probes_missed\":" + probed.missed
                         + ",\"write_searchable_p50_ms\":" + Stats.fmt(Stats.percentile(probed.found, 50))
                         + ",\"write_searchable_max_ms\":" + Stats.fmt(Arrays.stream(probed.found).max().orElse(Double.NaN))
@@ -627,6 +638,14 @@ public final class QueryBench {
 
         int replies() {
             return replied.get();
+        }
+
+        /** End-to-end latencies (ms) of the replied queries sent in second {@code s} of the run (0: the first). */
+        double[] latenciesInSecondMs(int s) {
+            long from = startNanos + s * 1_000_000_000L;
+            long to = from + 1_000_000_000L;
+            return IntStream.range(0, sent).filter(i -> latencyNs.get(i) > 0 && sentNs.get(i) >= from && sentNs.get(i) < to)
+                    .mapToDouble(i -> latencyNs.get(i) / 1e6).toArray();
         }
 
         /** Microseconds of the stages of the replied queries, by stage; unknown ones left out. */

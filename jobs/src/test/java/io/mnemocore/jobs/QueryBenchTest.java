@@ -45,6 +45,23 @@ class QueryBenchTest {
         assertThat(QueryBench.jitCompileMs()).isGreaterThanOrEqualTo(first);
     }
 
+    /** The warm-up's cold figures: the replies to the queries sent in each second of the run, unanswered ones left out. */
+    @Test
+    void latenciesBySecondOfSendingLeaveOutUnansweredQueries() {
+        QueryBench.Run r = new QueryBench.Run(4);
+        r.sent = 4;
+        r.sentNs.set(0, r.startNanos + 100_000_000L);
+        r.latencyNs.set(0, 5_000_000L);
+        r.sentNs.set(1, r.startNanos + 999_000_000L);
+        r.latencyNs.set(1, 7_000_000L);
+        r.sentNs.set(2, r.startNanos + 999_500_000L); // no reply
+        r.sentNs.set(3, r.startNanos + 1_000_000_000L);
+        r.latencyNs.set(3, 2_000_000L);
+        assertThat(r.latenciesInSecondMs(0)).containsExactly(5.0, 7.0);
+        assertThat(r.latenciesInSecondMs(1)).containsExactly(2.0);
+        assertThat(r.latenciesInSecondMs(2)).isEmpty();
+    }
+
     @Test
     void perThreadCountersNameTheThreadThatWorked() throws Exception {
         Map<String, Long> cpu0 = QueryBench.perThread(true);

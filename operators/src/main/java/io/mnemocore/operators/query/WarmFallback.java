@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -85,8 +87,20 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
     @Override
     public void open(OpenContext ctx) {
         breaker = new CircuitBreaker(breakerFailures, breakerResetMs);
-        // On the query path, but the merger chain's real-time policy is not inherited: they take it themselves.
-        pool = Executors.newFixedThreadPool(threads, priority.threads("warm-fallback"));
+        // On the query path, but the merger chain's real-time policy is not inherited: they take it
+        // themselves, each running chrt as it starts. Started here, with the store opened, because
+        // on the first WARM-bound query that took ~100 ms (README, Figures, "Twenty-third pass").
+        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                priority.threads("warm-fallback"));
+        p.prestartAllCoreThreads();
+        pool = p;
+        pool.execute(() -> {
+            try {
+                store();
+            } catch (Exception e) {
+                // Not reachable yet: the first query that needs it tries again, and reports it.
+            }
+        });
         var m = getRuntimeContext().getMetricGroup();
         searchSeconds = m.addGroup("tier", "warm").histogram("haim_search_latency_seconds", new ScaledHistogram(10_000, 1e-9));
         asked = m.counter("haim_warm_fallback_total");
@@ -157,6 +171,16 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
         MergedQuery hotOnly = m.copy();
         hotOnly.warmError = "WARM search timed out after " + timeoutMs + " ms";
         rf.complete(List.of(hotOnly)); // a WARM answer that comes later is dropped by the operator
+    }
+
+    /** Threads of the WARM search pool that have started (tests). */
+    int poolThreads() {
+        return ((ThreadPoolExecutor) pool).getPoolSize();
+    }
+
+    /** Whether the WARM store has been opened (tests). */
+    boolean storeOpen() {
+        return warm != null;
     }
 
     private WarmTier store() throws java.io.IOException {

@@ -126,6 +126,20 @@ class WarmFallbackTest {
         }
     }
 
+    /** The pool's threads start, and the store opens, with the operator: not on the first WARM-bound query. */
+    @Test
+    void thePoolAndTheStoreAreReadyBeforeTheFirstWarmBoundQuery(@TempDir Path dir) throws Exception {
+        WarmFallback f = new WarmFallback(embedded(dir), true, THRESHOLD, 1_000, 3, 5, 30_000);
+        var h = harness(f);
+        assertThat(f.poolThreads()).isEqualTo(3);
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (!f.storeOpen() && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertThat(f.storeOpen()).isTrue();
+        h.close();
+    }
+
     @Test
     void anUnreachableWarmTierDegradesTheReplyAndOpensTheBreaker() throws Exception {
         int port;
