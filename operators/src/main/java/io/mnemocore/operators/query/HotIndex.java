@@ -66,7 +66,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private transient Counter realtimeSleeps;
     private transient long rows;
     private transient Thread warmUpThread;
-    private transient volatile int warmUpFound = -1;
+    private transient volatile HotSegment.WarmUp warmUp;
     private transient int gpuFallback;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HotIndex.class);
 
@@ -178,9 +178,11 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         warmUpThread = new Thread(() -> {
             long t0 = System.nanoTime();
             try (HammingKernel cpu = HammingKernels.create("cpu", threads)) {
-                warmUpFound = HotSegment.warmUp(cpu, dim, approximate, sketchBits, oversample, marginSigmas, 4096, searches, 42);
-                LOG.info("HOT index search warmed up: {} searches in {} ms, {} found their cluster", searches,
-                        (System.nanoTime() - t0) / 1_000_000, warmUpFound);
+                HotSegment.WarmUp done = HotSegment.warmUp(cpu, dim, approximate, approximateMinRows, sketchBits, oversample,
+                        marginSigmas, 4096, searches, 42);
+                warmUp = done;
+                LOG.info("HOT index search warmed up: {} searches in {} ms; {} of the {} near a cluster found it first", searches,
+                        (System.nanoTime() - t0) / 1_000_000, done.found(), done.near());
             } catch (Exception | OutOfMemoryError e) {
                 LOG.warn("HOT index warm-up failed; the first queries may run before the JIT has compiled the search", e);
             }
@@ -194,9 +196,9 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         return warmUpThread;
     }
 
-    /** What the finished warm-up's searches found ({@link HotSegment#warmUp}); -1 before. */
-    int warmUpFound() {
-        return warmUpFound;
+    /** What the finished warm-up's searches found ({@link HotSegment#warmUp}); null before. */
+    HotSegment.WarmUp warmUp() {
+        return warmUp;
     }
 
     /** Lets the next open in this JVM warm up again (tests). */

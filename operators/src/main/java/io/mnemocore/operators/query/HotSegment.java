@@ -211,40 +211,67 @@ final class HotSegment {
         return exact.result();
     }
 
+    /** What a warm-up did: its searches near a cluster of rows, and how many of them found that cluster first. */
+    record WarmUp(int near, int found) {}
+
     /**
-     * Runs {@code searches} searches over made-up clustered rows (each a center with a sixteenth of
-     * its bits flipped, queries likewise), so that the JIT compiles the search before the first
-     * query needs it ({@link HotIndex}). Returns how many searches found a row of their query's
-     * cluster first (about D/8 bits away, against D/2 for any other row): all of them, unless the
-     * search is broken.
+     * Runs {@code searches} searches over made-up rows, so that the JIT compiles the search before
+     * the first query needs it ({@link HotIndex}). Rows and queries take every branch of the search,
+     * as real ones do: compiled code that has never seen a branch is thrown away when a query takes
+     * it, and recompiled under load (README, Figures, "Twenty-third pass"). So: clusters of 1 to 256
+     * rows (each a center with a sixteenth of its bits flipped, queries likewise), so that the rows
+     * ranked come in any number; one query in 32 far from every row, so that the search widens to
+     * the exact scan; and one in 8 in a tenant too small for the two-stage search. All of the near
+     * queries find their own cluster first (about D/8 bits away, against D/2 for the others) unless
+     * the search is broken.
      */
-    static int warmUp(HammingKernel kernel, int dim, boolean approximate, int sketchBits, int oversample, double marginSigmas,
-                      int rows, int searches, long seed) {
+    static WarmUp warmUp(HammingKernel kernel, int dim, boolean approximate, int approximateMinRows, int sketchBits,
+                         int oversample, double marginSigmas, int rows, int searches, long seed) {
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
         int words = dim / 64;
-        int clusters = Math.max(1, rows / 128);
-        long[][] centers = new long[clusters][words];
-        for (long[] c : centers) {
-            for (int w = 0; w < words; w++) {
-                c[w] = rnd.nextLong();
-            }
-        }
-        HotSegment seg = new HotSegment(dim, sketchBits);
+        List<long[]> centers = new ArrayList<>();
+        int[] clusterOf = new int[rows];
+        HotSegment big = new HotSegment(dim, sketchBits);
         HotFacts facts = new HotFacts();
-        for (int i = 0; i < rows; i++) {
-            HotMemory m = new HotMemory();
-            m.hdv = nearby(centers[i % clusters], rnd);
-            seg.upsert(Integer.toString(i), m, facts);
-        }
-        int found = 0;
-        for (int q = 0; q < searches; q++) {
-            int c = rnd.nextInt(clusters);
-            TopK top = seg.search(kernel, nearby(centers[c], rnd), 10, approximate, oversample, marginSigmas);
-            if (top.size() > 0 && top.row(0) % clusters == c) {
-                found++;
+        for (int row = 0; row < rows; ) {
+            long[] center = random(words, rnd);
+            centers.add(center);
+            for (int n = 1 + rnd.nextInt(256); n > 0 && row < rows; n--, row++) {
+                HotMemory m = new HotMemory();
+                m.hdv = nearby(center, rnd);
+                big.upsert(Integer.toString(row), m, facts);
+                clusterOf[row] = centers.size() - 1;
             }
         }
-        return found;
+        HotSegment small = new HotSegment(dim, sketchBits);
+        int smallRows = Math.max(1, Math.min(64, approximateMinRows - 1));
+        for (int row = 0; row < smallRows; row++) {
+            HotMemory m = new HotMemory();
+            m.hdv = random(words, rnd);
+            small.upsert(Integer.toString(row), m, facts);
+        }
+        int near = 0, found = 0;
+        for (int q = 0; q < searches; q++) {
+            HotSegment seg = q % 8 == 3 ? small : big;
+            int c = rnd.nextInt(centers.size());
+            long[] query = q % 32 == 31 ? random(words, rnd) : seg == big ? nearby(centers.get(c), rnd) : random(words, rnd);
+            TopK top = seg.search(kernel, query, 10, approximate && seg.rows() >= approximateMinRows, oversample, marginSigmas);
+            if (seg == big && q % 32 != 31) {
+                near++;
+                if (top.size() > 0 && clusterOf[top.row(0)] == c) {
+                    found++;
+                }
+            }
+        }
+        return new WarmUp(near, found);
+    }
+
+    private static long[] random(int words, java.util.SplittableRandom rnd) {
+        long[] v = new long[words];
+        for (int w = 0; w < words; w++) {
+            v[w] = rnd.nextLong();
+        }
+        return v;
     }
 
     private static long[] nearby(long[] center, java.util.SplittableRandom rnd) {

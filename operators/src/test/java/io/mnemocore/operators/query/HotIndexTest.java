@@ -616,7 +616,8 @@ class HotIndexTest {
         assertThat(ids(first.ask(query("a", base.words(), 1)))).containsExactly("m"); // it answers meanwhile
         t.join(120_000);
         assertThat(t.isAlive()).isFalse();
-        assertThat(first.fn.warmUpFound()).isEqualTo(300);
+        assertThat(first.fn.warmUp().near()).isGreaterThan(200); // of 300: the rest far from every row, or in the small tenant
+        assertThat(first.fn.warmUp().found()).isEqualTo(first.fn.warmUp().near());
         var second = pipeline(index(true).withWarmUp(300));
         assertThat(second.fn.warmUpThread()).isNull();
         HotIndex.forgetWarmUp();
@@ -624,7 +625,8 @@ class HotIndexTest {
         assertThat(none.fn.warmUpThread()).isNull();
         var exact = pipeline(index(false).withWarmUp(50));
         exact.fn.warmUpThread().join(120_000);
-        assertThat(exact.fn.warmUpFound()).isEqualTo(50);
+        assertThat(exact.fn.warmUp().near()).isGreaterThan(30);
+        assertThat(exact.fn.warmUp().found()).isEqualTo(exact.fn.warmUp().near());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> index(true).withWarmUp(-1))
                 .isInstanceOf(IllegalArgumentException.class);
         for (var p : List.of(first, second, none, exact)) {
