@@ -75,8 +75,12 @@ class SavepointCompatibilityITCase {
     }
 
     static Map<String, String> expected() throws IOException {
+        return memoriesTsv(FIXTURE);
+    }
+
+    static Map<String, String> memoriesTsv(Path fixture) throws IOException {
         Map<String, String> m = new TreeMap<>();
-        for (String line : Files.readAllLines(FIXTURE.resolve("memories.tsv"))) {
+        for (String line : Files.readAllLines(fixture.resolve("memories.tsv"))) {
             int tab = line.indexOf('\t');
             m.put(line.substring(0, tab), line.substring(tab + 1));
         }
@@ -124,6 +128,51 @@ class SavepointCompatibilityITCase {
             }
             assertThat(accessCount(after.get("default/m0"))).isEqualTo(accessCount(before.get("default/m0")) + 1);
         }
+    }
+
+    /**
+     * {@code savepoints/hot-leaving}: the fixture's events run by commit 9c90059, whose HOT store
+     * kept a memory that left HOT in the HOT index for a timed grace (the since removed
+     * {@code haim.tiers.hot.leave_grace_ms}, set to 600 s), stopped with a savepoint while the eight
+     * memories of the hot_to_warm trigger were within it: their processing-time timers
+     * ({@code hot-leaving}) are in the savepoint. The current job restores it (allowNonRestoredState
+     * off), keeps those memories out of the HOT index (the store had already let them go), keeps
+     * every memory in its tier, and restores from its own savepoint, the old timers included.
+     */
+    @Test
+    void aSavepointTakenWhileMemoriesWaitedOutTheOldHotGraceRestores(@TempDir Path dir) throws Exception {
+        Path fixture = Path.of("src", "test", "resources", "savepoints", "hot-leaving");
+        Map<String, String> before = memoriesTsv(fixture);
+        assertThat(tier(before.get("default/m8"))).isEqualTo("WARM");
+        assertThat(tier(before.get("default/m10"))).isEqualTo("WARM");
+        assertThat(tier(before.get("default/m14"))).isEqualTo("HOT");
+        try (RedisServer redis = RedisServer.start(dir.resolve("redis"), false)) {
+            JobClient job = JobTestSupport.start(settings(redis), 2, fixture.resolve("savepoint").toAbsolutePath().toUri().toString());
+            try (io.mnemocore.client.MnemoClient client = new io.mnemocore.client.MnemoClient(redis.url(),
+                    "haim:subconscious", "haim:queries", 16384, "127.0.0.1", 0)) {
+                var hot = client.query("default", null, Hdv.random(16384, 14).words(), null, 1, java.time.Duration.ofSeconds(60));
+                assertThat(hot.hits).extracting(h -> h.memoryId + "/" + h.tier).containsExactly("m14/hot");
+                for (int i : new int[] {8, 10}) {
+                    var r = client.query("default", null, Hdv.random(16384, i).words(), null, 1, java.time.Duration.ofSeconds(60));
+                    assertThat(r.hits).as("m" + i).noneMatch(h -> h.memoryId.equals("m" + i) && h.tier.equals("hot"));
+                }
+            }
+            String sp = job.stopWithSavepoint(false, dir.resolve("sp").toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(120, TimeUnit.SECONDS);
+            Map<String, String> after = SavepointInspector.memoriesInFull(sp);
+            assertThat(after.keySet()).isEqualTo(before.keySet());
+            for (String k : before.keySet()) {
+                assertThat(tier(after.get(k))).as(k).isEqualTo(tier(before.get(k)));
+            }
+            // One event, so that the job runs before it is stopped.
+            byte[] access = packb(dict("type", "memory.access", "memory_id", "m16", "timestamp", T0 + 1_000_000));
+            String again = runAndStop(redis, sp, List.of(access), dir.resolve("sp2"));
+            assertThat(SavepointInspector.memoriesInFull(again).keySet()).isEqualTo(before.keySet());
+        }
+    }
+
+    private static String tier(String full) {
+        return full.substring(0, full.indexOf('|'));
     }
 
     private static int accessCount(String full) {
