@@ -49,7 +49,10 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     private final int approximateMinRows;
     private QueryPathPriority priority = QueryPathPriority.NORMAL;
     private int warmUpSearches;
-    /** One warm-up per JVM: the JIT's compiled code serves every subtask and job in it. */
+    /**
+     * One warm-up per loaded class: compiled code serves every subtask in the JVM that shares this
+     * class, and a job submitted to a cluster gets a class loader of its own, so a warm-up of its own.
+     */
     private static final java.util.concurrent.atomic.AtomicBoolean WARMED_UP = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Queries that came before the store's READY, in arrival order. */
@@ -115,7 +118,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     }
 
     /**
-     * At the first open in this JVM, run {@code searches} searches over made-up rows on a thread of
+     * At the first open in this JVM (class loader), run {@code searches} searches over made-up rows on a thread of
      * normal priority, so that the JIT compiles the search before the first queries need it; 0 = never.
      */
     public HotIndex withWarmUp(int searches) {
@@ -170,7 +173,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
     /**
      * Cold, the search ran slow code for seconds: at 500 queries/s the JIT's one C2 thread on a
      * 2-core machine compiled the search loop only after the deserializers and the reply sink, and
-     * the queries that came meanwhile waited in a backlog for up to 2.5 s (README, Figures,
+     * the queries that came meanwhile waited in a backlog for up to 3.7 s (README, Figures,
      * "Twenty-third pass"). Off the task thread, so neither a start nor a restore waits for it.
      */
     private void startWarmUp() {

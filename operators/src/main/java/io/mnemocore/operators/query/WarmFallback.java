@@ -47,6 +47,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
 
     private QueryPathPriority priority = QueryPathPriority.NORMAL;
     private transient volatile WarmTier warm;
+    private transient boolean closed;
     private transient ExecutorService pool;
     private transient CircuitBreaker breaker;
     private transient Histogram searchSeconds;
@@ -112,8 +113,13 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
         if (pool != null) {
             pool.shutdownNow();
         }
-        if (warm != null) {
-            warm.close();
+        // The pool may be opening the store right now (open() asked it to): no store opens after this.
+        synchronized (this) {
+            closed = true;
+            if (warm != null) {
+                warm.close();
+                warm = null;
+            }
         }
     }
 
@@ -187,6 +193,9 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
         WarmTier w = warm;
         if (w == null) {
             synchronized (this) {
+                if (closed) {
+                    throw new java.io.IOException("the WARM search is closed");
+                }
                 if (warm == null) {
                     warm = spec.open();
                 }

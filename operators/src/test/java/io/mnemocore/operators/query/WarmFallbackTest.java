@@ -138,6 +138,7 @@ class WarmFallbackTest {
         }
         assertThat(f.storeOpen()).isTrue();
         h.close();
+        assertThat(f.storeOpen()).as("closed with the operator").isFalse();
     }
 
     @Test
