@@ -148,6 +148,13 @@ class SavepointCompatibilityITCase {
         assertThat(tier(before.get("default/m14"))).isEqualTo("HOT");
         try (RedisServer redis = RedisServer.start(dir.resolve("redis"), false)) {
             JobClient job = JobTestSupport.start(settings(redis), 2, fixture.resolve("savepoint").toAbsolutePath().toUri().toString());
+            // One event applied and acknowledged at a checkpoint: every task runs, so the job can be stopped later.
+            byte[] access = packb(dict("type", "memory.access", "memory_id", "m16", "timestamp", T0 + 1_000_000));
+            try (JedisPooled c = redis.client()) {
+                JobTestSupport.send(c, "haim:subconscious", access);
+                await("event applied", 120_000, () -> entriesRead(c, "haim:subconscious") == 1
+                        && drained(c, "haim:subconscious", "consolidation_workers"));
+            }
             try (io.mnemocore.client.MnemoClient client = new io.mnemocore.client.MnemoClient(redis.url(),
                     "haim:subconscious", "haim:queries", 16384, "127.0.0.1", 0)) {
                 var hot = client.query("default", null, Hdv.random(16384, 14).words(), null, 1, java.time.Duration.ofSeconds(60));
@@ -164,8 +171,6 @@ class SavepointCompatibilityITCase {
             for (String k : before.keySet()) {
                 assertThat(tier(after.get(k))).as(k).isEqualTo(tier(before.get(k)));
             }
-            // One event, so that the job runs before it is stopped.
-            byte[] access = packb(dict("type", "memory.access", "memory_id", "m16", "timestamp", T0 + 1_000_000));
             String again = runAndStop(redis, sp, List.of(access), dir.resolve("sp2"));
             assertThat(SavepointInspector.memoriesInFull(again).keySet()).isEqualTo(before.keySet());
         }
