@@ -79,6 +79,17 @@ final class JobTestSupport {
         return RedisStreams.readAll(c, stream, "0-0");
     }
 
+    /** As {@link #await}, with the description made when it times out (so it can tell the last state). */
+    static void awaitOr(java.util.function.Supplier<String> what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out after " + timeoutMs + " ms waiting for: " + what.get());
+            }
+            Thread.sleep(50);
+        }
+    }
+
     static void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (!condition.getAsBoolean()) {

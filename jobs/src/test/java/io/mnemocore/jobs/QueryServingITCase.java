@@ -2,6 +2,7 @@ package io.mnemocore.jobs;
 
 import static io.mnemocore.jobs.FaultToleranceITCase.createdIds;
 import static io.mnemocore.jobs.JobTestSupport.await;
+import static io.mnemocore.jobs.JobTestSupport.awaitOr;
 import static io.mnemocore.jobs.JobTestSupport.read;
 import static io.mnemocore.jobs.JobTestSupport.send;
 import static io.mnemocore.operators.codec.PyPack.dict;
@@ -221,10 +222,28 @@ class QueryServingITCase {
                 send(c, "haim:subconscious", packb(dict("type", "consolidation.trigger", "tier", "hot_to_warm", "tenant", "acme",
                         "memory_ids", List.of("m7"))));
                 await("m7 in WARM", 60_000, () -> qdrant.points("haim_warm", "acme").size() == 1);
+                // m7 leaves the HOT index only after that write (its word to the HOT store). A query
+                // that still found it in HOT would feed that hit back as a use and bring m7 back to
+                // HOT, so probes ask for m0 and count the tenant's HOT rows until m7 is gone.
+                int[] probes = {0};
+                await("m7 out of the HOT index", 60_000, () -> {
+                    String id = "p" + probes[0]++;
+                    try {
+                        send(c, "haim:queries", packb(dict("type", "query", "tenant", "acme", "query_id", id,
+                                "hdv", packed(v[0]), "k", 1, "reply_to", "replies:warm")));
+                        return awaitReply(c, "replies:warm", id).scanned == 39;
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
                 // HOT alone no longer holds m7: the exact vector is only found through the WARM fallback.
                 QueryReply[] r = new QueryReply[1];
                 int[] n = {0};
-                await("m7 found in WARM", 60_000, () -> {
+                // On a timeout, say what the last reply held: m7 still a HOT hit, or WARM failing.
+                java.util.function.Supplier<String> last = () -> r[0] == null ? "no reply" : "last reply tier " + r[0].tier
+                        + ", degraded " + r[0].degradedReason + ", hits " + Arrays.stream(r[0].hits)
+                        .map(h -> h.memoryId + "/" + h.tier + "@" + h.distance).toList();
+                awaitOr(() -> "m7 found in WARM (" + last.get() + ")", 60_000, () -> {
                     String id = "w" + n[0]++;
                     try {
                         send(c, "haim:queries", packb(dict("type", "query", "tenant", "acme", "query_id", id,
