@@ -91,12 +91,6 @@ final class JobTestSupport {
     }
 
     static void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("timed out after " + timeoutMs + " ms waiting for: " + what);
-            }
-            Thread.sleep(50);
-        }
+        awaitOr(() -> what, timeoutMs, condition);
     }
 }
