@@ -352,9 +352,11 @@ public final class QueryBench {
 
         private final MnemoClient client;
         private final AtomicBoolean stop = new AtomicBoolean();
-        private final List<Double> found = java.util.Collections.synchronizedList(new ArrayList<>());
-        private final List<Double> longestAsk = java.util.Collections.synchronizedList(new ArrayList<>());
-        private final List<long[]> longestAskStages = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** Guarded by itself, with the two fields after it. */
+        private final List<Double> found = new ArrayList<>();
+        private final List<Double> longestAsk = new ArrayList<>();
+        private double slowestAskMs = -1;
+        private long[] slowestAskStages;
         private final AtomicInteger missed = new AtomicInteger();
         private final Thread thread;
         private volatile Throwable failure;
@@ -402,7 +404,10 @@ public final class QueryBench {
                             synchronized (found) {
                                 found.add((System.nanoTime() - start) / 1e6);
                                 longestAsk.add(longest / 1e6);
-                                longestAskStages.add(longestStages);
+                                if (longest / 1e6 > slowestAskMs) {
+                                    slowestAskMs = longest / 1e6;
+                                    slowestAskStages = longestStages;
+                                }
                             }
                             break;
                         }
@@ -429,13 +434,8 @@ public final class QueryBench {
                 throw new IllegalStateException("the write probe failed", failure);
             }
             synchronized (found) {
-                int slowest = -1;
-                for (int i = 0; i < longestAsk.size(); i++) {
-                    slowest = slowest < 0 || longestAsk.get(i) > longestAsk.get(slowest) ? i : slowest;
-                }
                 return new Result(found.stream().mapToDouble(Double::doubleValue).toArray(),
-                        longestAsk.stream().mapToDouble(Double::doubleValue).toArray(),
-                        slowest < 0 ? null : longestAskStages.get(slowest), missed.get());
+                        longestAsk.stream().mapToDouble(Double::doubleValue).toArray(), slowestAskStages, missed.get());
             }
         }
 

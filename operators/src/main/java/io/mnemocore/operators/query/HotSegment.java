@@ -1,5 +1,6 @@
 package io.mnemocore.operators.query;
 
+import io.mnemocore.hdv.Hdv;
 import io.mnemocore.hdv.kernel.FastCpuKernel;
 import io.mnemocore.hdv.kernel.HammingKernel;
 import io.mnemocore.hdv.kernel.HdvMatrix;
@@ -228,13 +229,12 @@ final class HotSegment {
     static WarmUp warmUp(HammingKernel kernel, int dim, boolean approximate, int approximateMinRows, int sketchBits,
                          int oversample, double marginSigmas, int rows, int searches, long seed) {
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
-        int words = dim / 64;
         List<long[]> centers = new ArrayList<>();
         int[] clusterOf = new int[rows];
         HotSegment big = new HotSegment(dim, sketchBits);
         HotFacts facts = new HotFacts();
         for (int row = 0; row < rows; ) {
-            long[] center = random(words, rnd);
+            long[] center = Hdv.random(dim, rnd.nextLong()).words();
             centers.add(center);
             for (int n = 1 + rnd.nextInt(256); n > 0 && row < rows; n--, row++) {
                 HotMemory m = new HotMemory();
@@ -247,14 +247,14 @@ final class HotSegment {
         int smallRows = Math.max(1, Math.min(64, approximateMinRows - 1));
         for (int row = 0; row < smallRows; row++) {
             HotMemory m = new HotMemory();
-            m.hdv = random(words, rnd);
+            m.hdv = Hdv.random(dim, rnd.nextLong()).words();
             small.upsert(Integer.toString(row), m, facts);
         }
         int near = 0, found = 0;
         for (int q = 0; q < searches; q++) {
             HotSegment seg = q % 8 == 3 ? small : big;
             int c = rnd.nextInt(centers.size());
-            long[] query = q % 32 == 31 ? random(words, rnd) : seg == big ? nearby(centers.get(c), rnd) : random(words, rnd);
+            long[] query = q % 32 != 31 && seg == big ? nearby(centers.get(c), rnd) : Hdv.random(dim, rnd.nextLong()).words();
             TopK top = seg.search(kernel, query, 10, approximate && seg.rows() >= approximateMinRows, oversample, marginSigmas);
             if (seg == big && q % 32 != 31) {
                 near++;
@@ -264,14 +264,6 @@ final class HotSegment {
             }
         }
         return new WarmUp(near, found);
-    }
-
-    private static long[] random(int words, java.util.SplittableRandom rnd) {
-        long[] v = new long[words];
-        for (int w = 0; w < words; w++) {
-            v[w] = rnd.nextLong();
-        }
-        return v;
     }
 
     private static long[] nearby(long[] center, java.util.SplittableRandom rnd) {
