@@ -82,7 +82,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                                 HotIndex (heap: per-tenant packed matrices, exact or sketch+rescore top-k)
  *                                                   └─ partial top-k ─ keyBy(query_id) ─ QueryMerger (heap) ─ WarmFallback (async
  *                                                      I/O, low confidence only) ─ QueryReplies (rerank, confidence) ─▶
- *                                                      reply_to stream; hits ─▶ bus as accesses; keyBy(query_id) ─▶
+ *                                                      reply_to stream; hits ─▶ bus as accesses (a prediction by
+ *                                                      context_hdv's: as a prewarm trigger); keyBy(query_id) ─▶
  *                                                      QueryResults (queryable recent replies)
  *   transitions ─ TierLedger (p=1: tier counts, HOT LRU) ─ evictions ─▶ bus (consolidation.trigger)
  * </pre>
@@ -399,7 +400,8 @@ public final class MnemoCoreJob {
         // The reply and feedback writers are chained to this stage; its only network output is the
         // copy for the result store, which can wait for the default buffer timeout (no per-reply flush).
         SingleOutputStreamOperator<QueryReply> replies = searched
-                .process(new QueryReplies(rerank, dim, confidenceBits), EdgeTypes.QUERY_REPLY)
+                .process(new QueryReplies(rerank, dim, confidenceBits)
+                        .withPrewarm(c.getBool("haim.inference.enabled") && c.getBool("haim.inference.prewarm")), EdgeTypes.QUERY_REPLY)
                 .name("query-reply").uid(UID_QUERY_REPLY);
         // Queryable recent replies, on their own task: its RocksDB snapshots delay no reply.
         replies.keyBy(r -> r.queryId)

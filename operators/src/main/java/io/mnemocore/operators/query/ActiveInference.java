@@ -36,6 +36,10 @@ import org.apache.flink.util.OutputTag;
  * The predicted memories go on with the query (the HOT index and WARM tier fill in their facts)
  * and, on {@link #PREWARM}, to the consolidator as a {@code prewarm} trigger: WARM ones move to
  * HOT, COLD ones are rehydrated, HOT ones are refreshed in the LRU, before they are asked for.
+ * Where the history predicts nothing (the blueprint's event names no context_id, or the context
+ * has no clear transition yet), the prediction is left to its {@code context_hdv}
+ * ({@link Query#predictsByContent}): the HOT index and the WARM tier search it like a query, and
+ * {@link QueryReplies} predicts and pre-warms the memories clearly nearer to it than chance.
  */
 public final class ActiveInference extends KeyedCoProcessFunction<String, ContextAccess, Query, Query> {
     private static final long serialVersionUID = 1L;
@@ -45,13 +49,12 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
     private final int window;
     private final boolean enabled;
     private final boolean prewarm;
-    /** A prediction must lie this far below the chance distance D/2 (in bits): 6σ of unrelated vectors. */
-    private final int significantBits;
 
     private transient ValueState<ContextTrace> trace;
     private transient Counter predictions;
     private transient Counter predicted;
     private transient Counter prewarms;
+    private transient Counter predictedByContent;
 
     /** @param enabled false: queries pass through untouched and predictions come back empty (the graph keeps its shape for savepoints) */
     public ActiveInference(int dim, int window, boolean enabled, boolean prewarm) {
@@ -62,7 +65,6 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         this.window = window;
         this.enabled = enabled;
         this.prewarm = prewarm;
-        this.significantBits = (int) Math.ceil(6 * Math.sqrt(dim) / 2);
     }
 
     public static ValueStateDescriptor<ContextTrace> traceDescriptor() {
@@ -81,6 +83,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         predictions = m.counter("haim_predictions_total");
         predicted = m.counter("haim_predicted_memories_total");
         prewarms = m.counter("haim_prewarm_requests_total");
+        predictedByContent = m.counter("haim_predictions_by_content_total");
     }
 
     @Override
@@ -121,11 +124,35 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
                 q.contextHologram = contextHologram(t, items);
             }
         }
-        if (q.isPredict() && q.predicted == null) {
-            q.predicted = new String[0];
-            q.predictedDistance = new int[0];
+        if (q.isPredict() && (q.predicted == null || q.predicted.length == 0)) {
+            // The history predicts nothing (no context, no uses yet, nothing clearly above chance):
+            // the memories nearest to the context_hdv answer instead, unless it is all zeros, which
+            // says that the sender has no context vector (the Java client and the examples send that).
+            boolean byContent = enabled && q.hdv != null && !allZero(q.hdv);
+            q.predicted = byContent ? null : new String[0];
+            q.predictedDistance = byContent ? null : new int[0];
+            if (byContent) {
+                predictedByContent.inc();
+            }
         }
         out.collect(q);
+    }
+
+    private static boolean allZero(long[] v) {
+        for (long w : v) {
+            if (w != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The distance under which a prediction counts: 6σ below the chance distance D/2 of unrelated
+     * vectors, for the history's walk and for the nearest memories of a context_hdv alike.
+     */
+    public static int chanceCut(int dim) {
+        return dim / 2 - (int) Math.ceil(6 * Math.sqrt(dim) / 2);
     }
 
     /** Majority bundle of the items of the recent uses (a memory used twice counts twice). */
@@ -150,7 +177,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         if (pairs.count() > 0) {
             Hdv transitions = pairs.majority();
             int steps = stepsIn(q.k, t, q.predictionWindowMs);
-            int chance = dim / 2 - significantBits;
+            int chance = chanceCut(dim);
             String from = t.id(t.size - 1);
             List<Map.Entry<String, Integer>> firstStep = null;
             for (int s = 0; s < steps && ids.size() < q.k; s++) {

@@ -303,10 +303,11 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         HotSegment seg = segments.get(q.tenant);
         if (seg == null || seg.rows() == 0 || q.hdv == null || q.hdv.length != dim / 64) {
             r.hits = new Hit[0];
-        } else if (q.isPredict()) {
+        } else if (q.predictsFromHistory()) {
             // The predicted memories this subtask holds, with their facts; the distance is the prediction's.
+            // (A prediction left to its context_hdv is searched like a query, below.)
             java.util.List<Hit> found = new java.util.ArrayList<>();
-            for (int i = 0; q.predicted != null && i < q.predicted.length; i++) {
+            for (int i = 0; i < q.predicted.length; i++) {
                 int row = seg.rowOf(q.predicted[i]);
                 if (row >= 0) {
                     found.add(seg.hit(row, q.predictedDistance[i]));

@@ -19,7 +19,11 @@ public class Query {
      * for the rerank's context term; null without a context, before any use in it, and for predictions.
      */
     public long[] contextHologram;
-    /** inference.predict: the memory ids the context predicts, best first, and their distance to the prediction. */
+    /**
+     * inference.predict: the memory ids the context's history predicts, best first, and their
+     * distance to the prediction; null after {@link ActiveInference} when the prediction is left to
+     * the context_hdv ({@link #predictsByContent}).
+     */
     public String[] predicted;
     public int[] predictedDistance;
     /** inference.predict: how far ahead to predict (its prediction_window). */
@@ -49,8 +53,22 @@ public class Query {
         return q;
     }
 
-    /** inference.predict: its hits are the predicted memories, not the nearest ones. */
+    /** inference.predict, whichever way it is answered. */
     public boolean isPredict() {
         return "inference.predict".equals(kind);
+    }
+
+    /** inference.predict that its context's history answered ({@link ActiveInference}): its hits are the predicted memories. */
+    public boolean predictsFromHistory() {
+        return isPredict() && predicted != null;
+    }
+
+    /**
+     * inference.predict that its context's history could not answer, left with no prediction by
+     * {@link ActiveInference}: searched like a query with its {@code context_hdv}, its hits are the
+     * memories nearest to the context (QueryReplies keeps those clearly closer than chance).
+     */
+    public boolean predictsByContent() {
+        return isPredict() && predicted == null;
     }
 }

@@ -18,10 +18,12 @@ import org.apache.flink.util.OutputTag;
  * The reply to a query (chained behind the merger and the WARM search; no state, so nothing on
  * the reply path waits for a state snapshot). Hits of a query are ordered by the {@link Rerank}
  * score (similarity, LTP, recency, context hologram); those of an {@code inference.predict} in the
- * order they were predicted. The reply goes out on the main output, to the reply streams and to
+ * order they were predicted, or, for one left to its context_hdv, by distance, keeping only those
+ * clearly nearer than chance. The reply goes out on the main output, to the reply streams and to
  * {@link QueryResults}, which keeps it queryable; every hit of a query goes back to the
  * consolidator as a {@code memory.access} on {@link #FEEDBACK} (memories only scanned, and
- * predictions, are not uses).
+ * predictions, are not uses), and a prediction by content sends its memories there as a
+ * {@code prewarm} trigger.
  */
 public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply> {
     private static final long serialVersionUID = 1L;
@@ -30,6 +32,7 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
     private final Rerank rerank;
     private final int dim;
     private final int confidenceThresholdBits;
+    private boolean prewarm;
     private transient Counter degraded;
     private transient Counter lowConfidence;
 
@@ -37,6 +40,12 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
         this.rerank = rerank;
         this.dim = dim;
         this.confidenceThresholdBits = confidenceThresholdBits;
+    }
+
+    /** Whether a prediction by content sends its memories to be pre-warmed ({@code haim.inference.prewarm}); off unless set. */
+    public QueryReplies withPrewarm(boolean prewarm) {
+        this.prewarm = prewarm;
+        return this;
     }
 
     @Override
@@ -49,7 +58,15 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
     public void processElement(MergedQuery m, Context ctx, Collector<QueryReply> out) throws Exception {
         Query q = m.query;
         Hit[] hits = m.hits.clone();
-        if (q.isPredict()) {
+        if (q.predictsByContent()) {
+            // Only what is clearly nearer to the context than chance is a prediction worth pre-warming.
+            int cut = ActiveInference.chanceCut(dim);
+            hits = Arrays.stream(hits).filter(h -> h.distance < cut).toArray(Hit[]::new);
+            for (Hit h : hits) {
+                h.score = Math.max(0, 1.0 - 2.0 * h.distance / dim);
+            }
+            Arrays.sort(hits, Comparator.<Hit>comparingInt(h -> h.distance).thenComparing(h -> h.memoryId));
+        } else if (q.isPredict()) {
             Map<String, Integer> rank = new HashMap<>();
             for (int i = 0; i < q.predicted.length; i++) {
                 rank.put(q.predicted[i], i);
@@ -74,7 +91,10 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
         r.tier = tiers(hits, m);
         r.scanned = m.scanned;
         r.approximate = m.approximate;
-        if (q.isPredict()) {
+        if (q.predictsByContent()) {
+            r.predicted = Arrays.stream(hits).map(h -> h.memoryId).toArray(String[]::new);
+            r.confidence = hits.length > 0 && hits[0].distance < confidenceThresholdBits ? "high" : "low";
+        } else if (q.isPredict()) {
             r.predicted = q.predicted;
             r.confidence = q.predicted.length > 0 ? "high" : "low";
         } else {
@@ -85,7 +105,7 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
             why.add(m.missing);
         }
         if (m.warmError != null) {
-            why.add((q.isPredict() ? "predicted memories not looked up in WARM: " : "low confidence, answered from HOT alone: ")
+            why.add((q.predictsFromHistory() ? "predicted memories not looked up in WARM: " : "low confidence, answered from HOT alone: ")
                     + m.warmError);
         }
         if (r.confidence.equals("low")) {
@@ -102,6 +122,16 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
         // A query restored from a checkpoint of an older job has no preparation time.
         r.stagesUs = p <= 0 ? null : new long[] {p, m.indexStartUs - p, m.indexEndUs - p, m.mergedUs - p, nowUs - p};
         out.collect(r);
+        if (q.predictsByContent() && prewarm && hits.length > 0) {
+            // ActiveInference pre-warms what the history predicts; these it could not know before the search.
+            MemoryEvent e = new MemoryEvent();
+            e.type = EventType.CONSOLIDATION_TRIGGER;
+            e.tenant = q.tenant;
+            e.tier = "prewarm";
+            e.memoryIds = r.predicted.clone();
+            e.timestamp = q.receivedMs;
+            ctx.output(FEEDBACK, e);
+        }
         if (!q.isPredict()) {
             for (Hit h : hits) {
                 MemoryEvent access = new MemoryEvent();

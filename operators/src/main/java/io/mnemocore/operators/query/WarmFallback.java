@@ -26,8 +26,9 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 /**
  * The blueprint's WARM fallback, through Flink async I/O: a query whose best HOT hit is not closer
  * than the confidence threshold also searches the WARM tier (Qdrant, or the embedded store), and
- * the two tiers' hits are merged by distance; an {@code inference.predict} looks up the predicted
- * memories the HOT index did not hold. Everything else passes straight through.
+ * the two tiers' hits are merged by distance (a prediction left to its context_hdv too); an
+ * {@code inference.predict} from history looks up the predicted memories the HOT index did not
+ * hold. Everything else passes straight through.
  *
  * <p>The WARM call runs on a small pool, bounded by the async operator's timeout and guarded by a
  * circuit breaker: a timeout, an error or an open breaker answers from HOT alone, with the reason
@@ -123,13 +124,13 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
         }
     }
 
-    /** Low confidence for a query; predicted memories not found in HOT for a prediction. */
+    /** Low confidence for a query (and a prediction by content); predicted memories not found in HOT for one from history. */
     boolean needsWarm(MergedQuery m) {
         if (!enabled) {
             return false;
         }
-        if (m.query.isPredict()) {
-            return m.query.predicted != null && m.hits.length < m.query.predicted.length;
+        if (m.query.predictsFromHistory()) {
+            return m.hits.length < m.query.predicted.length;
         }
         return m.query.hdv != null && m.bestDistance() >= confidenceThresholdBits;
     }
@@ -213,7 +214,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
         for (Hit h : m.hits) {
             seen.add(h.memoryId);
         }
-        if (q.isPredict()) {
+        if (q.predictsFromHistory()) {
             for (int i = 0; i < q.predicted.length; i++) {
                 if (!seen.contains(q.predicted[i])) {
                     WarmPoint p = warm.get(q.tenant, q.predicted[i]);
@@ -231,7 +232,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
             }
         }
         MergedQuery out = m.copy();
-        out.hits = QueryMerger.topK(all.toArray(new Hit[0]), q.isPredict() ? all.size() : q.k);
+        out.hits = QueryMerger.topK(all.toArray(new Hit[0]), q.predictsFromHistory() ? all.size() : q.k);
         return out;
     }
 

@@ -120,7 +120,44 @@ class ActiveInferenceTest {
         use(h, "c", "a", 100);
         assertThat(ask(h, "inference.predict", "c", 1, 0).predicted).containsExactly("b");
         h.processElement1(new StreamRecord<>(new ContextAccess("t", "c", "b", 101, true)));
-        assertThat(ask(h, "inference.predict", "c", 3, 0).predicted).doesNotContain("b");
+        // Only "a" is left: the history predicts nothing, so the prediction is left to the context_hdv.
+        assertThat(ask(h, "inference.predict", "c", 3, 0).predictsByContent()).isTrue();
+    }
+
+    /**
+     * The blueprint's inference.predict carries a context_hdv and no context_id: with no history to
+     * walk, the prediction is left to that vector's nearest memories (QueryReplies), and nothing is
+     * pre-warmed here; an all-zero vector (no context vector at all) predicts nothing.
+     */
+    @Test
+    void withNoHistoryThePredictionIsLeftToTheContextVector() throws Exception {
+        var h = harness(64, true);
+        long at = 0;
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 5; i++) {
+                use(h, "routine", "m" + i, at += 1_000);
+            }
+        }
+        Query blueprint = ask(h, "inference.predict", null, 3, 60_000);
+        assertThat(blueprint.predictsByContent()).isTrue();
+        assertThat(blueprint.predictedDistance).isNull();
+        assertThat(ask(h, "inference.predict", "never-used", 3, 0).predictsByContent()).isTrue();
+        assertThat(h.getSideOutput(ActiveInference.PREWARM)).isNullOrEmpty();
+
+        Query zeros = new Query();
+        zeros.queryId = "z";
+        zeros.tenant = "t";
+        zeros.kind = "inference.predict";
+        zeros.k = 3;
+        zeros.hdv = new long[D / 64];
+        h.processElement2(new StreamRecord<>(zeros));
+        Query out = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+        assertThat(out.queryId).isEqualTo("z");
+        assertThat(out.predicted).isEmpty();
+        assertThat(out.predictsFromHistory()).as("answered, with nothing").isTrue();
+
+        // A context whose history does predict is answered from it, not by content.
+        assertThat(ask(h, "inference.predict", "routine", 3, 0).predicted).startsWith("m0");
     }
 
     @Test

@@ -208,6 +208,26 @@ class HotIndexTest {
         assertThat(p.ask(query("nobody", base.words(), 5)).hits).isEmpty();
     }
 
+    /** A prediction from history looks its memories up by id; one left to its context_hdv is searched like a query. */
+    @Test
+    void aPredictionFromHistoryLooksUpItsMemoriesOneByContentSearches() throws Exception {
+        var p = pipeline(index(false));
+        Hdv base = Hdv.random(D, 1);
+        sendNear(p, base, 3);
+        p.send(hot("a", "far", Hdv.random(D, 4).words()));
+        Query history = query("a", base.words(), 3);
+        history.kind = "inference.predict";
+        history.predicted = new String[] {"far", "not-in-hot"};
+        history.predictedDistance = new int[] {700, 800};
+        PartialResult r = p.ask(history);
+        assertThat(ids(r)).containsExactly("far");
+        assertThat(r.hits[0].distance).as("the prediction's distance").isEqualTo(700);
+
+        Query byContent = query("a", base.words(), 2);
+        byContent.kind = "inference.predict";
+        assertThat(ids(p.ask(byContent))).containsExactly("m0", "m1");
+    }
+
     @Test
     void followsMemoriesLeavingAndReenteringHot() throws Exception {
         var p = pipeline(index(false));

@@ -143,4 +143,52 @@ class QueryRepliesTest {
         assertThat(r.hits[0].score).isEqualTo(1.0 - 2.0 * 7000 / D);
         assertThat(h.getSideOutput(QueryReplies.FEEDBACK)).isNullOrEmpty();
     }
+
+    /** The blueprint's inference.predict names no context: its context_hdv's nearest memories are the prediction. */
+    @Test
+    void aPredictionByContentKeepsTheMemoriesClearlyNearerThanChanceAndPrewarmsThem() throws Exception {
+        var h = ProcessFunctionTestHarnesses.forProcessFunction(new QueryReplies(new Rerank(D, LTP, 1.0, 1.0, 0.0, 24), D, 500)
+                .withPrewarm(true));
+        Query q = query("p2", 4);
+        q.kind = "inference.predict";
+        int cut = ActiveInference.chanceCut(D);
+        Hit warm = hit("warm-near", 300, 0.1);
+        warm.tier = "warm";
+        // Listed out of order, and one just at the cut: that one is as likely as any unrelated memory.
+        h.processElement(merged(q, hit("hot-farther", 2_500, 0.9), warm, hit("chance", cut, 0.99)), 0);
+        QueryReply r = h.extractOutputValues().get(0);
+        assertThat(r.hits).extracting(x -> x.memoryId).containsExactly("warm-near", "hot-farther");
+        assertThat(r.predicted).containsExactly("warm-near", "hot-farther");
+        assertThat(r.hits[1].score).isEqualTo(1.0 - 2.0 * 2_500 / D);
+        assertThat(r.confidence).isEqualTo("high");
+        assertThat(r.tier).isEqualTo("hot+warm");
+        var fed = h.getSideOutput(QueryReplies.FEEDBACK);
+        assertThat(fed).hasSize(1);
+        MemoryEvent e = (MemoryEvent) fed.peek().getValue();
+        assertThat(e.type).as("a prediction is not a use").isEqualTo(EventType.CONSOLIDATION_TRIGGER);
+        assertThat(e.tier).isEqualTo("prewarm");
+        assertThat(e.tenant).isEqualTo(q.tenant);
+        assertThat(e.memoryIds).containsExactly("warm-near", "hot-farther");
+
+        // A query keeps a far hit; a prediction with nothing near is empty, low confidence, nothing to pre-warm.
+        h.processElement(merged(query("p3", 4), hit("chance", cut + 10, 0.99)), 0);
+        assertThat(h.extractOutputValues().get(1).hits).hasSize(1);
+        Query p = query("p4", 4);
+        p.kind = "inference.predict";
+        h.processElement(merged(p, hit("unrelated", cut + 10, 0.99)), 0);
+        QueryReply empty = h.extractOutputValues().get(2);
+        assertThat(empty.hits).isEmpty();
+        assertThat(empty.predicted).isEmpty();
+        assertThat(empty.confidence).isEqualTo("low");
+        assertThat(h.getSideOutput(QueryReplies.FEEDBACK)).as("only the query p3's hit, as an access").hasSize(2)
+                .extracting(x -> ((MemoryEvent) x.getValue()).type).containsExactly(EventType.CONSOLIDATION_TRIGGER, EventType.MEMORY_ACCESS);
+
+        // haim.inference.prewarm off: the same prediction, nothing sent.
+        var off = harness(new Rerank(D, LTP, 1.0, 1.0, 0.0, 24));
+        Query again = query("p5", 4);
+        again.kind = "inference.predict";
+        off.processElement(merged(again, hit("near", 300, 0.5)), 0);
+        assertThat(off.extractOutputValues().get(0).predicted).containsExactly("near");
+        assertThat(off.getSideOutput(QueryReplies.FEEDBACK)).isNullOrEmpty();
+    }
 }

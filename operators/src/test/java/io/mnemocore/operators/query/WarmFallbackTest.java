@@ -126,6 +126,25 @@ class WarmFallbackTest {
         }
     }
 
+    /** A prediction that its context's history left to its context_hdv searches WARM by that vector, as a query would. */
+    @Test
+    void aPredictionByContentSearchesWarmWhenHotHasNothingNear(@TempDir Path dir) throws Exception {
+        long[] context = Hdv.random(D, 11).words();
+        long[] near = context.clone();
+        near[1] ^= 0b1111;
+        try (EmbeddedWarmStore store = EmbeddedWarmStore.open(dir, D)) {
+            store.apply(List.of(WarmTier.Op.upsert(point("t", "warm-near", near))));
+            var h = harness(new WarmFallback(embedded(dir), true, THRESHOLD, 1_000, 2, 5, 30_000));
+            MergedQuery m = merged("p", context, 2, hit("hot-far", 6_000, 0.9));
+            m.query.kind = "inference.predict";
+            assertThat(m.query.predictsByContent()).isTrue();
+            h.processElement(m, 0);
+            MergedQuery out = drain(h).get(0);
+            assertThat(out.warmAsked).isTrue();
+            assertThat(out.hits).extracting(x -> x.memoryId + ":" + x.tier + ":" + x.distance).containsExactly("warm-near:warm:4", "hot-far:hot:6000");
+        }
+    }
+
     /** The pool's threads start, and the store opens, with the operator: not on the first WARM-bound query. */
     @Test
     void thePoolAndTheStoreAreReadyBeforeTheFirstWarmBoundQuery(@TempDir Path dir) throws Exception {
