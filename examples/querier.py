@@ -4,12 +4,15 @@
     python3 examples/querier.py --text "water the tomatoes" --context garden [--tenant acme]
     python3 examples/querier.py --hdv-file vector.bin        # 2,048 bytes, numpy.packbits order
     python3 examples/querier.py --predict --context garden [--window 60]
+    python3 examples/querier.py --predict --hdv-file context.bin   # the blueprint's event: a context vector
 
 The query goes to the query stream (haim:queries); the job answers on the query's reply_to
 stream with {query_id, hits: [{memory_id, distance, score, tier, ltp_strength, payload?}],
 metadata: {tier, latency_ms, confidence, degraded, ...}}. With --predict it sends an
 inference.predict instead: the memories the context's recent uses predict come back in
 metadata.predicted (and as hits where HOT or WARM holds them), and the job pre-warms them.
+Where the context has no such history (or no --context is given), the memories nearest to the
+--hdv-file context vector are the prediction.
 Prints the reply as JSON.
 """
 import argparse
@@ -35,8 +38,8 @@ def main():
     ap.add_argument("--window", type=int, default=60, help="--predict: seconds ahead")
     ap.add_argument("--dim", type=int, default=16384)
     a = ap.parse_args()
-    if a.predict and not a.context:
-        sys.exit("--predict needs --context")
+    if a.predict and not (a.context or a.hdv_file):
+        sys.exit("--predict needs --context, --hdv-file (a context vector) or both")
     if not a.predict and (a.text is None) == (a.hdv_file is None):
         sys.exit("give exactly one of --text and --hdv-file")
     r = redis.Redis.from_url(a.redis)
@@ -53,7 +56,7 @@ def main():
             with open(a.hdv_file, "rb") as f:
                 query["context_hdv"] = f.read()
         else:
-            query["context_hdv"] = bytes(a.dim // 8)  # required by the schema; the prediction comes from the context's history
+            query["context_hdv"] = bytes(a.dim // 8)  # required by the schema; all zeros: no context vector
     elif a.text is not None:
         query["text"] = a.text
     else:

@@ -114,12 +114,26 @@ public final class MnemoClient implements AutoCloseable {
 
     /**
      * Asks what the context will use next ({@code inference.predict}): the reply's {@code predicted}
-     * lists the memory ids, its hits those found in HOT or WARM; the job pre-warms them.
+     * lists the memory ids, its hits those found in HOT or WARM; the job pre-warms them. The
+     * prediction comes from the context's history; no context vector is sent (all zeros).
      */
     public QueryReply predict(String tenant, String contextId, int k, int predictionWindowS, Duration timeout)
             throws IOException, TimeoutException {
+        return predict(tenant, contextId, null, k, predictionWindowS, timeout);
+    }
+
+    /**
+     * As {@link #predict(String, String, int, int, Duration)}, with a context vector: where the
+     * context's history predicts nothing (or {@code contextId} is null, as in the blueprint's event),
+     * the memories nearest to {@code contextHdv} are the prediction. Null sends all zeros: none.
+     */
+    public QueryReply predict(String tenant, String contextId, long[] contextHdv, int k, int predictionWindowS, Duration timeout)
+            throws IOException, TimeoutException {
+        if (contextHdv != null && contextHdv.length != dim / 64) {
+            throw new IllegalArgumentException("the context vector has " + contextHdv.length * 64 + " bits, the job " + dim);
+        }
         MemoryEvent e = queryEvent(EventType.INFERENCE_PREDICT, "p-", tenant, contextId, k);
-        e.hdv = new long[dim / 64]; // the schema requires a context_hdv; the prediction comes from the context's history
+        e.hdv = contextHdv != null ? contextHdv : new long[dim / 64]; // the schema requires a context_hdv
         e.predictionWindowS = predictionWindowS;
         return ask(e, timeout);
     }

@@ -62,8 +62,13 @@ final class ClientCommands {
                     break;
                 }
                 case "predict": {
-                    need(context != null, "predict needs --context: the prediction comes from that context's recent uses");
-                    QueryReply r = client.predict(tenant, context, k, window, Duration.ofMillis(timeoutMs));
+                    need(!(text != null && hdv != null), "predict takes at most one of --text and --hdv-file");
+                    need(context != null || text != null || hdv != null,
+                            "predict needs --context (its recent uses predict), a context vector (--text or --hdv-file), or both");
+                    // The job has no text field on inference.predict (the blueprint's context_hdv is bytes):
+                    // the text is encoded here, as the job would encode a query's, with the configured encoder.
+                    long[] contextHdv = text != null ? JobSettings.encoderSpec(c).create().encode(text, context).words() : hdv;
+                    QueryReply r = client.predict(tenant, context, contextHdv, k, window, Duration.ofMillis(timeoutMs));
                     print(json, replyJson(r), replyText(r));
                     break;
                 }

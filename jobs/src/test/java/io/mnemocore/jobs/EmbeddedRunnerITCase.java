@@ -50,9 +50,35 @@ class EmbeddedRunnerITCase {
                     });
                     assertThat(found[0].strength).isEqualTo(0.8);
                     assertThat(found[0].tier).hasToString("HOT");
+
+                    // `./mnemocore predict --text`: the text, encoded as the job encodes a query's (bound
+                    // to the context it was stored in), is the blueprint's context_hdv. The context has
+                    // no uses to walk, so the nearest memory to that vector is the prediction.
+                    String[] out = new String[1];
+                    JobTestSupport.awaitOr(() -> "n1 predicted by the CLI; it printed " + out[0], 60_000, () -> {
+                        out[0] = cli("predict", "--tenant", "acme", "--context", "shopping", "--text", "oat milk and coffee beans", "--k", "2", "--json",
+                                "--set", "haim.redis.url=" + redis.url());
+                        return out[0].contains("\"predicted\":[\"n1\"]");
+                    });
+                    assertThat(out[0]).contains("\"memory_id\":\"n1\"");
                 }
             }
         }
+    }
+
+    /** What a client verb of the CLI prints. */
+    private static String cli(String verb, String... args) {
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            ClientCommands.run(verb, args);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        } finally {
+            System.setOut(stdout);
+        }
+        return buf.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Binds the first free port from {@code first} on, so the run cannot have it. */

@@ -84,6 +84,14 @@ class PythonExamplesITCase {
                 assertThat(v.path("hits").get(0).path("distance").asInt()).isZero();
                 assertThat(v.path("metadata").path("confidence").asText()).isEqualTo("high");
 
+                // The blueprint's inference.predict, a context vector and no context: its nearest memory.
+                List<String> byContextVector = new ArrayList<>(ask);
+                byContextVector.addAll(List.of("--predict", "--hdv-file", vector));
+                JsonNode cv = json.readTree(run(byContextVector.toArray(new String[0])));
+                assertThat(cv.path("kind").asText()).isEqualTo("inference.predict");
+                assertThat(cv.path("metadata").path("predicted").path(0).asText()).isEqualTo("py-vector");
+                assertThat(cv.path("hits").get(0).path("memory_id").asText()).isEqualTo("py-vector");
+
                 // A routine in context "chores": garden, vector, garden, vector, garden: next comes the vector.
                 // (Distinct event times: the two memories' uses reach active inference from different subtasks.)
                 long t = System.currentTimeMillis();

@@ -403,6 +403,15 @@ class QueryServingITCase {
                 assertThat(next[0].kind).isEqualTo("inference.predict");
                 assertThat(next[0].hits).extracting(h -> h.memoryId).containsExactly("vec-1");
 
+                // The blueprint's event: a context vector and no context_id. No history to walk, so
+                // the memories clearly nearer to the vector than chance are the prediction (the two
+                // notes lie near D/2 from it).
+                QueryReply byContext = client.predict("acme", null, flip(v, 300, 5), 3, 60, java.time.Duration.ofSeconds(30));
+                assertThat(byContext.kind).isEqualTo("inference.predict");
+                assertThat(byContext.predicted).containsExactly("vec-1");
+                assertThat(byContext.hits).extracting(h -> h.memoryId + ":" + h.tier + ":" + h.distance).containsExactly("vec-1:hot:300");
+                assertThat(byContext.confidence).isEqualTo("high");
+
                 client.forget("acme", "vec-1");
                 await("forgotten", 60_000, () -> {
                     try {
