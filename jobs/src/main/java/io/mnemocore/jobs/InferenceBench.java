@@ -28,9 +28,14 @@ import redis.clients.jedis.params.XAddParams;
  * random other memories mixed in. Together they cycle through more memories than HOT holds, the
  * pattern LRU handles worst. The same access sequence runs twice, each on a tenant of its own:
  * once as plain accesses (LRU only), once with an {@code inference.predict} after every access,
- * whose predictions are pre-warmed. A hit is an access that finds its memory HOT; a miss is one
- * that promotes it from WARM (or COLD), which the audit log records with reason "access". The
- * first round of each run only warms up. The last line is JSON.
+ * whose predictions are pre-warmed. A third run sends the blueprint's event instead: no context,
+ * the accessed memory's vector as {@code context_hdv}, so its nearest memories are the prediction.
+ * The routines' vectors drift (each step a sixteenth of its bits from the one before) and the
+ * other memories are random, so content there says where a routine goes next: that run shows the
+ * context-vector path at work on a workload made for it, not what content predicts in general.
+ * A hit is an access that finds its memory HOT; a miss is one that promotes it from WARM (or
+ * COLD), which the audit log records with reason "access". The first round of each run only
+ * warms up. The last line is JSON.
  */
 public final class InferenceBench {
     private InferenceBench() {}
@@ -62,26 +67,28 @@ public final class InferenceBench {
         int memories = contexts * routine + distractors;
         List<String[]> sequence = sequence(contexts, routine, distractors, rounds, noise);
         int perRound = contexts * routine;
+        long[][] vectors = vectors(dim, contexts, routine, distractors);
 
         try (JedisPooled redis = s.redis.createClient()) {
             JobClient job = EmbeddedRunner.submit(s, EmbeddedRunner.flinkConfig(s, work, null, 2), 2, "mnemocore-bench-inference");
             try {
                 System.err.printf("%d contexts x routine of %d, %d other memories, %.0f%% noise, HOT capacity %d, %d rounds%n",
                         contexts, routine, distractors, noise * 100, hotCapacity, rounds);
-                for (String tenant : new String[] {"lru", "predict"}) {
+                for (String tenant : ARMS) {
                     for (int m = 0; m < memories; m++) {
                         MemoryEvent e = new MemoryEvent();
                         e.type = EventType.MEMORY_WRITE;
                         e.tenant = tenant;
                         e.memoryId = "m" + m;
-                        e.hdv = Hdv.random(dim, m).words();
+                        e.hdv = vectors[m];
                         send(redis, prefix, s.codec, e);
                     }
                 }
                 settle(redis, prefix, config);
                 Map<String, Result> results = new HashMap<>();
-                for (String tenant : new String[] {"lru", "predict"}) {
-                    boolean predict = tenant.equals("predict");
+                for (String tenant : ARMS) {
+                    boolean byContent = tenant.equals("content");
+                    boolean predict = tenant.equals("predict") || byContent;
                     Result r = new Result();
                     String replies = prefix + ":replies:" + tenant;
                     String marker = "0-0";
@@ -106,8 +113,9 @@ public final class InferenceBench {
                             p.type = EventType.INFERENCE_PREDICT;
                             p.tenant = tenant;
                             p.queryId = "p" + i;
-                            p.contextId = a[0];
-                            p.hdv = Hdv.random(dim, 7).words();
+                            // The history run's context vector is random: its predictions come from the history.
+                            p.contextId = byContent ? null : a[0];
+                            p.hdv = byContent ? vectors[Integer.parseInt(a[1].substring(1))] : Hdv.random(dim, 7).words();
                             p.predictionWindowS = 1;
                             p.k = 3;
                             p.replyTo = replies;
@@ -135,15 +143,18 @@ public final class InferenceBench {
                 }
                 Result lru = results.get("lru");
                 Result ai = results.get("predict");
+                Result cv = results.get("content");
                 System.out.println("{\"contexts\":" + contexts + ",\"routine\":" + routine + ",\"other_memories\":" + distractors
                         + ",\"noise\":" + Stats.fmt(noise) + ",\"hot_capacity\":" + hotCapacity + ",\"measured_accesses\":" + lru.accesses
                         + ",\"lru_hit_rate\":" + Stats.fmt(lru.hitRate()) + ",\"predict_hit_rate\":" + Stats.fmt(ai.hitRate())
                         + ",\"prewarmed\":" + ai.prewarmed
-                        + ",\"next_use_predicted\":" + Stats.fmt(ai.predictions == 0 ? Double.NaN : (double) ai.nextPredicted / ai.predictions)
+                        + ",\"next_use_predicted\":" + Stats.fmt(ai.nextUsePredicted())
+                        + ",\"context_vector_hit_rate\":" + Stats.fmt(cv.hitRate()) + ",\"context_vector_prewarmed\":" + cv.prewarmed
+                        + ",\"context_vector_next_use_predicted\":" + Stats.fmt(cv.nextUsePredicted())
                         + "}");
             } finally {
                 EmbeddedRunner.cancelAndWait(job);
-                redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", prefix + ":replies:predict");
+                redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", prefix + ":replies:predict", prefix + ":replies:content");
                 IngestBench.deleteTree(work);
             }
         }
@@ -159,6 +170,39 @@ public final class InferenceBench {
         double hitRate() {
             return accesses == 0 ? Double.NaN : 1.0 - (double) misses / accesses;
         }
+
+        double nextUsePredicted() {
+            return predictions == 0 ? Double.NaN : (double) nextPredicted / predictions;
+        }
+    }
+
+    /** The three runs, one tenant each: LRU alone, predictions from history, predictions by context vector. */
+    static final String[] ARMS = {"lru", "predict", "content"};
+
+    /**
+     * The memories' vectors, the same for every run: each routine a drifting chain (a sixteenth of
+     * the bits flipped a step, so a step's nearest others are the steps either side of it), the
+     * other memories random.
+     */
+    static long[][] vectors(int dim, int contexts, int routine, int distractors) {
+        long[][] v = new long[contexts * routine + distractors][];
+        SplittableRandom rnd = new SplittableRandom(13);
+        for (int c = 0; c < contexts; c++) {
+            long[] step = Hdv.random(dim, rnd.nextLong()).words();
+            for (int s = 0; s < routine; s++) {
+                if (s > 0) {
+                    step = step.clone();
+                    for (int w = 0; w < step.length; w++) {
+                        step[w] ^= rnd.nextLong() & rnd.nextLong() & rnd.nextLong() & rnd.nextLong();
+                    }
+                }
+                v[c * routine + s] = step;
+            }
+        }
+        for (int m = contexts * routine; m < v.length; m++) {
+            v[m] = Hdv.random(dim, m).words();
+        }
+        return v;
     }
 
     /** Rounds of interleaved routines, the same for both runs: (context, memory) per access. */

@@ -26,7 +26,8 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 /**
  * The blueprint's WARM fallback, through Flink async I/O: a query whose best HOT hit is not closer
  * than the confidence threshold also searches the WARM tier (Qdrant, or the embedded store), and
- * the two tiers' hits are merged by distance (a prediction left to its context_hdv too); an
+ * the two tiers' hits are merged by distance (so are those of every prediction left to its
+ * context_hdv, confident or not); an
  * {@code inference.predict} from history looks up the predicted memories the HOT index did not
  * hold. Everything else passes straight through.
  *
@@ -124,13 +125,20 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
         }
     }
 
-    /** Low confidence for a query (and a prediction by content); predicted memories not found in HOT for one from history. */
+    /**
+     * Low confidence for a query; predicted memories not found in HOT for a prediction from history;
+     * always for a prediction by content, which is for the memories not yet HOT (however near the
+     * HOT ones are: the memory in use is itself HOT, at distance 0).
+     */
     boolean needsWarm(MergedQuery m) {
         if (!enabled) {
             return false;
         }
         if (m.query.predictsFromHistory()) {
             return m.hits.length < m.query.predicted.length;
+        }
+        if (m.query.predictsByContent()) {
+            return m.query.hdv != null;
         }
         return m.query.hdv != null && m.bestDistance() >= confidenceThresholdBits;
     }

@@ -126,22 +126,30 @@ class WarmFallbackTest {
         }
     }
 
-    /** A prediction that its context's history left to its context_hdv searches WARM by that vector, as a query would. */
+    /**
+     * A prediction that its context's history left to its context_hdv searches WARM by that vector,
+     * even when HOT holds a memory right at it (the one in use): it is for what is not HOT yet.
+     */
     @Test
-    void aPredictionByContentSearchesWarmWhenHotHasNothingNear(@TempDir Path dir) throws Exception {
+    void aPredictionByContentAlwaysSearchesWarm(@TempDir Path dir) throws Exception {
         long[] context = Hdv.random(D, 11).words();
         long[] near = context.clone();
         near[1] ^= 0b1111;
         try (EmbeddedWarmStore store = EmbeddedWarmStore.open(dir, D)) {
             store.apply(List.of(WarmTier.Op.upsert(point("t", "warm-near", near))));
             var h = harness(new WarmFallback(embedded(dir), true, THRESHOLD, 1_000, 2, 5, 30_000));
-            MergedQuery m = merged("p", context, 2, hit("hot-far", 6_000, 0.9));
+            MergedQuery m = merged("p", context, 3, hit("in-use", 0, 0.9), hit("hot-far", 6_000, 0.9));
             m.query.kind = "inference.predict";
             assertThat(m.query.predictsByContent()).isTrue();
             h.processElement(m, 0);
-            MergedQuery out = drain(h).get(0);
+            // A query as near is confident: HOT alone.
+            h.processElement(merged("q", context, 3, hit("in-use", 0, 0.9)), 0);
+            List<MergedQuery> all = drain(h);
+            MergedQuery out = all.stream().filter(x -> x.query.queryId.equals("p")).findFirst().orElseThrow();
             assertThat(out.warmAsked).isTrue();
-            assertThat(out.hits).extracting(x -> x.memoryId + ":" + x.tier + ":" + x.distance).containsExactly("warm-near:warm:4", "hot-far:hot:6000");
+            assertThat(out.hits).extracting(x -> x.memoryId + ":" + x.tier + ":" + x.distance)
+                    .containsExactly("in-use:hot:0", "warm-near:warm:4", "hot-far:hot:6000");
+            assertThat(all.stream().filter(x -> x.query.queryId.equals("q")).findFirst().orElseThrow().warmAsked).isFalse();
         }
     }
 
