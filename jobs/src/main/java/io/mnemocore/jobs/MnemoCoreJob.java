@@ -81,7 +81,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                                   ▼ keyBy(IndexRoute)
  *                                                 HotIndex (heap: per-tenant packed matrices, exact or sketch+rescore top-k)
  *                                                   └─ partial top-k ─ keyBy(query_id) ─ QueryMerger (heap) ─ WarmFallback (async
- *                                                      I/O, low confidence only) ─ QueryReplies (rerank, confidence) ─▶
+ *                                                      I/O, low confidence and predictions only) ─ QueryReplies (rerank, confidence) ─▶
  *                                                      reply_to stream; hits ─▶ bus as accesses (a prediction by
  *                                                      context_hdv's: as a prewarm trigger); keyBy(query_id) ─▶
  *                                                      QueryResults (queryable recent replies)

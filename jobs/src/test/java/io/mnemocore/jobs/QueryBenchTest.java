@@ -257,11 +257,12 @@ class QueryBenchTest {
             for (double ms : got.found) {
                 assertThat(ms).isGreaterThanOrEqualTo(150).isLessThan(150 + 1000);
             }
-            // The stand-in answers at once: each probe's longest single ask is far below the time
-            // to searchable, which was the write's (its 150 ms), not a reply's.
+            // The stand-in answers at once: each probe's longest single ask is below its time to
+            // searchable, which was the write's (its 150 ms), not a reply's. (No bound in ms: a
+            // first ask of 103 ms, the client's cold start on a busy machine, failed one CI run.)
             assertThat(got.longestAsk).hasSameSizeAs(got.found);
             for (int i = 0; i < got.found.length; i++) {
-                assertThat(got.longestAsk[i]).isPositive().isLessThan(got.found[i]).isLessThan(100);
+                assertThat(got.longestAsk[i]).isPositive().isLessThan(got.found[i]);
             }
         }
     }

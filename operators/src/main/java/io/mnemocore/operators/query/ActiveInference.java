@@ -38,7 +38,7 @@ import org.apache.flink.util.OutputTag;
  * HOT, COLD ones are rehydrated, HOT ones are refreshed in the LRU, before they are asked for.
  * Where the history predicts nothing (the blueprint's event names no context_id, or the context
  * has no clear transition yet), the prediction is left to its {@code context_hdv}
- * ({@link Query#predictsByContent}): the HOT index and the WARM tier search it like a query, and
+ * ({@link Query#predictsByContent}): the HOT index and the WARM tier (always) search it, and
  * {@link QueryReplies} predicts and pre-warms the memories clearly nearer to it than chance.
  */
 public final class ActiveInference extends KeyedCoProcessFunction<String, ContextAccess, Query, Query> {
