@@ -126,7 +126,12 @@ public final class QueryBench {
         String readerPriority = o.opt("--reader-priority", "normal");
         int warmup = o.intOpt("--warmup", 10);
         int clusterSize = o.intOpt("--cluster-size", ClusteredData.PER_CLUSTER);
-        o.done("--hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --warmup S, --cluster-size C, --trace FILE, --reader-priority normal|query");
+        int contexts = o.intOpt("--contexts", 0);
+        o.done("--hot N, --qps R, --seconds S, --parallelism P, --k K, --settle S, --warmup S, --cluster-size C, --contexts N, --trace FILE,"
+                + " --reader-priority normal|query");
+        if (contexts < 0) {
+            throw new IllegalArgumentException("--contexts: 0 (context-free queries) or more, not " + contexts);
+        }
         if (!readerPriority.equals("normal") && !readerPriority.equals("query")) {
             throw new IllegalArgumentException("--reader-priority: normal or query, not " + readerPriority);
         }
@@ -183,7 +188,7 @@ public final class QueryBench {
                 WriteProbe.Result probed;
                 try (WriteProbe probe = new WriteProbe(new MnemoClient(config.getString("haim.redis.url"), prefix, prefix + ":q",
                         config.codecLimits(), "localhost", 0))) {
-                    warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd, reader);
+                    warm = run(redis, s.codec, prefix, replies, data, k, qps, warmup, rnd, reader, contexts);
                     probed = probe.finish();
                 }
                 if (warm.sent > 0 && warm.replies() == 0) {
@@ -192,7 +197,7 @@ public final class QueryBench {
                 Run r;
                 List<StallProbe.Interval> pauses, stalls;
                 try (StallProbe probe = new StallProbe(MnemoCoreJob.queryPathPriority(config))) {
-                    r = run(redis, s.codec, prefix, replies, data, k, qps, seconds, rnd, reader);
+                    r = run(redis, s.codec, prefix, replies, data, k, qps, seconds, rnd, reader, contexts);
                     pauses = probe.pauses();
                     stalls = probe.stalls();
                 }
@@ -281,7 +286,7 @@ public final class QueryBench {
                     }
                     System.err.println("the slowest of those asks, ms by stage: " + b);
                 }
-                System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
+                System.out.println("{\"hot\":" + hot + ",\"cluster_size\":" + clusterSize + ",\"contexts\":" + contexts + ",\"dim\":" + dim + ",\"parallelism\":" + parallelism
                         + ",\"mode\":\"" + config.getString("haim.search.mode") + "\""
                         + ",\"settle_s\":" + settle + ",\"warmup_s\":" + warmup + ",\"qps_target\":" + Stats.fmt(qps) + ",\"qps\":" + Stats.fmt(achieved)
                         + ",\"queries\":" + r.sent + ",\"replies\":" + r.replies()
@@ -722,7 +727,7 @@ public final class QueryBench {
     /** Sends queries at a fixed rate from one thread, reads replies on another; waits 5 s for stragglers. */
     private static Run run(JedisPooled redis, io.mnemocore.operators.codec.EventCodec codec, String prefix, String replies,
                            ClusteredData memories, int k, double qps, int seconds, SplitMix64 rnd,
-                           QueryPathPriority readerPriority) throws Exception {
+                           QueryPathPriority readerPriority, int contexts) throws Exception {
         int total = Math.toIntExact(Math.round(qps * seconds));
         Run r = new Run(total);
         AtomicBoolean done = new AtomicBoolean();
@@ -770,6 +775,11 @@ public final class QueryBench {
             e.hdv = q;
             e.k = k;
             e.replyTo = replies;
+            if (contexts > 0) {
+                // In a context the query passes active inference (its hologram reranks the hits)
+                // and its hits become that context's uses.
+                e.contextId = "agent-" + (i % contexts);
+            }
             byte[] data = codec.encode(e);
             if (i % sampleEvery == 0) {
                 r.queries.put(id, q);
