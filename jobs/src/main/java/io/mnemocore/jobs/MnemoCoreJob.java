@@ -336,9 +336,10 @@ public final class MnemoCoreJob {
         SingleOutputStreamOperator<Query> inferred = transitions.getSideOutput(LtpConsolidator.CONTEXT_ACCESSES)
                 .keyBy(a -> ContextAccess.key(a.tenant, a.contextId))
                 .connect(fromQueryStream.inContext.union(fromBus.inContext).keyBy(q -> ContextAccess.key(q.tenant, q.contextId)))
-                .process(new ActiveInference(dim, c.getInt("haim.inference.window"), c.getBool("haim.inference.enabled"),
-                        c.getBool("haim.inference.prewarm")))
-                .name("active-inference").uid(UID_ACTIVE_INFERENCE)
+                .transform("active-inference", TypeInformation.of(Query.class), new ActiveInference.Operator(new ActiveInference(dim,
+                        c.getInt("haim.inference.window"), c.getBool("haim.inference.enabled"), c.getBool("haim.inference.prewarm"))
+                        .withPriority(priority)))
+                .uid(UID_ACTIVE_INFERENCE)
                 .setBufferTimeout(0);
         inferred.getSideOutput(ActiveInference.PREWARM).sinkTo(sinks.prewarm).name("prewarm").uid(UID_PREWARM_SINK);
         // Context-free queries skip that hop. Every query goes to every index subtask, one keyed copy

@@ -3,6 +3,7 @@ package io.mnemocore.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mnemocore.operators.edge.EdgeSerializers;
+import io.mnemocore.operators.query.ActiveInference;
 import io.mnemocore.operators.query.HotIndex;
 import io.mnemocore.operators.query.QueryMerger;
 import io.mnemocore.operators.query.QueryPathPriority;
@@ -197,6 +198,8 @@ class JobGraphTest {
         assertThat(((HotIndex) udf(g, "hot-index")).priority()).isEqualTo(raised);
         assertThat(((QueryMerger) operator(g, "query-merger")).priority()).isEqualTo(raised);
         assertThat(warmFallback(g).priority()).isEqualTo(raised);
+        // A query in a context waits for active inference (README, Figures, "Twenty-fourth pass").
+        assertThat(((ActiveInference) udf(g, "active-inference")).priority()).isEqualTo(raised);
         JobSettings s = JobTestSupport.settings("redis://127.0.0.1:1");
         assertThat(((RedisStreamSource) MnemoCoreJob.redisSources(s).queries).fetcherPriority()).isEqualTo(raised);
         assertThat(((RedisStreamSource) MnemoCoreJob.redisSources(s).events).fetcherPriority()).isEqualTo(QueryPathPriority.NORMAL);

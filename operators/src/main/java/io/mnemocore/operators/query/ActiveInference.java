@@ -49,8 +49,26 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
     private final int window;
     private final boolean enabled;
     private final boolean prewarm;
+    private QueryPathPriority priority = QueryPathPriority.NORMAL;
 
     private transient ValueState<ContextTrace> trace;
+    /**
+     * Item vectors by "tenant/memory_id", least recently used first, at most {@link #cachedItems}:
+     * made anew, the 64 of a window were 58% of the bytes this operator allocated, query after query
+     * of the same contexts (README, Figures, "Twenty-fourth pass").
+     */
+    private transient LinkedHashMap<String, long[]> itemCache;
+    /**
+     * The traces of recently used contexts, by key, least recently used first; {@link #NONE} for a
+     * context with no state. Every query in a context brings ten uses back, and reading and
+     * writing the whole trace in RocksDB for each made this task the query path's bottleneck
+     * (README, Figures, "Twenty-fourth pass"): the changed ones ({@link #dirty}) are written once,
+     * before the next checkpoint's barrier ({@link #flush}), so every snapshot holds them.
+     */
+    private transient LinkedHashMap<String, ContextTrace> traces;
+    private transient java.util.Set<String> dirty;
+    private transient Counter realtimeSleeps;
+    private static final ContextTrace NONE = new ContextTrace(0);
     private transient Counter predictions;
     private transient Counter predicted;
     private transient Counter prewarms;
@@ -67,6 +85,26 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         this.prewarm = prewarm;
     }
 
+    /** How this operator's task thread is scheduled ({@link QueryPathPriority}): a query in a context waits for it. */
+    public ActiveInference withPriority(QueryPathPriority priority) {
+        this.priority = java.util.Objects.requireNonNull(priority);
+        return this;
+    }
+
+    public QueryPathPriority priority() {
+        return priority;
+    }
+
+    /** How many clean traces stay on the heap: about 32 MB of them (~80 bytes a use), never fewer than 256. */
+    static int cachedTraces(int window) {
+        return Math.max(256, (32 << 20) / (80 * window));
+    }
+
+    /** How many item vectors the cache keeps: about 8 MB of them, and never fewer than 256. */
+    static int cachedItems(int dim) {
+        return Math.max(256, (8 << 20) / (dim / 8));
+    }
+
     public static ValueStateDescriptor<ContextTrace> traceDescriptor() {
         return new ValueStateDescriptor<>("context-trace", ContextTrace.class);
     }
@@ -78,27 +116,64 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
 
     @Override
     public void open(OpenContext ctx) {
+        priority.apply();
+        int capacity = cachedItems(dim);
+        itemCache = new LinkedHashMap<>(2 * capacity, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+                return size() > capacity;
+            }
+        };
         trace = getRuntimeContext().getState(traceDescriptor());
+        int keep = cachedTraces(window);
+        dirty = new java.util.HashSet<>();
+        traces = new LinkedHashMap<>(2 * keep, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, ContextTrace> eldest) {
+                // A changed trace stays until it is written; the map then shrinks back (flush).
+                return size() > keep && !dirty.contains(eldest.getKey());
+            }
+        };
         var m = getRuntimeContext().getMetricGroup();
         predictions = m.counter("haim_predictions_total");
         predicted = m.counter("haim_predicted_memories_total");
         prewarms = m.counter("haim_prewarm_requests_total");
         predictedByContent = m.counter("haim_predictions_by_content_total");
+        realtimeSleeps = m.counter("haim_realtime_sleeps_total");
+    }
+
+    /** The item vector of a memory, from the cache (shared: never written). */
+    long[] cachedItem(String tenant, String memoryId) {
+        String key = tenant + "/" + memoryId;
+        long[] v = itemCache.get(key);
+        if (v == null) {
+            v = Hdv.fromId(key, dim).words();
+            itemCache.put(key, v);
+        }
+        return v;
+    }
+
+    /** Item vectors in the cache (tests). */
+    int cachedItemCount() {
+        return itemCache.size();
     }
 
     @Override
     public void processElement1(ContextAccess a, Context ctx, Collector<Query> out) throws Exception {
+        record(a, ctx.getCurrentKey());
+        // Ten uses come back for every query in a context: a real-time thread that has used its
+        // share of the core lets the rest of the machine run (as after each query, below).
+        QueryPathPriority.pace(realtimeSleeps);
+    }
+
+    private void record(ContextAccess a, String key) throws Exception {
         if (!enabled) {
             return;
         }
-        ContextTrace t = trace.value();
+        ContextTrace t = load(key);
         if (a.deleted) {
             if (t != null && t.remove(a.memoryId)) {
-                if (t.size == 0) {
-                    trace.clear();
-                } else {
-                    trace.update(t);
-                }
+                changed(key, t.size == 0 ? NONE : t);
             }
             return;
         }
@@ -106,17 +181,82 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
             t = new ContextTrace(window);
         }
         t.add(a.memoryId, a.atMs);
-        trace.update(t);
+        changed(key, t);
+    }
+
+    /** The trace of the current key: from the heap, else from state (null: none). */
+    private ContextTrace load(String key) throws Exception {
+        ContextTrace t = traces.get(key);
+        if (t == null) {
+            t = trace.value();
+            traces.put(key, t == null ? NONE : t);
+        }
+        return t == NONE ? null : t;
+    }
+
+    private void changed(String key, ContextTrace t) {
+        dirty.add(key);
+        traces.put(key, t);
+    }
+
+    /**
+     * Writes every changed trace to keyed state, each under its key ({@code setKey} makes it the
+     * current one): called by {@link Operator} before each checkpoint's barrier, so every snapshot
+     * holds what the heap knew.
+     */
+    void flush(java.util.function.Consumer<String> setKey) throws Exception {
+        for (String key : dirty) {
+            setKey.accept(key);
+            ContextTrace t = traces.get(key);
+            if (t == NONE) {
+                trace.clear();
+            } else {
+                trace.update(t);
+            }
+        }
+        dirty.clear();
+        int keep = cachedTraces(window);
+        var it = traces.entrySet().iterator();
+        while (traces.size() > keep && it.hasNext()) {
+            it.next();
+            it.remove();
+        }
+    }
+
+    /** Changed traces not yet written to state (tests). */
+    int unwritten() {
+        return dirty.size();
+    }
+
+    /**
+     * The operator that runs {@link ActiveInference}: a {@link KeyedCoProcessOperator} that
+     * writes the function's changed traces to keyed state before each snapshot barrier.
+     */
+    public static final class Operator extends org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<String, ContextAccess, Query, Query> {
+        private static final long serialVersionUID = 1L;
+
+        public Operator(ActiveInference fn) {
+            super(fn);
+        }
+
+        @Override
+        public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+            super.prepareSnapshotPreBarrier(checkpointId);
+            ((ActiveInference) getUserFunction()).flush(this::setCurrentKey);
+        }
     }
 
     @Override
     public void processElement2(Query q, Context ctx, Collector<Query> out) throws Exception {
-        ContextTrace t = enabled ? trace.value() : null;
+        ContextTrace t = enabled ? load(ctx.getCurrentKey()) : null;
         if (t != null && t.size > 0) {
             // Each distinct memory's item vector once per query, shared by both holograms.
             Map<String, long[]> items = new LinkedHashMap<>();
             for (int i = 0; i < t.size; i++) {
-                items.computeIfAbsent(t.id(i), id -> item(q.tenant, id, dim));
+                String id = t.id(i);
+                if (!items.containsKey(id)) {
+                    items.put(id, cachedItem(q.tenant, id));
+                }
             }
             if (q.isPredict()) {
                 predict(q, t, items, ctx); // predictions are not reranked: no context hologram to carry
@@ -136,6 +276,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
             }
         }
         out.collect(q);
+        QueryPathPriority.pace(realtimeSleeps);
     }
 
     private static boolean allZero(long[] v) {

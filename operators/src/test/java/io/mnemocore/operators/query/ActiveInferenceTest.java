@@ -7,7 +7,6 @@ import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -18,7 +17,7 @@ class ActiveInferenceTest {
     static KeyedTwoInputStreamOperatorTestHarness<String, ContextAccess, Query, Query> harness(int window, boolean enabled)
             throws Exception {
         var h = new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new ActiveInference(D, window, enabled, true)),
+                new ActiveInference.Operator(new ActiveInference(D, window, enabled, true)),
                 (ContextAccess a) -> ContextAccess.key(a.tenant, a.contextId),
                 (Query q) -> ContextAccess.key(q.tenant, q.contextId), Types.STRING);
         h.open();
@@ -158,6 +157,69 @@ class ActiveInferenceTest {
 
         // A context whose history does predict is answered from it, not by content.
         assertThat(ask(h, "inference.predict", "routine", 3, 0).predicted).startsWith("m0");
+    }
+
+    /**
+     * Uses stay on the heap until the next snapshot writes them (not a RocksDB read and write per
+     * use); a job restored from that snapshot predicts as before, and a trace emptied by a deletion
+     * leaves state at the snapshot after.
+     */
+    @Test
+    void usesReachStateBeforeTheSnapshotBarrierAndARestoredJobPredictsFromThem() throws Exception {
+        var h = harness(64, true);
+        long at = 0;
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 5; i++) {
+                use(h, "routine", "m" + i, at += 1_000);
+            }
+        }
+        use(h, "solo", "x", at += 1_000);
+        assertThat(h.numKeyedStateEntries()).as("nothing written per use").isZero();
+        Query before = ask(h, "inference.predict", "routine", 3, 0);
+        assertThat(before.predicted).startsWith("m0");
+        h.prepareSnapshotPreBarrier(1); // as the task does before each barrier (the harness's snapshot does not)
+        var snapshot = h.snapshot(1, 1);
+        assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+        h.processElement1(new StreamRecord<>(new ContextAccess("t", "solo", "x", at += 1_000, true)));
+        h.prepareSnapshotPreBarrier(2);
+        h.snapshot(2, 2);
+        assertThat(h.numKeyedStateEntries()).as("the emptied trace is cleared").isEqualTo(1);
+        h.close();
+
+        var restored = new KeyedTwoInputStreamOperatorTestHarness<>(new ActiveInference.Operator(new ActiveInference(D, 64, true, true)),
+                (ContextAccess a) -> ContextAccess.key(a.tenant, a.contextId), (Query q) -> ContextAccess.key(q.tenant, q.contextId),
+                Types.STRING);
+        restored.initializeState(snapshot);
+        restored.open();
+        assertThat(ask(restored, "inference.predict", "routine", 3, 0).predicted).containsExactly(before.predicted);
+        assertThat(ask(restored, "query", "solo", 3, 0).contextHologram).as("restored from the first snapshot").isNotNull();
+    }
+
+    /** A context's window repeats its memories query after query: their item vectors are made once, up to a bound. */
+    @Test
+    void itemVectorsAreCachedUpToTheirBound() throws Exception {
+        ActiveInference fn = new ActiveInference(D, 64, true, true);
+        var h = new KeyedTwoInputStreamOperatorTestHarness<>(new ActiveInference.Operator(fn),
+                (ContextAccess a) -> ContextAccess.key(a.tenant, a.contextId), (Query q) -> ContextAccess.key(q.tenant, q.contextId),
+                Types.STRING);
+        h.open();
+        for (int i = 0; i < 10; i++) {
+            use(h, "c", "m" + (i % 4), i);
+        }
+        Query first = ask(h, "query", "c", 3, 0);
+        assertThat(fn.cachedItemCount()).isEqualTo(4);
+        long[] m0 = fn.cachedItem("t", "m0");
+        assertThat(m0).isEqualTo(ActiveInference.item("t", "m0", D));
+        assertThat(fn.cachedItem("t", "m0")).isSameAs(m0);
+        assertThat(ask(h, "query", "c", 3, 0).contextHologram).isEqualTo(first.contextHologram);
+        assertThat(fn.cachedItemCount()).isEqualTo(4);
+        int bound = ActiveInference.cachedItems(D);
+        assertThat(bound).isEqualTo(4096);
+        for (int i = 0; i < bound + 10; i++) {
+            fn.cachedItem("t", "other-" + i);
+        }
+        assertThat(fn.cachedItemCount()).isEqualTo(bound);
+        assertThat(fn.cachedItem("t", "other-" + (bound + 9))).isEqualTo(ActiveInference.item("t", "other-" + (bound + 9), D));
     }
 
     @Test
