@@ -5,14 +5,19 @@ import io.mnemocore.hdv.Hdv;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -44,6 +49,8 @@ import org.apache.flink.util.OutputTag;
 public final class ActiveInference extends KeyedCoProcessFunction<String, ContextAccess, Query, Query> {
     private static final long serialVersionUID = 1L;
     public static final OutputTag<MemoryEvent> PREWARM = new OutputTag<>("prewarm") {};
+    /** In the heap's traces: the context has no state (none yet, or emptied by deletions). */
+    private static final ContextTrace NONE = new ContextTrace(0);
 
     private final int dim;
     private final int window;
@@ -66,9 +73,8 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
      * before the next checkpoint's barrier ({@link #flush}), so every snapshot holds them.
      */
     private transient LinkedHashMap<String, ContextTrace> traces;
-    private transient java.util.Set<String> dirty;
+    private transient Set<String> dirty;
     private transient Counter realtimeSleeps;
-    private static final ContextTrace NONE = new ContextTrace(0);
     private transient Counter predictions;
     private transient Counter predicted;
     private transient Counter prewarms;
@@ -87,7 +93,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
 
     /** How this operator's task thread is scheduled ({@link QueryPathPriority}): a query in a context waits for it. */
     public ActiveInference withPriority(QueryPathPriority priority) {
-        this.priority = java.util.Objects.requireNonNull(priority);
+        this.priority = Objects.requireNonNull(priority);
         return this;
     }
 
@@ -126,7 +132,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         };
         trace = getRuntimeContext().getState(traceDescriptor());
         int keep = cachedTraces(window);
-        dirty = new java.util.HashSet<>();
+        dirty = new HashSet<>();
         traces = new LinkedHashMap<>(2 * keep, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, ContextTrace> eldest) {
@@ -204,7 +210,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
      * current one): called by {@link Operator} before each checkpoint's barrier, so every snapshot
      * holds what the heap knew.
      */
-    void flush(java.util.function.Consumer<String> setKey) throws Exception {
+    void flush(Consumer<String> setKey) throws Exception {
         for (String key : dirty) {
             setKey.accept(key);
             ContextTrace t = traces.get(key);
@@ -223,16 +229,11 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         }
     }
 
-    /** Changed traces not yet written to state (tests). */
-    int unwritten() {
-        return dirty.size();
-    }
-
     /**
      * The operator that runs {@link ActiveInference}: a {@link KeyedCoProcessOperator} that
      * writes the function's changed traces to keyed state before each snapshot barrier.
      */
-    public static final class Operator extends org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<String, ContextAccess, Query, Query> {
+    public static final class Operator extends KeyedCoProcessOperator<String, ContextAccess, Query, Query> {
         private static final long serialVersionUID = 1L;
 
         public Operator(ActiveInference fn) {
