@@ -356,15 +356,20 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         q.predictedDistance = dists.stream().mapToInt(Integer::intValue).toArray();
         predicted.inc(ids.size());
         if (prewarm && !ids.isEmpty()) {
-            MemoryEvent e = new MemoryEvent();
-            e.type = EventType.CONSOLIDATION_TRIGGER;
-            e.tenant = q.tenant;
-            e.tier = "prewarm";
-            e.memoryIds = q.predicted.clone();
-            e.timestamp = q.receivedMs;
             prewarms.inc();
-            ctx.output(PREWARM, e);
+            ctx.output(PREWARM, prewarmTrigger(q, q.predicted));
         }
+    }
+
+    /** The consolidation.trigger that brings predicted memories to HOT before they are asked for (not a use). */
+    static MemoryEvent prewarmTrigger(Query q, String[] memoryIds) {
+        MemoryEvent e = new MemoryEvent();
+        e.type = EventType.CONSOLIDATION_TRIGGER;
+        e.tenant = q.tenant;
+        e.tier = "prewarm";
+        e.memoryIds = memoryIds.clone();
+        e.timestamp = q.receivedMs;
+        return e;
     }
 
     /** Accesses expected within the window at the context's recent rate (at least one). */

@@ -124,13 +124,7 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
         out.collect(r);
         if (q.predictsByContent() && prewarm && hits.length > 0) {
             // ActiveInference pre-warms what the history predicts; these it could not know before the search.
-            MemoryEvent e = new MemoryEvent();
-            e.type = EventType.CONSOLIDATION_TRIGGER;
-            e.tenant = q.tenant;
-            e.tier = "prewarm";
-            e.memoryIds = r.predicted.clone();
-            e.timestamp = q.receivedMs;
-            ctx.output(FEEDBACK, e);
+            ctx.output(FEEDBACK, ActiveInference.prewarmTrigger(q, r.predicted));
         }
         if (!q.isPredict()) {
             for (Hit h : hits) {
