@@ -16,17 +16,33 @@ class ActiveInferenceTest {
 
     static KeyedTwoInputStreamOperatorTestHarness<String, ContextAccess, Query, Query> harness(int window, boolean enabled)
             throws Exception {
-        var h = new KeyedTwoInputStreamOperatorTestHarness<>(
-                new ActiveInference.Operator(new ActiveInference(D, window, enabled, true)),
-                (ContextAccess a) -> ContextAccess.key(a.tenant, a.contextId),
-                (Query q) -> ContextAccess.key(q.tenant, q.contextId), Types.STRING);
+        var h = unopened(new ActiveInference(D, window, enabled, true));
         h.open();
         return h;
+    }
+
+    /** A harness around the job's operator for {@code fn}, to restore state into or to open. */
+    static KeyedTwoInputStreamOperatorTestHarness<String, ContextAccess, Query, Query> unopened(ActiveInference fn) throws Exception {
+        return new KeyedTwoInputStreamOperatorTestHarness<>(new ActiveInference.Operator(fn),
+                (ContextAccess a) -> ContextAccess.key(a.tenant, a.contextId),
+                (Query q) -> ContextAccess.key(q.tenant, q.contextId), Types.STRING);
     }
 
     static void use(KeyedTwoInputStreamOperatorTestHarness<String, ContextAccess, Query, Query> h, String context, String id, long at)
             throws Exception {
         h.processElement1(new StreamRecord<>(new ContextAccess("t", context, id, at, false)));
+    }
+
+    /** Uses of m0 .. m(steps-1) in context "routine", one a second, {@code rounds} times over; returns the last use's time. */
+    static long routine(KeyedTwoInputStreamOperatorTestHarness<String, ContextAccess, Query, Query> h, int steps, int rounds)
+            throws Exception {
+        long at = 0;
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < steps; i++) {
+                use(h, "routine", "m" + i, at += 1_000);
+            }
+        }
+        return at;
     }
 
     static Query ask(KeyedTwoInputStreamOperatorTestHarness<String, ContextAccess, Query, Query> h, String kind, String context,
@@ -49,12 +65,7 @@ class ActiveInferenceTest {
     @Test
     void predictsWhatFollowedTheLastUseAndAsksForItToBePrewarmed() throws Exception {
         var h = harness(64, true);
-        long at = 0;
-        for (int round = 0; round < 3; round++) {
-            for (int i = 0; i < 10; i++) {
-                use(h, "routine", "m" + i, at += 1_000);
-            }
-        }
+        long at = routine(h, 10, 3);
         use(h, "routine", "m0", at += 1_000);
         use(h, "routine", "m1", at += 1_000);
         // One use per second: a 2.5 s window looks three steps ahead.
@@ -131,12 +142,7 @@ class ActiveInferenceTest {
     @Test
     void withNoHistoryThePredictionIsLeftToTheContextVector() throws Exception {
         var h = harness(64, true);
-        long at = 0;
-        for (int round = 0; round < 3; round++) {
-            for (int i = 0; i < 5; i++) {
-                use(h, "routine", "m" + i, at += 1_000);
-            }
-        }
+        long at = routine(h, 5, 3);
         Query blueprint = ask(h, "inference.predict", null, 3, 60_000);
         assertThat(blueprint.predictsByContent()).isTrue();
         assertThat(blueprint.predictedDistance).isNull();
@@ -167,12 +173,7 @@ class ActiveInferenceTest {
     @Test
     void usesReachStateBeforeTheSnapshotBarrierAndARestoredJobPredictsFromThem() throws Exception {
         var h = harness(64, true);
-        long at = 0;
-        for (int round = 0; round < 3; round++) {
-            for (int i = 0; i < 5; i++) {
-                use(h, "routine", "m" + i, at += 1_000);
-            }
-        }
+        long at = routine(h, 5, 3);
         use(h, "solo", "x", at += 1_000);
         assertThat(h.numKeyedStateEntries()).as("nothing written per use").isZero();
         Query before = ask(h, "inference.predict", "routine", 3, 0);
@@ -186,9 +187,7 @@ class ActiveInferenceTest {
         assertThat(h.numKeyedStateEntries()).as("the emptied trace is cleared").isEqualTo(1);
         h.close();
 
-        var restored = new KeyedTwoInputStreamOperatorTestHarness<>(new ActiveInference.Operator(new ActiveInference(D, 64, true, true)),
-                (ContextAccess a) -> ContextAccess.key(a.tenant, a.contextId), (Query q) -> ContextAccess.key(q.tenant, q.contextId),
-                Types.STRING);
+        var restored = unopened(new ActiveInference(D, 64, true, true));
         restored.initializeState(snapshot);
         restored.open();
         assertThat(ask(restored, "inference.predict", "routine", 3, 0).predicted).containsExactly(before.predicted);
@@ -199,9 +198,7 @@ class ActiveInferenceTest {
     @Test
     void itemVectorsAreCachedUpToTheirBound() throws Exception {
         ActiveInference fn = new ActiveInference(D, 64, true, true);
-        var h = new KeyedTwoInputStreamOperatorTestHarness<>(new ActiveInference.Operator(fn),
-                (ContextAccess a) -> ContextAccess.key(a.tenant, a.contextId), (Query q) -> ContextAccess.key(q.tenant, q.contextId),
-                Types.STRING);
+        var h = unopened(fn);
         h.open();
         for (int i = 0; i < 10; i++) {
             use(h, "c", "m" + (i % 4), i);
