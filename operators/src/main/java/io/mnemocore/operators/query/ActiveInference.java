@@ -217,7 +217,9 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
             if (t == NONE) {
                 trace.clear();
             } else {
-                trace.update(t);
+                // A copy: a heap state backend would keep the very object, which goes on changing
+                // here while its snapshot is written.
+                trace.update(t.copy());
             }
         }
         dirty.clear();

@@ -43,6 +43,15 @@ public class ContextTrace {
         atMs[pos] = at;
     }
 
+    /** A copy whose arrays are its own. */
+    ContextTrace copy() {
+        ContextTrace c = new ContextTrace();
+        c.ids = ids.clone();
+        c.atMs = atMs.clone();
+        c.size = size;
+        return c;
+    }
+
     /** The i-th use, oldest first. */
     String id(int i) {
         return ids[i];

@@ -231,6 +231,18 @@ class ActiveInferenceTest {
     }
 
     @Test
+    void aCopyOfATraceDoesNotChangeWithIt() {
+        ContextTrace t = new ContextTrace(4);
+        t.add("a", 10);
+        ContextTrace c = t.copy();
+        t.add("b", 20);
+        t.remove("a");
+        assertThat(c.size).isEqualTo(1);
+        assertThat(c.id(0)).isEqualTo("a");
+        assertThat(t.id(0)).isEqualTo("b");
+    }
+
+    @Test
     void usesArrivingOutOfOrderArePlacedWhenTheyHappened() {
         ContextTrace t = new ContextTrace(4);
         t.add("a", 10);
