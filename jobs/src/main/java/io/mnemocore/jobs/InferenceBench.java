@@ -1,6 +1,8 @@
 package io.mnemocore.jobs;
 
 import io.mnemocore.hdv.Hdv;
+import io.mnemocore.hdv.SplitMix64;
+import io.mnemocore.hdv.bench.ClusteredData;
 import io.mnemocore.hdv.bench.Stats;
 import io.mnemocore.jobs.config.MnemoConfig;
 import io.mnemocore.operators.codec.EventCodec;
@@ -181,20 +183,17 @@ public final class InferenceBench {
 
     /**
      * The memories' vectors, the same for every run: each routine a drifting chain (a sixteenth of
-     * the bits flipped a step, so a step's nearest others are the steps either side of it), the
+     * the bits, 1,024 at D = 16,384, flipped a step, so a step's nearest others are the steps either side of it), the
      * other memories random.
      */
     static long[][] vectors(int dim, int contexts, int routine, int distractors) {
         long[][] v = new long[contexts * routine + distractors][];
-        SplittableRandom rnd = new SplittableRandom(13);
+        SplitMix64 rnd = new SplitMix64(13);
         for (int c = 0; c < contexts; c++) {
             long[] step = Hdv.random(dim, rnd.nextLong()).words();
             for (int s = 0; s < routine; s++) {
                 if (s > 0) {
-                    step = step.clone();
-                    for (int w = 0; w < step.length; w++) {
-                        step[w] ^= rnd.nextLong() & rnd.nextLong() & rnd.nextLong() & rnd.nextLong();
-                    }
+                    step = ClusteredData.flip(step, dim / 16, rnd);
                 }
                 v[c * routine + s] = step;
             }

@@ -325,8 +325,8 @@ public final class MnemoCoreJob {
         // Each query source's preparer and filters are chained to its router: no task hop (and no
         // thread wake-up) between the Redis read and the edge to the index. Queries sent on the
         // bus stream (a legacy path) ride its bulk chain, with its buffer timeout.
-        // Both sources' threads, the index's and the merger chain's go ahead of checkpoint work
-        // (QueryPathPriority). The bus's carries each query's fed-back hits on their way to the
+        // Both sources' threads, active inference's (a query in a context waits for it), the index's
+        // and the merger chain's go ahead of checkpoint work (QueryPathPriority). The bus's carries each query's fed-back hits on their way to the
         // index; raised too, query p99 was lower in three of four alternating pairs (README, Figures).
         // But not real-time: it reads every bulk write, and a real-time thread with work keeps its
         // core from the query threads of the same real-time priority until it runs out of input.
@@ -402,7 +402,7 @@ public final class MnemoCoreJob {
         // copy for the result store, which can wait for the default buffer timeout (no per-reply flush).
         SingleOutputStreamOperator<QueryReply> replies = searched
                 .process(new QueryReplies(rerank, dim, confidenceBits)
-                        .withPrewarm(c.getBool("haim.inference.enabled") && c.getBool("haim.inference.prewarm")), EdgeTypes.QUERY_REPLY)
+                        .withPrewarm(c.getBool("haim.inference.prewarm")), EdgeTypes.QUERY_REPLY)
                 .name("query-reply").uid(UID_QUERY_REPLY);
         // Queryable recent replies, on their own task: its RocksDB snapshots delay no reply.
         replies.keyBy(r -> r.queryId)

@@ -74,6 +74,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
      */
     private transient LinkedHashMap<String, ContextTrace> traces;
     private transient Set<String> dirty;
+    private transient int keepTraces;
     private transient Counter realtimeSleeps;
     private transient Counter predictions;
     private transient Counter predicted;
@@ -131,13 +132,13 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
             }
         };
         trace = getRuntimeContext().getState(traceDescriptor());
-        int keep = cachedTraces(window);
+        keepTraces = cachedTraces(window);
         dirty = new HashSet<>();
-        traces = new LinkedHashMap<>(2 * keep, 0.75f, true) {
+        traces = new LinkedHashMap<>(2 * keepTraces, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, ContextTrace> eldest) {
                 // A changed trace stays until it is written; the map then shrinks back (flush).
-                return size() > keep && !dirty.contains(eldest.getKey());
+                return size() > keepTraces && !dirty.contains(eldest.getKey());
             }
         };
         var m = getRuntimeContext().getMetricGroup();
@@ -153,7 +154,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         String key = tenant + "/" + memoryId;
         long[] v = itemCache.get(key);
         if (v == null) {
-            v = Hdv.fromId(key, dim).words();
+            v = item(tenant, memoryId, dim);
             itemCache.put(key, v);
         }
         return v;
@@ -223,9 +224,8 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
             }
         }
         dirty.clear();
-        int keep = cachedTraces(window);
         var it = traces.entrySet().iterator();
-        while (traces.size() > keep && it.hasNext()) {
+        while (traces.size() > keepTraces && it.hasNext()) {
             it.next();
             it.remove();
         }

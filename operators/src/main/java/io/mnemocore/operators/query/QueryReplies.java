@@ -62,19 +62,18 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
             // Only what is clearly nearer to the context than chance is a prediction worth pre-warming.
             int cut = ActiveInference.chanceCut(dim);
             hits = Arrays.stream(hits).filter(h -> h.distance < cut).toArray(Hit[]::new);
-            for (Hit h : hits) {
-                h.score = Math.max(0, 1.0 - 2.0 * h.distance / dim);
-            }
             Arrays.sort(hits, Comparator.<Hit>comparingInt(h -> h.distance).thenComparing(h -> h.memoryId));
         } else if (q.isPredict()) {
             Map<String, Integer> rank = new HashMap<>();
             for (int i = 0; i < q.predicted.length; i++) {
                 rank.put(q.predicted[i], i);
             }
+            Arrays.sort(hits, Comparator.comparingInt(h -> rank.getOrDefault(h.memoryId, Integer.MAX_VALUE)));
+        }
+        if (q.isPredict()) {
             for (Hit h : hits) {
                 h.score = Math.max(0, 1.0 - 2.0 * h.distance / dim); // how clearly it was predicted
             }
-            Arrays.sort(hits, Comparator.comparingInt(h -> rank.getOrDefault(h.memoryId, Integer.MAX_VALUE)));
         } else {
             for (Hit h : hits) {
                 h.score = rerank.score(h, q.receivedMs, q.tenant, q.contextHologram);
