@@ -84,7 +84,7 @@ final class JobTestSupport {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("timed out after " + timeoutMs + " ms waiting for: " + what.get());
+                throw new AssertionError("timed out after " + timeoutMs + " ms waiting for: " + what.get() + "; " + busiestThreads());
             }
             Thread.sleep(50);
         }
@@ -92,5 +92,52 @@ final class JobTestSupport {
 
     static void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {
         awaitOr(() -> what, timeoutMs, condition);
+    }
+
+    /**
+     * The JVM's threads that used the most CPU in one second, with their scheduling policy, and the
+     * stacks of the runnable Flink task threads: what a timed-out wait needs to tell a stalled job
+     * from a busy machine (a task thread spinning in Flink's input gate under SCHED_FIFO would take
+     * a core from everything else; README, Known gaps).
+     */
+    static String busiestThreads() throws InterruptedException {
+        Map<String, long[]> before = threadCpu();
+        Thread.sleep(1_000);
+        Map<String, long[]> after = threadCpu();
+        StringBuilder b = new StringBuilder("busiest threads in the next second (name tid policy/rtprio cpu-ticks):");
+        after.entrySet().stream()
+                .filter(e -> before.containsKey(e.getKey()))
+                .sorted((x, y) -> Long.compare(y.getValue()[0] - before.get(y.getKey())[0], x.getValue()[0] - before.get(x.getKey())[0]))
+                .limit(6)
+                .forEach(e -> b.append(' ').append(e.getKey()).append(' ').append(e.getValue()[1] == 0 ? "other" : "fifo/" + e.getValue()[2])
+                        .append(' ').append(e.getValue()[0] - before.get(e.getKey())[0]).append(';'));
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getState() == Thread.State.RUNNABLE && IngestBench.isFlinkTaskThread(stack)) {
+                b.append("\n  runnable task thread \"").append(t.getName()).append('"');
+                for (int i = 0; i < Math.min(6, stack.length); i++) {
+                    b.append("\n      at ").append(stack[i]);
+                }
+            }
+        });
+        return b.toString();
+    }
+
+    /** "comm tid" to {utime+stime ticks, policy, rt priority}, from /proc/self/task (empty where there is none). */
+    private static Map<String, long[]> threadCpu() {
+        Map<String, long[]> cpu = new java.util.HashMap<>();
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        for (java.io.File task : tasks == null ? new java.io.File[0] : tasks) {
+            try {
+                String stat = java.nio.file.Files.readString(task.toPath().resolve("stat"));
+                int close = stat.lastIndexOf(')');
+                String[] f = stat.substring(close + 2).split(" ");
+                // Fields from 3 (state): utime 14, stime 15, rt_priority 40, policy 41.
+                cpu.put("'" + stat.substring(stat.indexOf('(') + 1, close) + "' " + task.getName(),
+                        new long[] {Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3]), Long.parseLong(f[41 - 3]), Long.parseLong(f[40 - 3])});
+            } catch (java.io.IOException | RuntimeException e) {
+                // the thread ended while listed
+            }
+        }
+        return cpu;
     }
 }
