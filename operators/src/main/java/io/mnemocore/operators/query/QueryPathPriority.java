@@ -90,7 +90,9 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
         if (realtimePriority > 0 && !REFUSED.get()) {
             String refused = makeRealtime(realtimePriority, chrt);
             if (refused == null && BUDGET.get() == null) {
-                BUDGET.set(budget());
+                RealtimeBudget b = budget();
+                BUDGET.set(b);
+                RealtimeGuard.JVM.watchCurrent(b);
             }
             if (refused != null && REFUSED.compareAndSet(false, true)) {
                 LOG.warn("the query path runs without real-time scheduling (haim.search.realtime_priority {}): {}; "
@@ -109,7 +111,18 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
      */
     public static boolean pace() {
         RealtimeBudget b = BUDGET.get();
-        return b != null && b.pace();
+        if (b == null) {
+            return false;
+        }
+        int back = b.takeBackPriority();
+        if (back != 0) {
+            // RealtimeGuard had taken the policy while the thread was stuck outside an element.
+            String refused = makeRealtime(back, "chrt");
+            if (refused != null) {
+                LOG.warn("query path thread '{}' stays at the normal policy: {}", Thread.currentThread().getName(), refused);
+            }
+        }
+        return b.pace();
     }
 
     /** {@link #pace()}, counting each sleep in {@code sleeps} ({@code haim_realtime_sleeps_total}). */
@@ -122,6 +135,7 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
     /** For tests that set their thread back to the normal policy. */
     static void forgetBudget() {
         BUDGET.remove();
+        RealtimeGuard.JVM.forget(Thread.currentThread());
     }
 
     /** For tests that refuse on purpose: the next thread tries again. */
@@ -159,8 +173,7 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
      */
     static String makeRealtime(int priority, String chrt) {
         try {
-            Path self = Files.readSymbolicLink(Path.of("/proc/thread-self")); // "pid/task/tid"
-            String tid = self.getFileName().toString();
+            String tid = tid();
             int[] now = schedulerOf(tid);
             if (now[0] == SCHED_FIFO && now[1] >= priority) {
                 return null;
@@ -184,6 +197,11 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
             Thread.currentThread().interrupt();
             return "interrupted";
         }
+    }
+
+    /** The calling thread's id in the kernel. */
+    static String tid() throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString(); // "pid/task/tid"
     }
 
     /** The calling process's thread {@code tid}'s {policy, real-time priority}, from {@code /proc}. */

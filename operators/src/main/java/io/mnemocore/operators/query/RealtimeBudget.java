@@ -53,6 +53,10 @@ final class RealtimeBudget {
     private long windowStart;
     private long cpuAtStart;
     private boolean started;
+    /** When the thread last reached an element boundary (its wall clock); read by {@link RealtimeGuard}. */
+    private volatile long pacedAt = Long.MIN_VALUE;
+    /** The real-time priority {@link RealtimeGuard} took from the thread, 0 while it has it. */
+    private volatile int demotedFrom;
 
     /** The calling thread's budget, on its own clocks. */
     RealtimeBudget(long windowNs, double share, double compilingShare) {
@@ -86,6 +90,7 @@ final class RealtimeBudget {
      */
     boolean pace() {
         long now = wallNs.getAsLong();
+        pacedAt = now;
         if (!started) {
             restart(now);
             return false;
@@ -110,6 +115,29 @@ final class RealtimeBudget {
             restart(now);
         }
         return false;
+    }
+
+    /** Whether the thread reached an element boundary at or after {@code wallNs}. */
+    boolean pacedSince(long wallNs) {
+        return pacedAt >= wallNs;
+    }
+
+    /** The guard put the thread under the normal policy; it ran real-time at {@code priority}. */
+    void markDemoted(int priority) {
+        demotedFrom = priority;
+    }
+
+    boolean demoted() {
+        return demotedFrom != 0;
+    }
+
+    /** The priority to take back, once: 0 when the thread was not demoted. */
+    int takeBackPriority() {
+        int p = demotedFrom;
+        if (p != 0) {
+            demotedFrom = 0;
+        }
+        return p;
     }
 
     long windowNs() {

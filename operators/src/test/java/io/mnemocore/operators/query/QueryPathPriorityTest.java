@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
@@ -131,6 +132,42 @@ class QueryPathPriorityTest {
         // 400 ms are eight windows; the first sleep comes after 40 ms of CPU at the earliest.
         assertThat(sleeps).as("sleeps (sink %d)", sink).isBetween(4, 8);
         assertThat(share).isLessThan(0.9);
+    }
+
+    /**
+     * A real-time thread that spins without reaching an element boundary (as a task thread can in
+     * Flink's input gate) is put back under the normal policy by {@link RealtimeGuard} within a
+     * few check periods, and takes its real-time priority back at its next boundary.
+     */
+    @Test
+    void aRealtimeThreadSpinningOutsideItsElementsGoesBackToNormalUntilItsNextBoundary() throws Exception {
+        assumeTrue(maySetRealtime(), "this process may not set real-time priorities (no CAP_SYS_NICE)");
+        AtomicReference<int[]> spinning = new AtomicReference<>();
+        AtomicReference<int[]> paced = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            new QueryPathPriority(Thread.NORM_PRIORITY, 1).apply();
+            long start = System.nanoTime();
+            long sink = 0;
+            int[] s = schedulerOrNull();
+            while (s != null && s[0] == QueryPathPriority.SCHED_FIFO && System.nanoTime() - start < 10_000_000_000L) {
+                for (int j = 0; j < 100_000; j++) {
+                    sink += Long.bitCount(sink * 31 + j);
+                }
+                s = schedulerOrNull();
+            }
+            spinning.set(s);
+            // The guard marks the budget just after its chrt returns: boundaries until it has.
+            for (int i = 0; i < 500 && (s == null || s[0] != QueryPathPriority.SCHED_FIFO); i++) {
+                QueryPathPriority.pace();
+                LockSupport.parkNanos(10_000_000L);
+                s = schedulerOrNull();
+            }
+            paced.set(s);
+        }, "spinning-realtime");
+        t.start();
+        t.join();
+        assertThat(spinning.get()).as("policy after spinning (up to 10 s)").containsExactly(SCHED_OTHER, 0);
+        assertThat(paced.get()).as("policy after the next boundaries").containsExactly(QueryPathPriority.SCHED_FIFO, 1);
     }
 
     /** Refused, the thread keeps its policy and the caller learns why; the operator then only logs it. */
