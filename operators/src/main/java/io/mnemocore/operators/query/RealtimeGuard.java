@@ -134,8 +134,9 @@ final class RealtimeGuard {
                 String refused = demoter.demote(w.tid);
                 if (refused == null) {
                     w.budget.markDemoted(priority);
-                    LOG.warn("query path thread '{}' (tid {}) used {} ms of CPU in {} ms without reaching an element boundary; "
-                            + "it runs at the normal policy until it reaches one (README, Queries step 9). It was at:{}",
+                    LOG.warn("query path thread '{}' (tid {}) used {} ms of CPU in {} ms without reaching an element boundary "
+                            + "(a task's start-up, or a spin in Flink's input gate); it runs at the normal policy until it reaches one "
+                            + "(README, Queries step 9). It was at:{}",
                             w.thread.getName(), w.tid, busy / 1_000_000, wall / 1_000_000, frames(w.thread));
                 } else {
                     LOG.warn("query path thread '{}' (tid {}) is stuck outside its budget but keeps its real-time policy: {}",
