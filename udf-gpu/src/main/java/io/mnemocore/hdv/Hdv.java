@@ -58,6 +58,25 @@ public final class Hdv implements Serializable {
         return new Hdv(dim, w);
     }
 
+    /**
+     * The Hamming distance between {@code random(dim, seed)} and {@code v}, generating the random
+     * words as it goes instead of making the vector: the rerank measures every hit's item vector
+     * against the context hologram, and made anew those vectors were about half of what the reply
+     * chain allocated a query in a context (README, Figures, "Twenty-fifth pass").
+     */
+    public static int hammingToRandom(int dim, long seed, long[] v) {
+        checkDim(dim);
+        if (v.length != dim / 64) {
+            throw new IllegalArgumentException("dimension mismatch: " + dim + " vs " + v.length * 64);
+        }
+        SplitMix64 rnd = new SplitMix64(seed);
+        int d = 0;
+        for (long w : v) {
+            d += Long.bitCount(rnd.nextLong() ^ w);
+        }
+        return d;
+    }
+
     /** The HDV of a string id (a context id, a symbol): stable across machines and runs. */
     public static Hdv fromId(String id, int dim) {
         return random(dim, SplitMix64.hash(id));

@@ -22,6 +22,23 @@ class HdvTest {
         }
     }
 
+    /** The streamed distance is the distance to the vector that random(dim, seed) makes, bit for bit. */
+    @Test
+    void hammingToRandomIsTheDistanceToTheSeededVector() {
+        for (int dim : new int[] {64, 1024, D}) {
+            for (long seed = -3; seed < 40; seed++) {
+                long[] v = Hdv.random(dim, 1000 + seed).words();
+                if (seed % 7 == 0) {
+                    v = Hdv.random(dim, seed).words().clone();
+                    v[v.length / 2] ^= 0x5L; // two bits from the seeded vector itself
+                }
+                assertThat(Hdv.hammingToRandom(dim, seed, v)).isEqualTo(Hdv.hamming(Hdv.random(dim, seed).words(), v));
+            }
+        }
+        assertThat(Hdv.hammingToRandom(D, 9, Hdv.random(D, 9).words())).isZero();
+        assertThatThrownBy(() -> Hdv.hammingToRandom(D, 9, new long[3])).hasMessageContaining("dimension mismatch");
+    }
+
     @Test
     void permuteRoundTripsAndIsACyclicShift() {
         Hdv a = Hdv.random(D, 7);

@@ -2,6 +2,7 @@ package io.mnemocore.operators.query;
 
 import io.mnemocore.hdv.Bundler;
 import io.mnemocore.hdv.Hdv;
+import io.mnemocore.hdv.SplitMix64;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
 import java.util.ArrayList;
@@ -119,6 +120,11 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
     /** The item vector of a memory: random, seeded by (tenant, memory_id), the same everywhere. */
     public static long[] item(String tenant, String memoryId, int dim) {
         return Hdv.fromId(tenant + "/" + memoryId, dim).words();
+    }
+
+    /** The Hamming distance between a memory's {@link #item} vector and {@code v}, without making the vector. */
+    public static int itemDistance(String tenant, String memoryId, long[] v, int dim) {
+        return Hdv.hammingToRandom(dim, SplitMix64.hash(tenant + "/" + memoryId), v);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.mnemocore.operators.query;
 
-import io.mnemocore.hdv.Hdv;
 import io.mnemocore.operators.ltp.LtpModel;
 import java.io.Serializable;
 
@@ -63,7 +62,7 @@ public final class Rerank implements Serializable {
         if (hologram == null || wContext == 0) {
             return 0;
         }
-        int d = Hdv.hamming(ActiveInference.item(tenant, memoryId, dim), hologram);
+        int d = ActiveInference.itemDistance(tenant, memoryId, hologram, dim);
         return Math.max(0, 1.0 - 2.0 * d / dim);
     }
 }

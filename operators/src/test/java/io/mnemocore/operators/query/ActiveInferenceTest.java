@@ -2,6 +2,7 @@ package io.mnemocore.operators.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mnemocore.hdv.Bundler;
 import io.mnemocore.hdv.Hdv;
 import io.mnemocore.operators.codec.EventType;
 import io.mnemocore.operators.codec.MemoryEvent;
@@ -60,6 +61,20 @@ class ActiveInferenceTest {
         List<Query> out = h.extractOutputValues();
         assertThat(out).hasSize(before + 1);
         return out.get(out.size() - 1);
+    }
+
+    /** The rerank's distance to a memory's item vector, streamed, is the distance to the vector itself. */
+    @Test
+    void itemDistanceIsTheDistanceToTheItemVector() {
+        long[] hologram = new Bundler(D).addWords(ActiveInference.item("t", "a", D)).addWords(ActiveInference.item("t", "b", D))
+                .addWords(ActiveInference.item("t", "c", D)).majority().words();
+        for (String id : new String[] {"a", "b", "c", "d", "m-17", "ünïcode"}) {
+            for (String tenant : new String[] {"t", "other"}) {
+                assertThat(ActiveInference.itemDistance(tenant, id, hologram, D))
+                        .isEqualTo(Hdv.hamming(ActiveInference.item(tenant, id, D), hologram));
+            }
+        }
+        assertThat(ActiveInference.itemDistance("t", "a", ActiveInference.item("t", "a", D), D)).isZero();
     }
 
     @Test
