@@ -158,6 +158,11 @@ final class RealtimeGuard {
         return watched.size();
     }
 
+    /** The budgets of the live watched threads named {@code name} (tests). */
+    List<RealtimeBudget> budgetsOf(String name) {
+        return watched.stream().filter(w -> w.thread.isAlive() && w.thread.getName().equals(name)).map(w -> w.budget).toList();
+    }
+
     /** The thread's real-time priority now, or 1 where /proc cannot say. */
     private static int priorityOf(String tid) {
         try {

@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
@@ -55,6 +56,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
     private transient Histogram searchSeconds;
     private transient Counter asked;
     private transient Counter failed;
+    private transient Counter realtimeSleeps;
 
     /**
      * @param spec the WARM store; the query path makes one attempt per call, with {@code timeoutMs} as its deadline
@@ -107,6 +109,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
         var m = getRuntimeContext().getMetricGroup();
         searchSeconds = m.addGroup("tier", "warm").histogram("haim_search_latency_seconds", new ScaledHistogram(10_000, 1e-9));
         asked = m.counter("haim_warm_fallback_total");
+        realtimeSleeps = m.counter("haim_realtime_sleeps_total", new ThreadSafeSimpleCounter()); // the pool's threads share it
         failed = m.counter("haim_warm_fallback_failures_total");
     }
 
@@ -171,6 +174,10 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
                     MergedQuery hotOnly = m.copy();
                     hotOnly.warmError = "WARM search failed: " + e.getMessage();
                     rf.complete(List.of(hotOnly));
+                } finally {
+                    // A real-time pool thread keeps to its budget between searches (an embedded
+                    // store's scan is CPU), and takes its policy back if RealtimeGuard had taken it.
+                    QueryPathPriority.pace(realtimeSleeps);
                 }
             });
         } catch (RejectedExecutionException e) {

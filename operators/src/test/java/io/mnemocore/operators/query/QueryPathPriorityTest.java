@@ -247,7 +247,7 @@ class QueryPathPriorityTest {
     }
 
     /** CAP_SYS_NICE (bit 23) in the effective set, and chrt on the PATH. */
-    private static boolean maySetRealtime() throws IOException {
+    static boolean maySetRealtime() throws IOException {
         String caps = Files.readAllLines(Path.of("/proc/self/status")).stream()
                 .filter(l -> l.startsWith("CapEff:")).findFirst().orElse("CapEff:\t0").substring(7).trim();
         boolean nice = (Long.parseUnsignedLong(caps, 16) & (1L << 23)) != 0;

@@ -2,6 +2,7 @@ package io.mnemocore.operators.query;
 
 import static io.mnemocore.operators.query.QueryMergerTest.hit;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mnemocore.hdv.Hdv;
 import io.mnemocore.operators.tier.EmbeddedWarmStore;
@@ -108,6 +109,36 @@ class WarmFallbackTest {
             MergedQuery none = drain(off).get(0);
             assertThat(none.warmAsked).isFalse();
             assertThat(none.hits).isEmpty();
+        }
+    }
+
+    /**
+     * Under the real-time policy a pool thread reaches an element boundary after each WARM search:
+     * it keeps to its CPU budget, and takes its policy back if {@link RealtimeGuard} had taken it.
+     */
+    @Test
+    void aRealtimePoolThreadPacesAfterEachSearch(@TempDir Path dir) throws Exception {
+        assumeTrue(QueryPathPriorityTest.maySetRealtime(), "this process may not set real-time priorities (no CAP_SYS_NICE)");
+        try (EmbeddedWarmStore store = EmbeddedWarmStore.open(dir, D)) {
+            store.apply(List.of(WarmTier.Op.upsert(point("t", "warm", Hdv.random(D, 4).words()))));
+        }
+        var h = harness(new WarmFallback(embedded(dir), true, THRESHOLD, 1_000, 1, 5, 30_000)
+                .withPriority(new QueryPathPriority(Thread.NORM_PRIORITY, 1)));
+        try {
+            List<RealtimeBudget> pool = RealtimeGuard.JVM.budgetsOf("warm-fallback");
+            for (long end = System.nanoTime() + 10_000_000_000L; pool.isEmpty() && System.nanoTime() < end; ) {
+                Thread.sleep(10); // the pool thread runs chrt as it starts
+                pool = RealtimeGuard.JVM.budgetsOf("warm-fallback");
+            }
+            assertThat(pool).hasSize(1);
+            long before = System.nanoTime();
+            assertThat(pool.get(0).pacedSince(before)).isFalse();
+            h.processElement(merged("low", Hdv.random(D, 4).words(), 1), 0);
+            h.endInput();
+            assertThat(h.extractOutputValues()).singleElement().satisfies(m -> assertThat(m.warmAsked).isTrue());
+            assertThat(pool.get(0).pacedSince(before)).isTrue();
+        } finally {
+            h.close();
         }
     }
 
