@@ -179,7 +179,8 @@ class FaultToleranceITCase {
         producer.start();
         if (killer != null) {
             for (long threshold : new long[] {20_000, 45_000, 70_000}) {
-                await("progress past " + threshold, 120_000, () -> entriesRead(c, stream) >= threshold);
+                JobTestSupport.awaitOr(() -> "progress past " + threshold + " (" + progress(c, stream, job) + ")", 120_000,
+                        () -> entriesRead(c, stream) >= threshold);
                 // MiniCluster keeps terminated TaskManagers in its list, so the oldest live one is at
                 // nextToKill; with two single-slot TaskManagers, both run tasks of the job.
                 killer.terminateTaskManager(nextToKill++).get(60, TimeUnit.SECONDS);
@@ -200,6 +201,23 @@ class FaultToleranceITCase {
                     && entriesRead(c, stream) == workload.size());
         }
         return SavepointInspector.memories(stopWithSavepoint(job, dir));
+    }
+
+    /** Where a stalled run stands: the group's counters and the job's status. */
+    static String progress(JedisPooled c, String stream, JobClient job) {
+        String status;
+        try {
+            status = String.valueOf(job.getJobStatus().get(10, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            status = "unknown (" + e + ")";
+        }
+        try {
+            RedisStreams.GroupInfo g = RedisStreams.groupInfo(c, stream, "consolidation_workers");
+            return "entries read " + g.entriesRead + ", lag " + g.lag + ", pending " + g.pending + ", stream length "
+                    + c.xlen(stream) + ", job " + status;
+        } catch (RuntimeException e) {
+            return "group unreadable (" + e.getMessage() + "), job " + status;
+        }
     }
 
     static long entriesRead(JedisPooled c, String stream) {
