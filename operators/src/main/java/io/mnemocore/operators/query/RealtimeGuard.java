@@ -51,6 +51,8 @@ final class RealtimeGuard {
         final RealtimeBudget budget;
         long cpuAt;
         long lookedAt;
+        /** The demotion was refused once already: said once, not every period. */
+        boolean refusalSaid;
 
         Watched(Thread thread, String tid, RealtimeBudget budget) {
             this.thread = thread;
@@ -138,7 +140,8 @@ final class RealtimeGuard {
                             + "(a task's start-up, or a spin in Flink's input gate); it runs at the normal policy until it reaches one "
                             + "(README, Queries step 9). It was at:{}",
                             w.thread.getName(), w.tid, busy / 1_000_000, wall / 1_000_000, frames(w.thread));
-                } else {
+                } else if (!w.refusalSaid) {
+                    w.refusalSaid = true;
                     LOG.warn("query path thread '{}' (tid {}) is stuck outside its budget but keeps its real-time policy: {}",
                             w.thread.getName(), w.tid, refused);
                 }
