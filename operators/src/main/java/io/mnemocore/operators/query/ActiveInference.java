@@ -129,7 +129,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
 
     @Override
     public void open(OpenContext ctx) {
-        priority.apply();
+        priority.applyFromFirstElement();
         int capacity = cachedItems(dim);
         itemCache = new LinkedHashMap<>(2 * capacity, 0.75f, true) {
             @Override

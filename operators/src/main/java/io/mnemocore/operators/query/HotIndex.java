@@ -152,7 +152,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
 
     @Override
     public void open(OpenContext ctx) {
-        priority.apply();
+        priority.applyFromFirstElement();
         segments = new HashMap<>();
         kernel = HammingKernels.create(kernelName, threads, cudaDevice, fallbackToCpu, why -> {
             LOG.warn("haim.gpu.enabled but no GPU can be used ({}); the HOT index searches on the CPU", why);

@@ -108,7 +108,7 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
     @Override
     public void open() throws Exception {
         // The whole chain runs on this thread (the WARM fallback's pool threads take the priority themselves).
-        priority.apply();
+        priority.applyFromFirstElement();
         super.open();
         realtimeSleeps = getMetricGroup().counter("haim_realtime_sleeps_total");
         timerAt = Long.MAX_VALUE;

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *       waits for the running thread's slice, and every hand-off of a query (Redis to fetcher to task,
  *       task to index, index to merger) pays that wait on a busy machine. A real-time thread runs as
  *       soon as it is woken (README, Figures, "Fourteenth pass"). Java cannot set a scheduling policy,
- *       so the thread runs {@code chrt} on its own thread id; where that is refused (no CAP_SYS_NICE,
+ *       so the thread runs {@code chrt} on its own thread id, from its first element on
+ *       ({@link #applyFromFirstElement()}); where that is refused (no CAP_SYS_NICE,
  *       no {@code chrt}, not Linux) the job goes on at the Java priority and logs one warning. Threads
  *       it starts do not inherit the policy (reset-on-fork): a task thread also starts Flink's
  *       asynchronous snapshot threads, checkpoint work that must stay behind the queries. The threads
@@ -59,6 +60,8 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
     static final int SCHED_FIFO = 1;
     /** Set on each thread that runs real-time: how much of a core it may take ({@link #pace()}). */
     private static final ThreadLocal<RealtimeBudget> BUDGET = new ThreadLocal<>();
+    /** Set on a thread that goes real-time at its first element boundary ({@link #applyFromFirstElement()}). */
+    private static final ThreadLocal<QueryPathPriority> PENDING = new ThreadLocal<>();
 
     public QueryPathPriority {
         if (javaPriority < Thread.MIN_PRIORITY || javaPriority > Thread.MAX_PRIORITY) {
@@ -78,15 +81,38 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
         this(javaPriority, realtimePriority, RealtimeBudget.WINDOW_NS / 1_000_000L, RealtimeBudget.SHARE, RealtimeBudget.SHARE_WHILE_COMPILING);
     }
 
-    /** Gives the calling thread this priority; {@link #NORMAL}'s parts leave it as it is. */
+    /** Gives the calling thread this priority now; {@link #NORMAL}'s parts leave it as it is. */
     public void apply() {
         apply("chrt");
     }
 
+    /**
+     * Gives the calling thread its Java priority now and its real-time policy at its first element
+     * boundary ({@link #pace()}). What a task thread does after {@code open} and before its first
+     * element is start-up, not query work: opening network connections, loading classes, a WARM
+     * store to open. Under SCHED_FIFO a HOT index thread spent a whole second of its start so
+     * (README, Queries step 9), and a job's restart starts every query task at once; on a 2-core
+     * machine that left the rest of the job, restarting too, the kernel's 5%.
+     */
+    public void applyFromFirstElement() {
+        setJavaPriority();
+        if (realtimePriority > 0 && !REFUSED.get() && BUDGET.get() == null) {
+            PENDING.set(this);
+        }
+    }
+
     void apply(String chrt) {
+        setJavaPriority();
+        goRealtime(chrt);
+    }
+
+    private void setJavaPriority() {
         if (javaPriority != Thread.NORM_PRIORITY && Thread.currentThread().getPriority() != javaPriority) {
             Thread.currentThread().setPriority(javaPriority);
         }
+    }
+
+    private void goRealtime(String chrt) {
         if (realtimePriority > 0 && !REFUSED.get()) {
             String refused = makeRealtime(realtimePriority, chrt);
             if (refused == null && BUDGET.get() == null) {
@@ -112,7 +138,16 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
     public static boolean pace() {
         RealtimeBudget b = BUDGET.get();
         if (b == null) {
-            return false;
+            QueryPathPriority pending = PENDING.get();
+            if (pending == null) {
+                return false;
+            }
+            PENDING.remove(); // one try: a refusal is remembered
+            pending.goRealtime("chrt");
+            b = BUDGET.get();
+            if (b == null) {
+                return false;
+            }
         }
         int back = b.takeBackPriority();
         if (back != 0) {
@@ -135,6 +170,7 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
     /** For tests that set their thread back to the normal policy. */
     static void forgetBudget() {
         BUDGET.remove();
+        PENDING.remove();
         RealtimeGuard.JVM.forget(Thread.currentThread());
     }
 
@@ -153,11 +189,14 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
         return new QueryPathPriority(javaPriority, 0, budgetWindowMs, budgetShare, budgetShareCompiling);
     }
 
-    /** Daemon threads named {@code name} that take this priority before their first task. */
+    /**
+     * Daemon threads named {@code name} that take this Java priority before their first task, and
+     * its real-time policy at their first {@link #pace()} ({@link #applyFromFirstElement()}).
+     */
     public ThreadFactory threads(String name) {
         return r -> {
             Thread t = new Thread(() -> {
-                apply();
+                applyFromFirstElement();
                 r.run();
             }, name);
             t.setDaemon(true);

@@ -36,7 +36,7 @@ public final class QueryPreparer extends ProcessFunction<MemoryEvent, Query> {
     public void open(OpenContext ctx) {
         // Chained to its source: the source's fetcher thread, started after this, inherits the Java
         // priority; it takes the real-time one itself (RedisStreamSource#withFetcherPriority).
-        priority.apply();
+        priority.applyFromFirstElement();
         realtimeSleeps = getRuntimeContext().getMetricGroup().counter("haim_realtime_sleeps_total");
     }
 

@@ -93,7 +93,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
     public void open(OpenContext ctx) {
         breaker = new CircuitBreaker(breakerFailures, breakerResetMs);
         // On the query path, but the merger chain's real-time policy is not inherited: they take it
-        // themselves, each running chrt as it starts. Started here, with the store opened, because
+        // themselves, each running chrt after its first search. Started here, with the store opened, because
         // on the first WARM-bound query that took ~100 ms (README, Figures, "Twenty-third pass").
         ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 priority.threads("warm-fallback"));

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Each query path operator raises its task thread when it opens (a harness opens on the test
- * thread): its Java priority, and with a real-time priority its scheduling policy.
+ * Each query path operator raises its task thread (a harness runs on the test thread): its Java
+ * priority when it opens, and with a real-time priority its scheduling policy from its first
+ * element on.
  */
 class QueryPathPriorityTest {
     private static final int SCHED_OTHER = 0;
@@ -77,14 +78,20 @@ class QueryPathPriorityTest {
         assertThat(scheduler()[0]).isEqualTo(SCHED_OTHER);
     }
 
-    /** Where the process may (root, or CAP_SYS_NICE, as in this project's CI), the thread runs SCHED_FIFO. */
+    /**
+     * Where the process may (root, or CAP_SYS_NICE, as in this project's CI), the thread runs
+     * SCHED_FIFO from its first element on; what it does after open before that is start-up, at
+     * the normal policy.
+     */
     @Test
     void aRealtimePriorityPutsTheThreadUnderSchedFifo() throws Exception {
         assumeTrue(maySetRealtime(), "this process may not set real-time priorities (no CAP_SYS_NICE)");
         try (var h = new OneInputStreamOperatorTestHarness<>(new QueryMerger(2_000).withPriority(new QueryPathPriority(10, 3)), 128, 1, 0)) {
             h.open();
-            assertThat(scheduler()).containsExactly(QueryPathPriority.SCHED_FIFO, 3);
+            assertThat(scheduler()).containsExactly(SCHED_OTHER, 0);
             assertThat(Thread.currentThread().getPriority()).isEqualTo(10);
+            h.processElement(QueryMergerTest.part(QueryMergerTest.query("q", 1), 0, 2), 0);
+            assertThat(scheduler()).containsExactly(QueryPathPriority.SCHED_FIFO, 3);
         }
         // The threads it starts do not inherit the policy (Flink's snapshot threads are among them)...
         AtomicReference<int[]> child = new AtomicReference<>();
@@ -92,8 +99,11 @@ class QueryPathPriorityTest {
         t.start();
         t.join();
         assertThat(child.get()).containsExactly(SCHED_OTHER, 0);
-        // ...but those made by its thread factory (the WARM fallback's pool) take it themselves.
-        Thread pooled = new QueryPathPriority(10, 2).threads("pooled").newThread(() -> child.set(schedulerOrNull()));
+        // ...but those made by its thread factory (the WARM fallback's pool) take it themselves, at their first boundary.
+        Thread pooled = new QueryPathPriority(10, 2).threads("pooled").newThread(() -> {
+            QueryPathPriority.pace();
+            child.set(schedulerOrNull());
+        });
         assertThat(pooled.isDaemon()).isTrue();
         pooled.start();
         pooled.join();
