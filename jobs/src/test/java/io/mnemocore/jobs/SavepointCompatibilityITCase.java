@@ -98,8 +98,10 @@ class SavepointCompatibilityITCase {
             for (byte[] e : events) {
                 JobTestSupport.send(c, "haim:subconscious", e);
             }
-            await("events applied", 120_000, () -> entriesRead(c, "haim:subconscious") == before + events.size()
-                    && drained(c, "haim:subconscious", "consolidation_workers"));
+            JobTestSupport.awaitOr(() -> "events applied (" + (before + events.size()) + " entries read expected; "
+                            + FaultToleranceITCase.progress(c, "haim:subconscious", job) + ")", 120_000,
+                    () -> entriesRead(c, "haim:subconscious") == before + events.size()
+                            && drained(c, "haim:subconscious", "consolidation_workers"));
             assertThat(JobTestSupport.read(c, "haim:dlq")).as("DLQ").isEmpty();
         }
         return job.stopWithSavepoint(false, target.toUri().toString(), SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
