@@ -119,12 +119,17 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
 
     /** The item vector of a memory: random, seeded by (tenant, memory_id), the same everywhere. */
     public static long[] item(String tenant, String memoryId, int dim) {
-        return Hdv.fromId(tenant + "/" + memoryId, dim).words();
+        return Hdv.random(dim, itemSeed(tenant, memoryId)).words();
     }
 
     /** The Hamming distance between a memory's {@link #item} vector and {@code v}, without making the vector. */
     public static int itemDistance(String tenant, String memoryId, long[] v, int dim) {
-        return Hdv.hammingToRandom(dim, SplitMix64.hash(tenant + "/" + memoryId), v);
+        return Hdv.hammingToRandom(dim, itemSeed(tenant, memoryId), v);
+    }
+
+    /** The seed of a memory's item vector (as {@link Hdv#fromId} seeds the id "tenant/memory_id"). */
+    private static long itemSeed(String tenant, String memoryId) {
+        return SplitMix64.hash(tenant + "/" + memoryId);
     }
 
     @Override
