@@ -60,8 +60,6 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
     static final int SCHED_FIFO = 1;
     /** Set on each thread that runs real-time: how much of a core it may take ({@link #pace()}). */
     private static final ThreadLocal<RealtimeBudget> BUDGET = new ThreadLocal<>();
-    /** Set on a thread that goes real-time at its first element boundary ({@link #applyFromFirstElement()}). */
-    private static final ThreadLocal<QueryPathPriority> PENDING = new ThreadLocal<>();
 
     public QueryPathPriority {
         if (javaPriority < Thread.MIN_PRIORITY || javaPriority > Thread.MAX_PRIORITY) {
@@ -97,7 +95,10 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
     public void applyFromFirstElement() {
         setJavaPriority();
         if (realtimePriority > 0 && !REFUSED.get() && BUDGET.get() == null) {
-            PENDING.set(this);
+            // Not real-time yet: its first boundary makes it so, as one does after RealtimeGuard took the policy.
+            RealtimeBudget b = budget();
+            b.markDemoted(realtimePriority);
+            BUDGET.set(b);
         }
     }
 
@@ -120,11 +121,17 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
                 BUDGET.set(b);
                 RealtimeGuard.JVM.watchCurrent(b);
             }
-            if (refused != null && REFUSED.compareAndSet(false, true)) {
-                LOG.warn("the query path runs without real-time scheduling (haim.search.realtime_priority {}): {}; "
-                        + "it needs Linux, chrt (util-linux) and CAP_SYS_NICE (or root); 0 turns it off",
-                        realtimePriority, refused);
+            if (refused != null) {
+                refuse(realtimePriority, refused);
             }
+        }
+    }
+
+    /** The first refusal is said once and remembered: a process's privileges do not change. */
+    private static void refuse(int priority, String why) {
+        if (REFUSED.compareAndSet(false, true)) {
+            LOG.warn("the query path runs without real-time scheduling (haim.search.realtime_priority {}): {}; "
+                    + "it needs Linux, chrt (util-linux) and CAP_SYS_NICE (or root); 0 turns it off", priority, why);
         }
     }
 
@@ -138,26 +145,30 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
     public static boolean pace() {
         RealtimeBudget b = BUDGET.get();
         if (b == null) {
-            QueryPathPriority pending = PENDING.get();
-            if (pending == null) {
-                return false;
-            }
-            PENDING.remove(); // one try: a refusal is remembered
-            pending.goRealtime("chrt");
-            b = BUDGET.get();
-            if (b == null) {
-                return false;
-            }
+            return false;
         }
-        int back = b.takeBackPriority();
-        if (back != 0) {
-            // RealtimeGuard had taken the policy while the thread was stuck outside an element.
-            String refused = makeRealtime(back, "chrt");
-            if (refused != null) {
-                LOG.warn("query path thread '{}' stays at the normal policy: {}", Thread.currentThread().getName(), refused);
-            }
+        int priority = b.takeBackPriority();
+        if (priority != 0 && !toRealtime(priority, b)) {
+            return false;
         }
         return b.pace();
+    }
+
+    /**
+     * Puts the calling thread under SCHED_FIFO at its first element boundary, or again after
+     * {@link RealtimeGuard} took the policy; refused, the thread goes on as a normal one, with no
+     * budget.
+     */
+    private static boolean toRealtime(int priority, RealtimeBudget b) {
+        String refused = REFUSED.get() ? "refused before" : makeRealtime(priority, "chrt");
+        if (refused != null) {
+            BUDGET.remove();
+            RealtimeGuard.JVM.forget(Thread.currentThread());
+            refuse(priority, refused);
+            return false;
+        }
+        RealtimeGuard.JVM.watchCurrent(b);
+        return true;
     }
 
     /** {@link #pace()}, counting each sleep in {@code sleeps} ({@code haim_realtime_sleeps_total}). */
@@ -170,7 +181,6 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
     /** For tests that set their thread back to the normal policy. */
     static void forgetBudget() {
         BUDGET.remove();
-        PENDING.remove();
         RealtimeGuard.JVM.forget(Thread.currentThread());
     }
 

@@ -55,7 +55,10 @@ final class RealtimeBudget {
     private boolean started;
     /** When the thread last reached an element boundary (its wall clock); read by {@link RealtimeGuard}. */
     private volatile long pacedAt = Long.MIN_VALUE;
-    /** The real-time priority {@link RealtimeGuard} took from the thread, 0 while it has it. */
+    /**
+     * The real-time priority the thread is to take at its next element boundary, 0 while it has it:
+     * taken by {@link RealtimeGuard}, or not yet given ({@link QueryPathPriority#applyFromFirstElement}).
+     */
     private volatile int demotedFrom;
 
     /** The calling thread's budget, on its own clocks. */
@@ -122,7 +125,7 @@ final class RealtimeBudget {
         return pacedAt >= wallNs;
     }
 
-    /** The guard put the thread under the normal policy; it ran real-time at {@code priority}. */
+    /** The thread runs under the normal policy and is to run real-time at {@code priority} from its next boundary. */
     void markDemoted(int priority) {
         demotedFrom = priority;
     }

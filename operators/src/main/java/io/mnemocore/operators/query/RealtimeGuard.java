@@ -73,8 +73,15 @@ final class RealtimeGuard {
         this.demoter = demoter;
     }
 
-    /** Watches the calling thread, which just went real-time with {@code budget}; starts the guard's thread if none runs. */
+    /**
+     * Watches the calling thread, which just went real-time with {@code budget} (once: a thread
+     * already watched stays as it is); starts the guard's thread if none runs.
+     */
     void watchCurrent(RealtimeBudget budget) {
+        Thread self = Thread.currentThread();
+        if (watched.stream().anyMatch(w -> w.thread == self)) {
+            return; // back to real-time after a demotion
+        }
         String tid;
         try {
             tid = QueryPathPriority.tid();

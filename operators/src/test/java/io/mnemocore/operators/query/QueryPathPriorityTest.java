@@ -200,7 +200,10 @@ class QueryPathPriorityTest {
         Files.writeString(chrt, "#!/bin/sh\necho called >> '" + calls + "'\nexit 1\n");
         assertThat(chrt.toFile().setExecutable(true)).isTrue();
         QueryPathPriority realtime = new QueryPathPriority(5, 1);
+        AtomicReference<Boolean> pacedRealtime = new AtomicReference<>();
         try {
+            // A thread waiting for its first element to go real-time when the refusal comes...
+            realtime.applyFromFirstElement();
             realtime.apply(chrt.toString());
             realtime.apply(chrt.toString());
             Thread other = new Thread(() -> realtime.apply(chrt.toString()));
@@ -208,6 +211,19 @@ class QueryPathPriorityTest {
             other.join();
             assertThat(Files.readAllLines(calls)).hasSize(1);
             assertThat(scheduler()[0]).isEqualTo(SCHED_OTHER);
+            // ...goes on as a normal thread without a budget: its boundaries neither try again nor sleep.
+            for (int i = 0; i < 3; i++) {
+                assertThat(QueryPathPriority.pace()).isFalse();
+            }
+            assertThat(scheduler()[0]).isEqualTo(SCHED_OTHER);
+            // And one that opens after it does not wait for a first element at all.
+            Thread later = new Thread(() -> {
+                realtime.applyFromFirstElement();
+                pacedRealtime.set(QueryPathPriority.pace() || schedulerOrNull()[0] != SCHED_OTHER);
+            });
+            later.start();
+            later.join();
+            assertThat(pacedRealtime.get()).isFalse();
         } finally {
             QueryPathPriority.forgetRefusal();
         }
