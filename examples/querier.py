@@ -12,7 +12,8 @@ metadata: {tier, latency_ms, confidence, degraded, ...}}. With --predict it send
 inference.predict instead: the memories the context's recent uses predict come back in
 metadata.predicted (and as hits where HOT or WARM holds them), and the job pre-warms them.
 Where the context has no such history (or no --context is given), the memories nearest to the
---hdv-file context vector are the prediction.
+--hdv-file context vector are the prediction; where the history predicts fewer than --k, they
+fill the rest. metadata.predicted_by says which: history, content, history+content or none.
 Prints the reply as JSON.
 """
 import argparse

@@ -156,6 +156,9 @@ final class ClientCommands {
                 p.add(id);
             }
         }
+        if (r.predictedBy != null) {
+            m.put("predicted_by", r.predictedBy);
+        }
         return o;
     }
 
@@ -164,7 +167,8 @@ final class ClientCommands {
                 count(r.hits.length, "hit", "hits"), r.tier, r.latencyMs, r.confidence, r.degraded ? ", degraded: " + r.degradedReason : "",
                 count(r.scanned, "memory", "memories"), r.approximate ? ", approximate" : ""));
         if (r.predicted != null) {
-            b.append("predicted: ").append(r.predicted.length == 0 ? "nothing yet" : String.join(", ", r.predicted)).append('\n');
+            b.append("predicted: ").append(r.predicted.length == 0 ? "nothing yet" : String.join(", ", r.predicted)
+                    + (r.predictedBy != null ? " (by " + r.predictedBy + ")" : "")).append('\n');
         }
         for (Hit h : r.hits) {
             b.append(String.format(Locale.ROOT, "  %-24s distance %5d  score %.4f  ltp %.3f  %s%s%n", h.memoryId, h.distance,

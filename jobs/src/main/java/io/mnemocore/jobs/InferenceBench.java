@@ -115,9 +115,10 @@ public final class InferenceBench {
                             p.type = EventType.INFERENCE_PREDICT;
                             p.tenant = tenant;
                             p.queryId = "p" + i;
-                            // The history run's context vector is random: its predictions come from the history.
+                            // The history run sends no context vector (all zeros): its predictions come from the
+                            // history alone, not topped up by content.
                             p.contextId = byContent ? null : a[0];
-                            p.hdv = byContent ? vectors[Integer.parseInt(a[1].substring(1))] : Hdv.random(dim, 7).words();
+                            p.hdv = byContent ? vectors[Integer.parseInt(a[1].substring(1))] : new long[dim / 64];
                             p.predictionWindowS = 1;
                             p.k = 3;
                             p.replyTo = replies;

@@ -30,6 +30,10 @@ class ClientCommandsTest {
         r.scanned = 200;
         r.approximate = true;
         assertThat(ClientCommands.replyText(r)).startsWith("2 hits from hot in 3 ms (confidence high; 200 memories scanned, approximate)\n");
+        r.predicted = new String[] {"m1", "m2"};
+        r.predictedBy = "history+content";
+        assertThat(ClientCommands.replyText(r)).contains("\npredicted: m1, m2 (by history+content)\n");
+        assertThat(ClientCommands.replyJson(r).path("metadata").path("predicted_by").asText()).isEqualTo("history+content");
     }
 
     @Test

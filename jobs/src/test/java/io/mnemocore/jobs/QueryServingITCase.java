@@ -295,6 +295,9 @@ class QueryServingITCase {
                 });
                 assertThat(p[0].kind).isEqualTo("inference.predict");
                 assertThat(p[0].hits[0].memoryId).isEqualTo("m21");
+                // The history predicts one of k = 2; the context_hdv (m20's vector) tops it up.
+                assertThat(p[0].predicted).containsExactly("m21", "m20");
+                assertThat(p[0].predictedBy).isEqualTo("history+content");
                 assertThat(p[0].hits[0].payload).isEqualTo(packb(dict("n", 21)));
                 await("m21 pre-warmed", 60_000, () -> logOf(c, "m21").contains("warm_to_hot:prewarm"));
 
@@ -402,6 +405,7 @@ class QueryServingITCase {
                 });
                 assertThat(next[0].kind).isEqualTo("inference.predict");
                 assertThat(next[0].hits).extracting(h -> h.memoryId).containsExactly("vec-1");
+                assertThat(next[0].predictedBy).isEqualTo("history");
 
                 // The blueprint's event: a context vector and no context_id. No history to walk, so
                 // the memories clearly nearer to the vector than chance are the prediction (the two
@@ -409,6 +413,7 @@ class QueryServingITCase {
                 QueryReply byContext = client.predict("acme", null, flip(v, 300, 5), 3, 60, java.time.Duration.ofSeconds(30));
                 assertThat(byContext.kind).isEqualTo("inference.predict");
                 assertThat(byContext.predicted).containsExactly("vec-1");
+                assertThat(byContext.predictedBy).isEqualTo("content");
                 assertThat(byContext.hits).extracting(h -> h.memoryId + ":" + h.tier + ":" + h.distance).containsExactly("vec-1:hot:300");
                 assertThat(byContext.confidence).isEqualTo("high");
 

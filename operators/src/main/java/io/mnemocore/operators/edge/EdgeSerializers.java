@@ -375,6 +375,7 @@ public final class EdgeSerializers {
             writeLongs(q.contextHologram, out);
             writeStrings(q.predicted, out);
             writeInts(q.predictedDistance, out);
+            out.writeBoolean(q.contentTopUp);
             out.writeLong(q.predictionWindowMs);
             StringValue.writeString(q.route, out);
         }
@@ -394,6 +395,7 @@ public final class EdgeSerializers {
             q.contextHologram = readLongs(in);
             q.predicted = readStrings(in);
             q.predictedDistance = readInts(in);
+            q.contentTopUp = in.readBoolean();
             q.predictionWindowMs = in.readLong();
             q.route = StringValue.readString(in);
             return q;
@@ -501,6 +503,7 @@ public final class EdgeSerializers {
             r.scanned = f.scanned;
             r.approximate = f.approximate;
             r.predicted = f.predicted;
+            r.predictedBy = f.predictedBy;
             r.stagesUs = f.stagesUs;
             return r;
         }
@@ -520,6 +523,7 @@ public final class EdgeSerializers {
             out.writeInt(r.scanned);
             out.writeBoolean(r.approximate);
             writeStrings(r.predicted, out);
+            StringValue.writeString(r.predictedBy, out);
             writeLongs(r.stagesUs, out);
         }
 
@@ -539,6 +543,7 @@ public final class EdgeSerializers {
             r.scanned = in.readInt();
             r.approximate = in.readBoolean();
             r.predicted = readStrings(in);
+            r.predictedBy = StringValue.readString(in);
             r.stagesUs = readLongs(in);
             return r;
         }

@@ -45,7 +45,8 @@ import org.apache.flink.util.OutputTag;
  * Where the history predicts nothing (the blueprint's event names no context_id, or the context
  * has no clear transition yet), the prediction is left to its {@code context_hdv}
  * ({@link Query#predictsByContent}): the HOT index and the WARM tier (always) search it, and
- * {@link QueryReplies} predicts and pre-warms the memories clearly nearer to it than chance.
+ * {@link QueryReplies} predicts and pre-warms the memories clearly nearer to it than chance. Where
+ * the history predicts fewer than k, the same search fills the rest ({@link Query#contentTopUp}).
  */
 public final class ActiveInference extends KeyedCoProcessFunction<String, ContextAccess, Query, Query> {
     private static final long serialVersionUID = 1L;
@@ -81,6 +82,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
     private transient Counter predicted;
     private transient Counter prewarms;
     private transient Counter predictedByContent;
+    private transient Counter toppedUpByContent;
 
     /** @param enabled false: queries pass through untouched and predictions come back empty (the graph keeps its shape for savepoints) */
     public ActiveInference(int dim, int window, boolean enabled, boolean prewarm) {
@@ -157,6 +159,7 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
         predicted = m.counter("haim_predicted_memories_total");
         prewarms = m.counter("haim_prewarm_requests_total");
         predictedByContent = m.counter("haim_predictions_by_content_total");
+        toppedUpByContent = m.counter("haim_predictions_topped_up_total");
         realtimeSleeps = m.counter("haim_realtime_sleeps_total");
     }
 
@@ -288,6 +291,10 @@ public final class ActiveInference extends KeyedCoProcessFunction<String, Contex
             if (byContent) {
                 predictedByContent.inc();
             }
+        } else if (q.isPredict() && q.predicted.length < q.k && enabled && q.hdv != null && !allZero(q.hdv)) {
+            // A history that predicts fewer than k: the context_hdv's nearest memories fill the rest.
+            q.contentTopUp = true;
+            toppedUpByContent.inc();
         }
         out.collect(q);
         QueryPathPriority.pace(realtimeSleeps);

@@ -303,27 +303,39 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
         HotSegment seg = segments.get(q.tenant);
         if (seg == null || seg.rows() == 0 || q.hdv == null || q.hdv.length != dim / 64) {
             r.hits = new Hit[0];
-        } else if (q.predictsFromHistory()) {
-            // The predicted memories this subtask holds, with their facts; the distance is the prediction's.
-            // (A prediction left to its context_hdv is searched like a query, below.)
-            java.util.List<Hit> found = new java.util.ArrayList<>();
-            for (int i = 0; i < q.predicted.length; i++) {
-                int row = seg.rowOf(q.predicted[i]);
-                if (row >= 0) {
-                    found.add(seg.hit(row, q.predictedDistance[i]));
+        } else {
+            java.util.List<Hit> predicted = null;
+            if (q.predictsFromHistory()) {
+                // The predicted memories this subtask holds, with their facts; the distance is the prediction's.
+                // (A prediction left to its context_hdv, or topped up by it, is searched like a query, below.)
+                predicted = new java.util.ArrayList<>();
+                for (int i = 0; i < q.predicted.length; i++) {
+                    int row = seg.rowOf(q.predicted[i]);
+                    if (row >= 0) {
+                        predicted.add(seg.hit(row, q.predictedDistance[i]));
+                    }
                 }
             }
-            r.hits = found.toArray(new Hit[0]);
-        } else {
-            r.approximate = approximate && seg.rows() >= approximateMinRows;
-            TopK top = seg.search(kernel, q.hdv, q.k, r.approximate, oversample, marginSigmas);
-            if (seg.lastWidened()) {
-                widened.inc();
+            if (q.searchesByContent()) {
+                r.approximate = approximate && seg.rows() >= approximateMinRows;
+                TopK top = seg.search(kernel, q.hdv, q.k, r.approximate, oversample, marginSigmas);
+                if (seg.lastWidened()) {
+                    widened.inc();
+                }
+                r.scanned = seg.rows();
+                r.hits = new Hit[top.size()];
+                for (int i = 0; i < top.size(); i++) {
+                    r.hits[i] = seg.hit(top.row(i), top.distance(i));
+                }
             }
-            r.scanned = seg.rows();
-            r.hits = new Hit[top.size()];
-            for (int i = 0; i < top.size(); i++) {
-                r.hits[i] = seg.hit(top.row(i), top.distance(i));
+            if (predicted != null) {
+                // A top-up's content hits after the predicted memories; one predicted is not repeated.
+                for (int i = 0; r.hits != null && i < r.hits.length; i++) {
+                    if (!java.util.Arrays.asList(q.predicted).contains(r.hits[i].memoryId)) {
+                        predicted.add(r.hits[i]);
+                    }
+                }
+                r.hits = predicted.toArray(new Hit[0]);
             }
         }
         long t1 = System.nanoTime();

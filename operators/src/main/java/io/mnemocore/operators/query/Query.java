@@ -26,6 +26,12 @@ public class Query {
      */
     public String[] predicted;
     public int[] predictedDistance;
+    /**
+     * inference.predict from history that predicted fewer than k memories and carries a context_hdv
+     * ({@link ActiveInference}): the memories nearest to that vector fill the rest, as for a
+     * prediction by content.
+     */
+    public boolean contentTopUp;
     /** inference.predict: how far ahead to predict (its prediction_window). */
     public long predictionWindowMs;
     /** On the edge into the HOT index: the key of the index subtask this copy is for ({@link QueryFanOut}). */
@@ -48,6 +54,7 @@ public class Query {
         q.contextHologram = contextHologram;
         q.predicted = predicted;
         q.predictedDistance = predictedDistance;
+        q.contentTopUp = contentTopUp;
         q.predictionWindowMs = predictionWindowMs;
         q.route = route;
         return q;
@@ -70,5 +77,10 @@ public class Query {
      */
     public boolean predictsByContent() {
         return isPredict() && predicted == null;
+    }
+
+    /** Whether the HOT index and the WARM tier search the vector: a query, a prediction by content, or one topped up by it. */
+    public boolean searchesByContent() {
+        return !predictsFromHistory() || contentTopUp;
     }
 }

@@ -144,7 +144,7 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
             merges.put(id, m);
             scheduleHead();
         } else {
-            m.acc.hits = topK(concat(m.acc.hits, p.hits), m.acc.query.k);
+            m.acc.hits = kept(m.acc.query, concat(m.acc.hits, p.hits));
             m.acc.scanned += p.scanned;
             m.acc.approximate |= p.approximate;
             if (p.indexEndUs > m.acc.indexEndUs) {
@@ -207,7 +207,7 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
     private void emit(PartialResult acc, String missing) {
         MergedQuery m = new MergedQuery();
         m.query = acc.query;
-        m.hits = topK(acc.hits, acc.query.k);
+        m.hits = kept(acc.query, acc.hits);
         m.scanned = acc.scanned;
         m.approximate = acc.approximate;
         m.missing = missing;
@@ -221,6 +221,24 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
         Hit[] c = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
         return c;
+    }
+
+    /**
+     * The hits a query keeps: its k nearest. A prediction from history keeps every predicted memory
+     * found (their distances are to the prediction, not to a vector, so they do not compete with a
+     * search's) and the k nearest of the rest, its top-up by content, which the reply cuts to fit.
+     */
+    static Hit[] kept(Query q, Hit[] hits) {
+        if (!q.predictsFromHistory()) {
+            return topK(hits, q.k);
+        }
+        List<Hit> predicted = new ArrayList<>();
+        List<Hit> others = new ArrayList<>();
+        List<String> ids = Arrays.asList(q.predicted);
+        for (Hit h : hits) {
+            (ids.contains(h.memoryId) ? predicted : others).add(h);
+        }
+        return concat(topK(predicted.toArray(new Hit[0]), predicted.size()), topK(others.toArray(new Hit[0]), q.k));
     }
 
     /** The k nearest, ties broken by memory id so the merge does not depend on arrival order. */

@@ -19,7 +19,8 @@ import org.apache.flink.util.OutputTag;
  * the reply path waits for a state snapshot). Hits of a query are ordered by the {@link Rerank}
  * score (similarity, LTP, recency, context hologram); those of an {@code inference.predict} in the
  * order they were predicted, or, for one left to its context_hdv, by distance, keeping only those
- * clearly nearer than chance. The reply goes out on the main output, to the reply streams and to
+ * clearly nearer than chance (a history that predicted fewer than k is topped up that way, after
+ * its own). The reply goes out on the main output, to the reply streams and to
  * {@link QueryResults}, which keeps it queryable; every hit of a query goes back to the
  * consolidator as a {@code memory.access} on {@link #FEEDBACK} (memories only scanned, and
  * predictions, are not uses), and a prediction by content sends its memories there as a
@@ -58,17 +59,26 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
     public void processElement(MergedQuery m, Context ctx, Collector<QueryReply> out) throws Exception {
         Query q = m.query;
         Hit[] hits = m.hits.clone();
+        String[] byContent = null; // the memories the context_hdv predicts
         if (q.predictsByContent()) {
-            // Only what is clearly nearer to the context than chance is a prediction worth pre-warming.
-            int cut = ActiveInference.chanceCut(dim);
-            hits = Arrays.stream(hits).filter(h -> h.distance < cut).toArray(Hit[]::new);
-            Arrays.sort(hits, Comparator.<Hit>comparingInt(h -> h.distance).thenComparing(h -> h.memoryId));
+            hits = clearlyNear(hits, null, q.k);
+            byContent = ids(hits);
         } else if (q.isPredict()) {
             Map<String, Integer> rank = new HashMap<>();
             for (int i = 0; i < q.predicted.length; i++) {
                 rank.put(q.predicted[i], i);
             }
-            Arrays.sort(hits, Comparator.comparingInt(h -> rank.getOrDefault(h.memoryId, Integer.MAX_VALUE)));
+            List<Hit> fromHistory = new ArrayList<>();
+            for (Hit h : hits) {
+                if (rank.containsKey(h.memoryId)) {
+                    fromHistory.add(h);
+                }
+            }
+            fromHistory.sort(Comparator.comparingInt(h -> rank.get(h.memoryId)));
+            Hit[] topUp = q.contentTopUp ? clearlyNear(hits, rank, q.k - q.predicted.length) : new Hit[0];
+            byContent = q.contentTopUp ? ids(topUp) : null;
+            hits = Arrays.copyOf(fromHistory.toArray(new Hit[0]), fromHistory.size() + topUp.length);
+            System.arraycopy(topUp, 0, hits, fromHistory.size(), topUp.length);
         }
         if (q.isPredict()) {
             for (Hit h : hits) {
@@ -91,10 +101,17 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
         r.scanned = m.scanned;
         r.approximate = m.approximate;
         if (q.predictsByContent()) {
-            r.predicted = Arrays.stream(hits).map(h -> h.memoryId).toArray(String[]::new);
+            r.predicted = byContent;
+            r.predictedBy = byContent.length > 0 ? "content" : "none";
             r.confidence = hits.length > 0 && hits[0].distance < confidenceThresholdBits ? "high" : "low";
         } else if (q.isPredict()) {
             r.predicted = q.predicted;
+            r.predictedBy = q.predicted.length == 0 ? "none" : "history";
+            if (byContent != null && byContent.length > 0) {
+                r.predicted = Arrays.copyOf(q.predicted, q.predicted.length + byContent.length);
+                System.arraycopy(byContent, 0, r.predicted, q.predicted.length, byContent.length);
+                r.predictedBy = "history+content";
+            }
             r.confidence = q.predicted.length > 0 ? "high" : "low";
         } else {
             r.confidence = m.bestDistance() < confidenceThresholdBits ? "high" : "low";
@@ -121,9 +138,9 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
         // A query restored from a checkpoint of an older job has no preparation time.
         r.stagesUs = p <= 0 ? null : new long[] {p, m.indexStartUs - p, m.indexEndUs - p, m.mergedUs - p, nowUs - p};
         out.collect(r);
-        if (q.predictsByContent() && prewarm && hits.length > 0) {
+        if (byContent != null && prewarm && byContent.length > 0) {
             // ActiveInference pre-warms what the history predicts; these it could not know before the search.
-            ctx.output(FEEDBACK, ActiveInference.prewarmTrigger(q, r.predicted));
+            ctx.output(FEEDBACK, ActiveInference.prewarmTrigger(q, byContent));
         }
         if (!q.isPredict()) {
             for (Hit h : hits) {
@@ -137,6 +154,21 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
                 ctx.output(FEEDBACK, access);
             }
         }
+    }
+
+    /**
+     * A search's hits that are clearly nearer to the context than chance (only those are a
+     * prediction worth pre-warming), nearest first, at most {@code max}, leaving out {@code skip}'s ids.
+     */
+    private Hit[] clearlyNear(Hit[] hits, Map<String, Integer> skip, int max) {
+        int cut = ActiveInference.chanceCut(dim);
+        return Arrays.stream(hits).filter(h -> h.distance < cut && (skip == null || !skip.containsKey(h.memoryId)))
+                .sorted(Comparator.<Hit>comparingInt(h -> h.distance).thenComparing(h -> h.memoryId))
+                .limit(Math.max(0, max)).toArray(Hit[]::new);
+    }
+
+    private static String[] ids(Hit[] hits) {
+        return Arrays.stream(hits).map(h -> h.memoryId).toArray(String[]::new);
     }
 
     /** "hot", "warm" or "hot+warm": the tiers the hits came from (with no hits, the tiers that answered). */

@@ -20,6 +20,12 @@ public class QueryReply {
     /** inference.predict: the predicted memory ids, best first (the ones not in HOT are being pre-warmed); else null. */
     public String[] predicted;
     /**
+     * inference.predict: what made the prediction: "history" (the context's transitions), "content"
+     * (the memories nearest to the context_hdv), "history+content" (a history that predicted fewer
+     * than k, topped up by the context_hdv) or "none" (neither could predict); else null.
+     */
+    public String predictedBy;
+    /**
      * Where the time went in the job: when the query was prepared (epoch microseconds), then the
      * microseconds after that at which the slowest HOT index subtask started and ended its search,
      * the merge completed, and this reply was made (after any WARM search and the rerank). Null

@@ -14,7 +14,8 @@ import org.msgpack.value.Value;
  * <pre>
  * {type: "query.result", query_id, tenant, kind,
  *  hits: [{memory_id, distance, score, tier, ltp_strength, context_id?, payload?}, ...],
- *  metadata: {tier, latency_ms, confidence, degraded, degraded_reason?, scanned, approximate, predicted?, stages_us?}}
+ *  metadata: {tier, latency_ms, confidence, degraded, degraded_reason?, scanned, approximate, predicted?, predicted_by?,
+ *             stages_us?}}
  * </pre>
  * {@code payload} is the memory's payload exactly as it was written (any msgpack value).
  */
@@ -52,7 +53,7 @@ public final class ReplyCodec {
             }
         }
         w.raw(METADATA).mapHeader(6 + (r.degradedReason != null ? 1 : 0) + (r.predicted != null ? 1 : 0)
-                + (r.stagesUs != null ? 1 : 0));
+                + (r.predictedBy != null ? 1 : 0) + (r.stagesUs != null ? 1 : 0));
         w.raw(TIER).str(r.tier);
         w.raw(LATENCY_MS).integer(r.latencyMs);
         w.raw(CONFIDENCE).str(r.confidence);
@@ -67,6 +68,9 @@ public final class ReplyCodec {
             for (String id : r.predicted) {
                 w.str(id);
             }
+        }
+        if (r.predictedBy != null) {
+            w.raw(PREDICTED_BY).str(r.predictedBy);
         }
         if (r.stagesUs != null) {
             w.raw(STAGES_US).arrayHeader(r.stagesUs.length);
@@ -98,6 +102,7 @@ public final class ReplyCodec {
     private static final byte[] SCANNED = MsgpackWriter.encoded("scanned");
     private static final byte[] APPROXIMATE = MsgpackWriter.encoded("approximate");
     private static final byte[] PREDICTED = MsgpackWriter.encoded("predicted");
+    private static final byte[] PREDICTED_BY = MsgpackWriter.encoded("predicted_by");
     private static final byte[] STAGES_US = MsgpackWriter.encoded("stages_us");
 
     /** Reads a reply back (clients, tests); payloads come back as msgpack bytes. */
@@ -136,6 +141,7 @@ public final class ReplyCodec {
                                         r.predicted[x] = u.unpackString();
                                     }
                                 }
+                                case "predicted_by" -> r.predictedBy = u.unpackString();
                                 case "stages_us" -> {
                                     r.stagesUs = new long[u.unpackArrayHeader()];
                                     for (int x = 0; x < r.stagesUs.length; x++) {

@@ -30,7 +30,7 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * the two tiers' hits are merged by distance (so are those of every prediction left to its
  * context_hdv, confident or not); an
  * {@code inference.predict} from history looks up the predicted memories the HOT index did not
- * hold. Everything else passes straight through.
+ * hold (and searches too when its context_hdv tops it up). Everything else passes straight through.
  *
  * <p>The WARM call runs on a small pool, bounded by the async operator's timeout and guarded by a
  * circuit breaker: a timeout, an error or an open breaker answers from HOT alone, with the reason
@@ -130,15 +130,15 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
 
     /**
      * Low confidence for a query; predicted memories not found in HOT for a prediction from history;
-     * always for a prediction by content, which is for the memories not yet HOT (however near the
-     * HOT ones are: the memory in use is itself HOT, at distance 0).
+     * always for a prediction by content or topped up by content, which is for the memories not yet
+     * HOT (however near the HOT ones are: the memory in use is itself HOT, at distance 0).
      */
     boolean needsWarm(MergedQuery m) {
         if (!enabled) {
             return false;
         }
         if (m.query.predictsFromHistory()) {
-            return m.hits.length < m.query.predicted.length;
+            return m.query.contentTopUp || m.hits.length < m.query.predicted.length;
         }
         if (m.query.predictsByContent()) {
             return m.query.hdv != null;
@@ -235,10 +235,12 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
                     WarmPoint p = warm.get(q.tenant, q.predicted[i]);
                     if (p != null) {
                         all.add(hit(p, q.predictedDistance[i]));
+                        seen.add(p.memoryId);
                     }
                 }
             }
-        } else {
+        }
+        if (q.searchesByContent()) {
             for (WarmHit w : warm.search(q.tenant, q.hdv, q.k)) {
                 // A memory caught between tiers may be in both; HOT's copy is the current one.
                 if (!seen.contains(w.point.memoryId)) {
@@ -247,7 +249,7 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
             }
         }
         MergedQuery out = m.copy();
-        out.hits = QueryMerger.topK(all.toArray(new Hit[0]), q.predictsFromHistory() ? all.size() : q.k);
+        out.hits = QueryMerger.kept(q, all.toArray(new Hit[0]));
         return out;
     }
 

@@ -101,6 +101,41 @@ class ActiveInferenceTest {
         assertThat(ask(h, "inference.predict", "routine", 5, 0).predicted).containsExactly("m2");
     }
 
+    /**
+     * A history that predicts fewer than k memories is topped up by the context_hdv's nearest (the
+     * HOT index, the WARM tier and the reply do that); not when it fills k, not without a context
+     * vector (all zeros), and a query is never topped up.
+     */
+    @Test
+    void aHistoryThatPredictsFewerThanKIsToppedUpByItsContextVector() throws Exception {
+        var h = harness(64, true);
+        routine(h, 5, 3);
+        Query few = ask(h, "inference.predict", "routine", 5, 0);
+        assertThat(few.predicted).containsExactly("m0");
+        assertThat(few.predictsFromHistory()).isTrue();
+        assertThat(few.contentTopUp).isTrue();
+        assertThat(few.searchesByContent()).isTrue();
+
+        Query full = ask(h, "inference.predict", "routine", 1, 0);
+        assertThat(full.predicted).containsExactly("m0");
+        assertThat(full.contentTopUp).isFalse();
+        assertThat(full.searchesByContent()).isFalse();
+
+        Query zeros = new Query();
+        zeros.queryId = "z";
+        zeros.tenant = "t";
+        zeros.kind = "inference.predict";
+        zeros.contextId = "routine";
+        zeros.k = 5;
+        zeros.hdv = new long[D / 64];
+        h.processElement2(new StreamRecord<>(zeros));
+        Query out = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+        assertThat(out.predicted).containsExactly("m0");
+        assertThat(out.contentTopUp).isFalse();
+
+        assertThat(ask(h, "query", "routine", 5, 0).contentTopUp).isFalse();
+    }
+
     @Test
     void branchesAreAllPredictedAndNoiseDoesNotDrownTheSequence() throws Exception {
         var h = harness(64, true);

@@ -228,6 +228,28 @@ class HotIndexTest {
         assertThat(ids(p.ask(byContent))).containsExactly("m0", "m1");
     }
 
+    /**
+     * A history prediction topped up by its context_hdv: the predicted memories first (the
+     * prediction's distance), then the vector's nearest, a predicted one not twice.
+     */
+    @Test
+    void aPredictionToppedUpByContentLooksUpItsMemoriesAndSearches() throws Exception {
+        var p = pipeline(index(false));
+        Hdv base = Hdv.random(D, 1);
+        sendNear(p, base, 3);
+        p.send(hot("a", "far", Hdv.random(D, 4).words()));
+        Query q = query("a", base.words(), 3);
+        q.kind = "inference.predict";
+        q.predicted = new String[] {"far", "m1"};
+        q.predictedDistance = new int[] {700, 800};
+        q.contentTopUp = true;
+        PartialResult r = p.ask(q);
+        assertThat(ids(r)).containsExactly("far", "m1", "m0", "m2");
+        assertThat(r.hits[0].distance).isEqualTo(700);
+        assertThat(r.hits[1].distance).as("a predicted memory keeps the prediction's distance").isEqualTo(800);
+        assertThat(r.scanned).isEqualTo(4);
+    }
+
     @Test
     void followsMemoriesLeavingAndReenteringHot() throws Exception {
         var p = pipeline(index(false));

@@ -79,6 +79,24 @@ class QueryMergerTest {
         assertThat(out.get(0).bestDistance()).isEqualTo(100);
     }
 
+    /**
+     * A history prediction's partials keep every predicted memory (distances to the prediction,
+     * not comparable with a search's) and, of a top-up's search hits, the k nearest.
+     */
+    @Test
+    void aPredictionKeepsItsPredictedMemoriesAndTheKNearestOfItsTopUp() throws Exception {
+        var h = harness();
+        Query q = query("p", 2);
+        q.kind = "inference.predict";
+        q.predicted = new String[] {"a", "b"};
+        q.predictedDistance = new int[] {7_000, 7_200};
+        q.contentTopUp = true;
+        h.processElement(part(q, 0, 2, hit("a", 7_000, 0.5), hit("x", 300, 0.5), hit("y", 100, 0.5)), 0);
+        h.processElement(part(q, 1, 2, hit("b", 7_200, 0.5), hit("z", 200, 0.5)), 0);
+        MergedQuery m = h.extractOutputValues().get(0);
+        assertThat(m.hits).extracting(x -> x.memoryId).containsExactly("a", "b", "y", "z");
+    }
+
     @Test
     void theMergeKeepsTheSearchTimesOfTheSubtaskThatFinishedLast() throws Exception {
         var h = harness();

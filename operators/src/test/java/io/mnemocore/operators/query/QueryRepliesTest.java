@@ -139,6 +139,7 @@ class QueryRepliesTest {
         QueryReply r = h.extractOutputValues().get(0);
         assertThat(r.hits).extracting(x -> x.memoryId).containsExactly("next", "after");
         assertThat(r.predicted).containsExactly("next", "after", "gone");
+        assertThat(r.predictedBy).isEqualTo("history");
         assertThat(r.confidence).isEqualTo("high");
         assertThat(r.hits[0].score).isEqualTo(1.0 - 2.0 * 7000 / D);
         assertThat(h.getSideOutput(QueryReplies.FEEDBACK)).isNullOrEmpty();
@@ -159,6 +160,7 @@ class QueryRepliesTest {
         QueryReply r = h.extractOutputValues().get(0);
         assertThat(r.hits).extracting(x -> x.memoryId).containsExactly("warm-near", "hot-farther");
         assertThat(r.predicted).containsExactly("warm-near", "hot-farther");
+        assertThat(r.predictedBy).isEqualTo("content");
         assertThat(r.hits[1].score).isEqualTo(1.0 - 2.0 * 2_500 / D);
         assertThat(r.confidence).isEqualTo("high");
         assertThat(r.tier).isEqualTo("hot+warm");
@@ -179,6 +181,8 @@ class QueryRepliesTest {
         QueryReply empty = h.extractOutputValues().get(2);
         assertThat(empty.hits).isEmpty();
         assertThat(empty.predicted).isEmpty();
+        assertThat(empty.predictedBy).isEqualTo("none");
+        assertThat(h.extractOutputValues().get(1).predictedBy).as("a query").isNull();
         assertThat(empty.confidence).isEqualTo("low");
         assertThat(h.getSideOutput(QueryReplies.FEEDBACK)).as("only the query p3's hit, as an access").hasSize(2)
                 .extracting(x -> ((MemoryEvent) x.getValue()).type).containsExactly(EventType.CONSOLIDATION_TRIGGER, EventType.MEMORY_ACCESS);
@@ -190,5 +194,47 @@ class QueryRepliesTest {
         off.processElement(merged(again, hit("near", 300, 0.5)), 0);
         assertThat(off.extractOutputValues().get(0).predicted).containsExactly("near");
         assertThat(off.getSideOutput(QueryReplies.FEEDBACK)).isNullOrEmpty();
+    }
+
+    /**
+     * A history prediction with fewer than k memories, topped up by its context_hdv: the history's
+     * memories first, in their order, then the vector's nearest clearly nearer than chance, up to k
+     * in all (predicted but not found counts); only the top-up is pre-warmed here.
+     */
+    @Test
+    void aHistoryPredictionToppedUpByContentListsTheHistoryFirstAndPrewarmsOnlyTheTopUp() throws Exception {
+        var h = ProcessFunctionTestHarnesses.forProcessFunction(new QueryReplies(new Rerank(D, LTP, 1.0, 1.0, 0.0, 24), D, 500)
+                .withPrewarm(true));
+        Query q = query("p6", 4);
+        q.kind = "inference.predict";
+        q.predicted = new String[] {"next", "gone"};
+        q.predictedDistance = new int[] {7000, 7100};
+        q.contentTopUp = true;
+        int cut = ActiveInference.chanceCut(D);
+        h.processElement(merged(q, hit("near", 200, 0.5), hit("next", 7000, 0.9), hit("nearer", 100, 0.5),
+                hit("third", 300, 0.5), hit("chance", cut, 0.5)), 0);
+        QueryReply r = h.extractOutputValues().get(0);
+        assertThat(r.hits).extracting(x -> x.memoryId).containsExactly("next", "nearer", "near");
+        assertThat(r.predicted).containsExactly("next", "gone", "nearer", "near");
+        assertThat(r.predictedBy).isEqualTo("history+content");
+        assertThat(r.confidence).isEqualTo("high");
+        var fed = h.getSideOutput(QueryReplies.FEEDBACK);
+        assertThat(fed).hasSize(1);
+        MemoryEvent e = (MemoryEvent) fed.peek().getValue();
+        assertThat(e.tier).isEqualTo("prewarm");
+        assertThat(e.memoryIds).as("the history's were pre-warmed by ActiveInference").containsExactly("nearer", "near");
+
+        // Nothing near enough: the history alone.
+        Query alone = query("p7", 4);
+        alone.kind = "inference.predict";
+        alone.predicted = new String[] {"next"};
+        alone.predictedDistance = new int[] {7000};
+        alone.contentTopUp = true;
+        h.processElement(merged(alone, hit("next", 7000, 0.9), hit("chance", cut + 1, 0.5)), 0);
+        QueryReply r2 = h.extractOutputValues().get(1);
+        assertThat(r2.hits).extracting(x -> x.memoryId).containsExactly("next");
+        assertThat(r2.predicted).containsExactly("next");
+        assertThat(r2.predictedBy).isEqualTo("history");
+        assertThat(h.getSideOutput(QueryReplies.FEEDBACK)).hasSize(1);
     }
 }

@@ -45,6 +45,7 @@ class ReplyCodecTest {
         r.scanned = 1234;
         r.approximate = true;
         r.predicted = new String[] {"p1", longId};
+        r.predictedBy = "history+content";
         r.stagesUs = new long[] {1_796_500_000_123_456L, 310, 420, 2_900, 3_150};
 
         QueryReply back = ReplyCodec.decode(ReplyCodec.encode(r));
@@ -60,6 +61,7 @@ class ReplyCodecTest {
         assertThat(back.scanned).isEqualTo(1234);
         assertThat(back.approximate).isTrue();
         assertThat(back.predicted).containsExactly("p1", longId);
+        assertThat(back.predictedBy).isEqualTo("history+content");
         assertThat(back.stagesUs).containsExactly(1_796_500_000_123_456L, 310, 420, 2_900, 3_150);
         assertThat(back.hits).hasSize(2);
         assertThat(back.hits[0].memoryId).isEqualTo(longId);

@@ -161,6 +161,40 @@ class WarmFallbackTest {
     }
 
     /**
+     * A history prediction topped up by its context_hdv looks up its missing memories and searches
+     * WARM by the vector, even with every predicted memory in HOT; a predicted memory is not repeated.
+     */
+    @Test
+    void aPredictionToppedUpByContentAlsoSearchesWarm(@TempDir Path dir) throws Exception {
+        long[] context = Hdv.random(D, 11).words();
+        long[] near = context.clone();
+        near[1] ^= 0b1111;
+        long[] nearer = context.clone();
+        nearer[2] ^= 0b11;
+        try (EmbeddedWarmStore store = EmbeddedWarmStore.open(dir, D)) {
+            store.apply(List.of(WarmTier.Op.upsert(point("t", "warm-near", near)),
+                    WarmTier.Op.upsert(point("t", "w1", nearer))));
+            var h = harness(new WarmFallback(embedded(dir), true, THRESHOLD, 1_000, 2, 5, 30_000));
+            MergedQuery m = merged("p", context, 3, hit("h1", 7_000, 0.9));
+            m.query.kind = "inference.predict";
+            m.query.predicted = new String[] {"h1", "w1"};
+            m.query.predictedDistance = new int[] {7_000, 7_100};
+            m.query.contentTopUp = true;
+            h.processElement(m, 0);
+            MergedQuery out = drain(h).get(0);
+            assertThat(out.warmAsked).isTrue();
+            assertThat(out.hits).extracting(x -> x.memoryId + ":" + x.tier + ":" + x.distance)
+                    .containsExactly("h1:hot:7000", "w1:warm:7100", "warm-near:warm:4");
+
+            m.query.contentTopUp = false;
+            m.query.predicted = new String[] {"h1"};
+            m.query.predictedDistance = new int[] {7_000};
+            assertThat(new WarmFallback(embedded(dir), true, THRESHOLD, 1_000, 2, 5, 30_000).needsWarm(m))
+                    .as("every predicted memory in HOT, no top-up").isFalse();
+        }
+    }
+
+    /**
      * A prediction that its context's history left to its context_hdv searches WARM by that vector,
      * even when HOT holds a memory right at it (the one in use): it is for what is not HOT yet.
      */
