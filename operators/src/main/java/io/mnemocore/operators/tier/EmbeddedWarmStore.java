@@ -299,14 +299,19 @@ public final class EmbeddedWarmStore implements WarmTier {
             if (--refs > 0) {
                 return;
             }
-            OPEN.remove(dir);
-        }
-        synchronized (this) {
-            log.force(false);
-            log.close();
-            lock.release();
-            lockChannel.close();
-            kernel.close();
+            // Out of the open list only once the lock is free: an open in between (a task
+            // restarting in this JVM) would find neither the store nor the lock, and be refused.
+            try {
+                synchronized (this) {
+                    log.force(false);
+                    log.close();
+                    lock.release();
+                    lockChannel.close();
+                    kernel.close();
+                }
+            } finally {
+                OPEN.remove(dir);
+            }
         }
     }
 

@@ -136,6 +136,42 @@ class EmbeddedWarmStoreTest {
         }
     }
 
+    /**
+     * A task restarting in the same JVM opens the store while the old task's last close is under
+     * way: the open must get the store with what the old task wrote (the old one, or a new one once
+     * the lock is free), never the
+     * "in use by another process" refusal that the lock, released after the store left the open
+     * list, used to give.
+     */
+    @Test
+    void anOpenDuringTheLastCloseGetsTheStore(@TempDir Path dir) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            EmbeddedWarmStore old = EmbeddedWarmStore.open(dir, D);
+            old.apply(List.of(WarmTier.Op.upsert(point("t", "m" + i, Hdv.random(D, i).words()))));
+            old.sync();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            Thread closer = new Thread(() -> {
+                try {
+                    go.await();
+                    old.close();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            closer.start();
+            go.countDown();
+            // Open a little later each round, so that some opens land inside the close.
+            long until = System.nanoTime() + (i % 100) * 2_000L;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            EmbeddedWarmStore next = EmbeddedWarmStore.open(dir, D);
+            closer.join();
+            assertThat(next.count("t")).as("round %d: what the closing store wrote", i).isEqualTo(i + 1);
+            next.close();
+        }
+    }
+
     @Test
     void manyTiesAtTheKthDistanceAreOrderedByMemoryId(@TempDir Path dir) throws Exception {
         try (EmbeddedWarmStore s = EmbeddedWarmStore.open(dir, D)) {
