@@ -63,6 +63,21 @@ class ActiveInferenceTest {
         return out.get(out.size() - 1);
     }
 
+    /** An inference.predict "z" whose context_hdv is all zeros, which says that it has no context vector. */
+    static Query askWithoutVector(KeyedTwoInputStreamOperatorTestHarness<String, ContextAccess, Query, Query> h, String context,
+                                 int k) throws Exception {
+        Query q = new Query();
+        q.queryId = "z";
+        q.tenant = "t";
+        q.kind = "inference.predict";
+        q.contextId = context;
+        q.k = k;
+        q.hdv = new long[D / 64];
+        h.processElement2(new StreamRecord<>(q));
+        List<Query> out = h.extractOutputValues();
+        return out.get(out.size() - 1);
+    }
+
     /** The rerank's distance to a memory's item vector, streamed, is the distance to the vector itself. */
     @Test
     void itemDistanceIsTheDistanceToTheItemVector() {
@@ -121,15 +136,7 @@ class ActiveInferenceTest {
         assertThat(full.contentTopUp).isFalse();
         assertThat(full.searchesByContent()).isFalse();
 
-        Query zeros = new Query();
-        zeros.queryId = "z";
-        zeros.tenant = "t";
-        zeros.kind = "inference.predict";
-        zeros.contextId = "routine";
-        zeros.k = 5;
-        zeros.hdv = new long[D / 64];
-        h.processElement2(new StreamRecord<>(zeros));
-        Query out = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+        Query out = askWithoutVector(h, "routine", 5);
         assertThat(out.predicted).containsExactly("m0");
         assertThat(out.contentTopUp).isFalse();
 
@@ -199,14 +206,7 @@ class ActiveInferenceTest {
         assertThat(ask(h, "inference.predict", "never-used", 3, 0).predictsByContent()).isTrue();
         assertThat(h.getSideOutput(ActiveInference.PREWARM)).isNullOrEmpty();
 
-        Query zeros = new Query();
-        zeros.queryId = "z";
-        zeros.tenant = "t";
-        zeros.kind = "inference.predict";
-        zeros.k = 3;
-        zeros.hdv = new long[D / 64];
-        h.processElement2(new StreamRecord<>(zeros));
-        Query out = h.extractOutputValues().get(h.extractOutputValues().size() - 1);
+        Query out = askWithoutVector(h, null, 3);
         assertThat(out.queryId).isEqualTo("z");
         assertThat(out.predicted).isEmpty();
         assertThat(out.predictsFromHistory()).as("answered, with nothing").isTrue();
