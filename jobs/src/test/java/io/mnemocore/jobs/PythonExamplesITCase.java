@@ -90,6 +90,7 @@ class PythonExamplesITCase {
                 JsonNode cv = json.readTree(run(byContextVector.toArray(new String[0])));
                 assertThat(cv.path("kind").asText()).isEqualTo("inference.predict");
                 assertThat(cv.path("metadata").path("predicted").path(0).asText()).isEqualTo("py-vector");
+                assertThat(cv.path("metadata").path("predicted_by").asText()).isEqualTo("content");
                 assertThat(cv.path("hits").get(0).path("memory_id").asText()).isEqualTo("py-vector");
 
                 // A routine in context "chores": garden, vector, garden, vector, garden: next comes the vector.
@@ -106,6 +107,7 @@ class PythonExamplesITCase {
                         reply -> reply.path("metadata").path("predicted").path(0).asText().equals("py-vector"));
                 assertThat(p.path("kind").asText()).isEqualTo("inference.predict");
                 assertThat(p.path("hits").get(0).path("memory_id").asText()).isEqualTo("py-vector");
+                assertThat(p.path("metadata").path("predicted_by").asText()).as("no context vector: the history alone").isEqualTo("history");
             } finally {
                 job.cancel().get(60, TimeUnit.SECONDS);
             }
