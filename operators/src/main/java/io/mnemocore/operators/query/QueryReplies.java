@@ -36,6 +36,7 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
     private boolean prewarm;
     private transient Counter degraded;
     private transient Counter lowConfidence;
+    private transient Counter realtimeSleeps;
 
     public QueryReplies(Rerank rerank, int dim, int confidenceThresholdBits) {
         this.rerank = rerank;
@@ -53,6 +54,7 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
     public void open(OpenContext ctx) {
         degraded = getRuntimeContext().getMetricGroup().counter("haim_query_degraded_total");
         lowConfidence = getRuntimeContext().getMetricGroup().counter("haim_query_low_confidence_total");
+        realtimeSleeps = getRuntimeContext().getMetricGroup().counter("haim_realtime_sleeps_total");
     }
 
     @Override
@@ -154,6 +156,10 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
                 ctx.output(FEEDBACK, access);
             }
         }
+        // A boundary of the merger's thread after each reply, not only after each merge: the WARM
+        // step emits its results from the mailbox, up to 100 of them inside one merge element while
+        // its queue is full, and the budget sees the thread's CPU only at boundaries.
+        QueryPathPriority.pace(realtimeSleeps);
     }
 
     /**

@@ -5,6 +5,7 @@ import static io.mnemocore.operators.query.QueryMergerTest.LTP;
 import static io.mnemocore.operators.query.QueryMergerTest.hit;
 import static io.mnemocore.operators.query.QueryMergerTest.query;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mnemocore.hdv.Bundler;
 import io.mnemocore.operators.codec.EventType;
@@ -236,5 +237,35 @@ class QueryRepliesTest {
         assertThat(r2.predicted).containsExactly("next");
         assertThat(r2.predictedBy).isEqualTo("history");
         assertThat(h.getSideOutput(QueryReplies.FEEDBACK)).hasSize(1);
+    }
+
+    /**
+     * A real-time merger thread reaches an element boundary after each reply, not only after each
+     * merge: the WARM step emits many replies inside one merge element while its queue is full.
+     */
+    @Test
+    void aRealtimeThreadPacesAfterEachReply() throws Exception {
+        assumeTrue(QueryPathPriorityTest.maySetRealtime(), "this process may not set real-time priorities (no CAP_SYS_NICE)");
+        var h = harness(new Rerank(D, LTP, 1.0, 0.0, 0.0, 24));
+        java.util.concurrent.atomic.AtomicBoolean paced = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean before = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread t = new Thread(() -> {
+            new QueryPathPriority(Thread.NORM_PRIORITY, 1).apply();
+            RealtimeBudget budget = RealtimeGuard.JVM.budgetsOf("replies-realtime").get(0);
+            long start = System.nanoTime();
+            before.set(budget.pacedSince(start));
+            try {
+                h.processElement(merged(query("q1", 3), hit("a", 100, 0.9)), 0);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+            paced.set(budget.pacedSince(start));
+            QueryPathPriority.forgetBudget();
+        }, "replies-realtime");
+        t.start();
+        t.join();
+        assertThat(before.get()).isFalse();
+        assertThat(paced.get()).isTrue();
+        assertThat(h.extractOutputValues()).hasSize(1);
     }
 }
