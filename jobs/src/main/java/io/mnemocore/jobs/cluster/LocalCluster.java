@@ -194,7 +194,8 @@ public final class LocalCluster {
     /** The TaskManager's JVM flags. */
     static List<String> tmJvmOptions() {
         List<String> o = new ArrayList<>(List.of("-Xmx1152m", "-Xms1152m", "-XX:MaxDirectMemorySize=256m",
-                "-XX:MaxMetaspaceSize=256m", "-XX:MaxGCPauseMillis=10", "-XX:-UseCodeCacheFlushing"));
+                "-XX:MaxMetaspaceSize=256m", "-XX:MaxGCPauseMillis=10", "-XX:-UseCodeCacheFlushing",
+                "-XX:+UseTransparentHugePages"));
         if ("root".equals(System.getProperty("user.name"))) {
             o.add("-XX:ThreadPriorityPolicy=1"); // elsewhere the JVM would only warn that it cannot
             o.add("-XX:CompilerThreadPriority=0"); // the policy would raise the JIT to nice -4, level with the query path
