@@ -121,9 +121,10 @@ public final class WarmFallback extends RichAsyncFunction<MergedQuery, MergedQue
         // The pool may be opening the store right now (open() asked it to): no store opens after this.
         synchronized (this) {
             closed = true;
-            if (warm != null) {
-                warm.close();
-                warm = null;
+            WarmTier w = warm;
+            warm = null; // a close that throws is not tried again by the task's clean-up
+            if (w != null) {
+                w.close();
             }
         }
     }

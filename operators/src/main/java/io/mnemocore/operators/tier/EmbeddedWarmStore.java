@@ -296,18 +296,33 @@ public final class EmbeddedWarmStore implements WarmTier {
     @Override
     public void close() throws IOException {
         synchronized (OPEN) {
+            if (refs <= 0) {
+                // Closed already: a task's clean-up closes again after a close that threw, and that
+                // must neither touch the closed channels nor drop a newer store of the same directory.
+                return;
+            }
             if (--refs > 0) {
                 return;
             }
             // Out of the open list only once the lock is free: an open in between (a task
             // restarting in this JVM) would find neither the store nor the lock, and be refused.
+            // Each step runs even when one before it threw (an interrupted task's force closes the
+            // log channel), so the lock never outlives the store.
             try {
                 synchronized (this) {
-                    log.force(false);
-                    log.close();
-                    lock.release();
-                    lockChannel.close();
-                    kernel.close();
+                    try {
+                        log.force(false);
+                    } finally {
+                        try {
+                            log.close();
+                        } finally {
+                            try {
+                                lockChannel.close(); // releases the lock
+                            } finally {
+                                kernel.close();
+                            }
+                        }
+                    }
                 }
             } finally {
                 OPEN.remove(dir);

@@ -218,9 +218,11 @@ public final class WarmTierWriter extends AbstractStreamOperator<Transition>
 
     @Override
     public void close() throws Exception {
+        WarmTier s = store;
+        store = null; // a close that throws is not tried again by the task's clean-up
         try {
-            if (store != null) {
-                store.close();
+            if (s != null) {
+                s.close();
             }
         } finally {
             super.close();

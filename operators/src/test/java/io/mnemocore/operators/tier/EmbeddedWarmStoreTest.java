@@ -172,6 +172,35 @@ class EmbeddedWarmStoreTest {
         }
     }
 
+    /**
+     * A close that an interrupt cut short (a cancelled task: its force closes the log channel)
+     * still frees the lock, and closing again afterwards (the task's clean-up) is harmless: it
+     * neither throws nor closes a newer store of the same directory.
+     */
+    @Test
+    void anInterruptedCloseFreesTheLockAndASecondCloseChangesNothing(@TempDir Path dir) throws Exception {
+        EmbeddedWarmStore old = EmbeddedWarmStore.open(dir, D);
+        old.apply(List.of(WarmTier.Op.upsert(point("t", "kept", Hdv.random(D, 1).words()))));
+        old.sync();
+        Thread.currentThread().interrupt();
+        try {
+            old.close();
+        } catch (java.io.IOException e) {
+            assertThat(e).isInstanceOf(java.nio.channels.ClosedByInterruptException.class);
+        } finally {
+            Thread.interrupted();
+        }
+        try (EmbeddedWarmStore next = EmbeddedWarmStore.open(dir, D)) {
+            assertThat(next).isNotSameAs(old);
+            assertThat(next.count("t")).isEqualTo(1);
+            old.close(); // the clean-up's second close
+            assertThat(EmbeddedWarmStore.open(dir, D)).as("still the open one").isSameAs(next);
+            next.close(); // the extra open's close
+            next.apply(List.of(WarmTier.Op.upsert(point("t", "more", Hdv.random(D, 2).words()))));
+            assertThat(next.count("t")).isEqualTo(2);
+        }
+    }
+
     @Test
     void manyTiesAtTheKthDistanceAreOrderedByMemoryId(@TempDir Path dir) throws Exception {
         try (EmbeddedWarmStore s = EmbeddedWarmStore.open(dir, D)) {
