@@ -43,7 +43,6 @@ public final class EmbeddedWarmStore implements WarmTier {
     private final Path logFile;
     private final int dim;
     private final FileChannel lockChannel;
-    private final FileLock lock;
     private final HammingKernel kernel = HammingKernels.create("cpu", 1);
     private final Map<String, Segment> tenants = new HashMap<>();
     private FileChannel log;
@@ -83,7 +82,6 @@ public final class EmbeddedWarmStore implements WarmTier {
             throw new IOException("embedded WARM store " + dir + " is in use by another process; "
                     + "each machine needs its own directory (haim.tiers.warm.path), or configure haim.qdrant.url");
         }
-        this.lock = l;
         long good = replay();
         log = FileChannel.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         if (log.size() > good) {
