@@ -217,7 +217,7 @@ public final class QueryMerger extends AbstractStreamOperator<MergedQuery>
         output.collect(new StreamRecord<>(m));
     }
 
-    private static Hit[] concat(Hit[] a, Hit[] b) {
+    static Hit[] concat(Hit[] a, Hit[] b) {
         Hit[] c = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
         return c;

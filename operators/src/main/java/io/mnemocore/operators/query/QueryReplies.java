@@ -79,8 +79,7 @@ public final class QueryReplies extends ProcessFunction<MergedQuery, QueryReply>
             fromHistory.sort(Comparator.comparingInt(h -> rank.get(h.memoryId)));
             Hit[] topUp = q.contentTopUp ? clearlyNear(hits, rank, q.k - q.predicted.length) : new Hit[0];
             byContent = q.contentTopUp ? ids(topUp) : null;
-            hits = Arrays.copyOf(fromHistory.toArray(new Hit[0]), fromHistory.size() + topUp.length);
-            System.arraycopy(topUp, 0, hits, fromHistory.size(), topUp.length);
+            hits = QueryMerger.concat(fromHistory.toArray(new Hit[0]), topUp);
         }
         if (q.isPredict()) {
             for (Hit h : hits) {

@@ -178,6 +178,21 @@ class HotIndexTest {
         }
     }
 
+    /** Three memories near {@code base} (m0..m2) and one far from it ("far"), tenant "a". */
+    static void sendNearAndFar(Pipeline p, Hdv base) throws Exception {
+        sendNear(p, base, 3);
+        p.send(hot("a", "far", Hdv.random(D, 4).words()));
+    }
+
+    /** An inference.predict of tenant "a" whose history predicted {@code ids} at {@code distances}. */
+    static Query fromHistory(Hdv context, int k, String[] ids, int[] distances) {
+        Query q = query("a", context.words(), k);
+        q.kind = "inference.predict";
+        q.predicted = ids;
+        q.predictedDistance = distances;
+        return q;
+    }
+
     static List<String> ids(PartialResult r) {
         List<String> ids = new ArrayList<>();
         for (Hit h : r.hits) {
@@ -213,13 +228,8 @@ class HotIndexTest {
     void aPredictionFromHistoryLooksUpItsMemoriesOneByContentSearches() throws Exception {
         var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
-        sendNear(p, base, 3);
-        p.send(hot("a", "far", Hdv.random(D, 4).words()));
-        Query history = query("a", base.words(), 3);
-        history.kind = "inference.predict";
-        history.predicted = new String[] {"far", "not-in-hot"};
-        history.predictedDistance = new int[] {700, 800};
-        PartialResult r = p.ask(history);
+        sendNearAndFar(p, base);
+        PartialResult r = p.ask(fromHistory(base, 3, new String[] {"far", "not-in-hot"}, new int[] {700, 800}));
         assertThat(ids(r)).containsExactly("far");
         assertThat(r.hits[0].distance).as("the prediction's distance").isEqualTo(700);
 
@@ -236,12 +246,8 @@ class HotIndexTest {
     void aPredictionToppedUpByContentLooksUpItsMemoriesAndSearches() throws Exception {
         var p = pipeline(index(false));
         Hdv base = Hdv.random(D, 1);
-        sendNear(p, base, 3);
-        p.send(hot("a", "far", Hdv.random(D, 4).words()));
-        Query q = query("a", base.words(), 3);
-        q.kind = "inference.predict";
-        q.predicted = new String[] {"far", "m1"};
-        q.predictedDistance = new int[] {700, 800};
+        sendNearAndFar(p, base);
+        Query q = fromHistory(base, 3, new String[] {"far", "m1"}, new int[] {700, 800});
         q.contentTopUp = true;
         PartialResult r = p.ask(q);
         assertThat(ids(r)).containsExactly("far", "m1", "m0", "m2");

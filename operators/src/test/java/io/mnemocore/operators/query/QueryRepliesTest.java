@@ -21,6 +21,19 @@ class QueryRepliesTest {
         return ProcessFunctionTestHarnesses.forProcessFunction(new QueryReplies(rerank, D, 500));
     }
 
+    /** Replies that send a prediction by content's memories to be pre-warmed ({@code haim.inference.prewarm}). */
+    static OneInputStreamOperatorTestHarness<MergedQuery, QueryReply> prewarming() throws Exception {
+        return ProcessFunctionTestHarnesses.forProcessFunction(new QueryReplies(new Rerank(D, LTP, 1.0, 1.0, 0.0, 24), D, 500)
+                .withPrewarm(true));
+    }
+
+    /** An inference.predict; with no predicted ids set, one left to its context_hdv. */
+    static Query prediction(String id, int k) {
+        Query q = query(id, k);
+        q.kind = "inference.predict";
+        return q;
+    }
+
     static MergedQuery merged(Query q, Hit... hits) {
         MergedQuery m = new MergedQuery();
         m.query = q;
@@ -130,8 +143,7 @@ class QueryRepliesTest {
     @Test
     void predictionsKeepTheirOrderAndAreNotCountedAsAccesses() throws Exception {
         var h = harness(new Rerank(D, LTP, 1.0, 0.0, 0.0, 24));
-        Query q = query("p1", 3);
-        q.kind = "inference.predict";
+        Query q = prediction("p1", 3);
         q.predicted = new String[] {"next", "after", "gone"};
         q.predictedDistance = new int[] {7000, 6000, 7500};
         Hit warm = hit("after", 6000, 0.8);
@@ -149,10 +161,8 @@ class QueryRepliesTest {
     /** The blueprint's inference.predict names no context: its context_hdv's nearest memories are the prediction. */
     @Test
     void aPredictionByContentKeepsTheMemoriesClearlyNearerThanChanceAndPrewarmsThem() throws Exception {
-        var h = ProcessFunctionTestHarnesses.forProcessFunction(new QueryReplies(new Rerank(D, LTP, 1.0, 1.0, 0.0, 24), D, 500)
-                .withPrewarm(true));
-        Query q = query("p2", 4);
-        q.kind = "inference.predict";
+        var h = prewarming();
+        Query q = prediction("p2", 4);
         int cut = ActiveInference.chanceCut(D);
         Hit warm = hit("warm-near", 300, 0.1);
         warm.tier = "warm";
@@ -176,8 +186,7 @@ class QueryRepliesTest {
         // A query keeps a far hit; a prediction with nothing near is empty, low confidence, nothing to pre-warm.
         h.processElement(merged(query("p3", 4), hit("chance", cut + 10, 0.99)), 0);
         assertThat(h.extractOutputValues().get(1).hits).hasSize(1);
-        Query p = query("p4", 4);
-        p.kind = "inference.predict";
+        Query p = prediction("p4", 4);
         h.processElement(merged(p, hit("unrelated", cut + 10, 0.99)), 0);
         QueryReply empty = h.extractOutputValues().get(2);
         assertThat(empty.hits).isEmpty();
@@ -190,8 +199,7 @@ class QueryRepliesTest {
 
         // haim.inference.prewarm off: the same prediction, nothing sent.
         var off = harness(new Rerank(D, LTP, 1.0, 1.0, 0.0, 24));
-        Query again = query("p5", 4);
-        again.kind = "inference.predict";
+        Query again = prediction("p5", 4);
         off.processElement(merged(again, hit("near", 300, 0.5)), 0);
         assertThat(off.extractOutputValues().get(0).predicted).containsExactly("near");
         assertThat(off.getSideOutput(QueryReplies.FEEDBACK)).isNullOrEmpty();
@@ -204,10 +212,8 @@ class QueryRepliesTest {
      */
     @Test
     void aHistoryPredictionToppedUpByContentListsTheHistoryFirstAndPrewarmsOnlyTheTopUp() throws Exception {
-        var h = ProcessFunctionTestHarnesses.forProcessFunction(new QueryReplies(new Rerank(D, LTP, 1.0, 1.0, 0.0, 24), D, 500)
-                .withPrewarm(true));
-        Query q = query("p6", 4);
-        q.kind = "inference.predict";
+        var h = prewarming();
+        Query q = prediction("p6", 4);
         q.predicted = new String[] {"next", "gone"};
         q.predictedDistance = new int[] {7000, 7100};
         q.contentTopUp = true;
@@ -226,8 +232,7 @@ class QueryRepliesTest {
         assertThat(e.memoryIds).as("the history's were pre-warmed by ActiveInference").containsExactly("nearer", "near");
 
         // Nothing near enough: the history alone.
-        Query alone = query("p7", 4);
-        alone.kind = "inference.predict";
+        Query alone = prediction("p7", 4);
         alone.predicted = new String[] {"next"};
         alone.predictedDistance = new int[] {7000};
         alone.contentTopUp = true;
