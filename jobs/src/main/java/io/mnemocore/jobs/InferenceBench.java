@@ -28,13 +28,15 @@ import redis.clients.jedis.params.XAddParams;
  * tier's LRU alone, on the job with embedded defaults. Agents follow routines: each of C contexts
  * walks its own sequence of L memories, over and over, the contexts interleaved, with a share of
  * random other memories mixed in. Together they cycle through more memories than HOT holds, the
- * pattern LRU handles worst. The same access sequence runs twice, each on a tenant of its own:
+ * pattern LRU handles worst. The same access sequence runs four times, each on a tenant of its own:
  * once as plain accesses (LRU only), once with an {@code inference.predict} after every access,
  * whose predictions are pre-warmed. A third run sends the blueprint's event instead: no context,
  * the accessed memory's vector as {@code context_hdv}, so its nearest memories are the prediction.
  * The routines' vectors drift (each step a sixteenth of its bits from the one before) and the
  * other memories are random, so content there says where a routine goes next: that run shows the
  * context-vector path at work on a workload made for it, not what content predicts in general.
+ * A fourth run sends both, the context and the accessed memory's vector: where the history
+ * predicts fewer than k, the vector's nearest memories fill the rest (the top-up).
  * A hit is an access that finds its memory HOT; a miss is one that promotes it from WARM (or
  * COLD), which the audit log records with reason "access". The first round of each run only
  * warms up. The last line is JSON.
@@ -89,8 +91,9 @@ public final class InferenceBench {
                 settle(redis, prefix, config);
                 Map<String, Result> results = new HashMap<>();
                 for (String tenant : ARMS) {
-                    boolean byContent = tenant.equals("content");
-                    boolean predict = tenant.equals("predict") || byContent;
+                    boolean history = tenant.equals("predict") || tenant.equals("both");
+                    boolean vector = tenant.equals("content") || tenant.equals("both");
+                    boolean predict = history || vector;
                     Result r = new Result();
                     String replies = prefix + ":replies:" + tenant;
                     String marker = "0-0";
@@ -117,8 +120,8 @@ public final class InferenceBench {
                             p.queryId = "p" + i;
                             // The history run sends no context vector (all zeros): its predictions come from the
                             // history alone, not topped up by content.
-                            p.contextId = byContent ? null : a[0];
-                            p.hdv = byContent ? vectors[Integer.parseInt(a[1].substring(1))] : new long[dim / 64];
+                            p.contextId = history ? a[0] : null;
+                            p.hdv = vector ? vectors[Integer.parseInt(a[1].substring(1))] : new long[dim / 64];
                             p.predictionWindowS = 1;
                             p.k = 3;
                             p.replyTo = replies;
@@ -138,6 +141,7 @@ public final class InferenceBench {
                     }
                     if (predict) {
                         accuracy(redis, replies, sequence, perRound, contexts, r);
+                        System.err.printf("%-7s predictions made by: %s%n", tenant, r.predictedBy);
                     }
                     results.put(tenant, r);
                     System.err.printf("%-7s %d accesses measured, %d misses: hit rate %.3f%s%n", tenant, r.accesses, r.misses,
@@ -147,6 +151,7 @@ public final class InferenceBench {
                 Result lru = results.get("lru");
                 Result ai = results.get("predict");
                 Result cv = results.get("content");
+                Result both = results.get("both");
                 System.out.println("{\"contexts\":" + contexts + ",\"routine\":" + routine + ",\"other_memories\":" + distractors
                         + ",\"noise\":" + Stats.fmt(noise) + ",\"hot_capacity\":" + hotCapacity + ",\"measured_accesses\":" + lru.accesses
                         + ",\"lru_hit_rate\":" + Stats.fmt(lru.hitRate()) + ",\"predict_hit_rate\":" + Stats.fmt(ai.hitRate())
@@ -154,10 +159,14 @@ public final class InferenceBench {
                         + ",\"next_use_predicted\":" + Stats.fmt(ai.nextUsePredicted())
                         + ",\"context_vector_hit_rate\":" + Stats.fmt(cv.hitRate()) + ",\"context_vector_prewarmed\":" + cv.prewarmed
                         + ",\"context_vector_next_use_predicted\":" + Stats.fmt(cv.nextUsePredicted())
+                        + ",\"both_hit_rate\":" + Stats.fmt(both.hitRate()) + ",\"both_prewarmed\":" + both.prewarmed
+                        + ",\"both_next_use_predicted\":" + Stats.fmt(both.nextUsePredicted())
+                        + ",\"both_topped_up\":" + both.predictedBy.getOrDefault("history+content", 0)
                         + "}");
             } finally {
                 EmbeddedRunner.cancelAndWait(job);
-                redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", prefix + ":replies:predict", prefix + ":replies:content");
+                redis.del(prefix, prefix + ":q", prefix + ":log", prefix + ":dlq", prefix + ":replies:predict", prefix + ":replies:content",
+                        prefix + ":replies:both");
                 IngestBench.deleteTree(work);
             }
         }
@@ -169,6 +178,8 @@ public final class InferenceBench {
         int prewarmed;
         int predictions;
         int nextPredicted;
+        /** Measured predictions by what made them (the reply's predicted_by). */
+        final Map<String, Integer> predictedBy = new java.util.TreeMap<>();
 
         double hitRate() {
             return accesses == 0 ? Double.NaN : 1.0 - (double) misses / accesses;
@@ -179,8 +190,8 @@ public final class InferenceBench {
         }
     }
 
-    /** The three runs, one tenant each: LRU alone, predictions from history, predictions by context vector. */
-    static final String[] ARMS = {"lru", "predict", "content"};
+    /** The runs, one tenant each: LRU alone, predictions from history, by context vector, and by both (topped up). */
+    static final String[] ARMS = {"lru", "predict", "content", "both"};
 
     /**
      * The memories' vectors, the same for every run: each routine a drifting chain (a sixteenth of
@@ -231,6 +242,7 @@ public final class InferenceBench {
                     continue;
                 }
                 r.predictions++;
+                r.predictedBy.merge(q.predictedBy == null ? "none" : q.predictedBy, 1, Integer::sum);
                 if (q.predicted != null && java.util.Arrays.asList(q.predicted).contains(sequence.get(next)[1])) {
                     r.nextPredicted++;
                 }
