@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 
 /**
  * One tenant's HOT memories on one subtask: a packed matrix of full vectors, a packed matrix of
@@ -19,6 +21,18 @@ import java.util.Map;
  * hole, so both matrices stay dense for sequential scans.
  */
 final class HotSegment {
+    /**
+     * Allocates the matrices' next arrays before they are needed ({@link HdvMatrix#prepareGrowth}),
+     * so a HOT index thread does not pay their page faults. Started by a real-time thread, but
+     * reset-on-fork leaves its policy normal; its Java priority is set back to normal too.
+     */
+    static final Executor ALLOCATOR = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "hot-index-allocator");
+        t.setDaemon(true);
+        t.setPriority(Thread.NORM_PRIORITY);
+        return t;
+    });
+
     private final HdvMatrix full;
     private final HdvMatrix sketch;
     private final int sketchWords;
@@ -66,6 +80,8 @@ final class HotSegment {
         if (r == null) {
             full.add(m.hdv);
             sketch.add(Arrays.copyOf(m.hdv, sketchWords));
+            full.prepareGrowth(ALLOCATOR);
+            sketch.prepareGrowth(ALLOCATOR);
             ids.add(id);
             content.add(rest);
             int row = full.rows() - 1;

@@ -8,12 +8,25 @@ import java.util.Arrays;
  *
  * <p>One flat array keeps scans sequential for the hardware prefetcher. Rows are appended, and
  * removed by moving the last row into the hole, so the matrix stays dense.
+ *
+ * <p>Growing copies the rows into a 1.5× larger array. The new array's pages are first touched
+ * then: the kernel zeroes each one as it faults in, which cost a HOT index thread ~200 ms of CPU
+ * for one growth of a 100,000-row matrix, huge pages and all (README, Figures, "Twenty-seventh
+ * pass"). {@link #prepareGrowth} lets another thread allocate, and so fault in, the next array
+ * before it is needed; the growth then only copies the rows.
  */
 public final class HdvMatrix {
+    /** Below this many words a growth is too cheap to prepare (4 MB). */
+    public static final long PREPARE_MIN_WORDS = 1L << 19;
+
     private final int dim;
     private final int words;
     private long[] data;
     private int rows;
+    /** The next array, allocated off the owner's thread ({@link #prepareGrowth}); null until it is ready. */
+    private volatile long[] prepared;
+    /** The preparation asked for and not yet used; one that a growth overtook is dropped when it arrives. */
+    private volatile Object request;
     /** Rows changed since a device copy last synced (GPU kernels upload only these). */
     private int dirtyFrom = Integer.MAX_VALUE;
     private int dirtyTo = -1;
@@ -108,9 +121,62 @@ public final class HdvMatrix {
                     "HdvMatrix is limited to " + (Integer.MAX_VALUE - 16) / words + " rows at dim " + dim);
         }
         if (needWords > data.length) {
-            long grown = Math.max(needWords, Math.min((long) data.length * 3 / 2 + words, Integer.MAX_VALUE - 16));
-            data = Arrays.copyOf(data, (int) grown);
+            long[] next = prepared;
+            if (next != null && next.length >= needWords) {
+                System.arraycopy(data, 0, next, 0, rows * words);
+                data = next;
+            } else {
+                data = Arrays.copyOf(data, (int) grownWords(needWords));
+            }
+            prepared = null;
+            request = null;
         }
+    }
+
+    private long grownWords(long needWords) {
+        return Math.max(needWords, Math.min((long) data.length * 3 / 2 + words, Integer.MAX_VALUE - 16));
+    }
+
+    /**
+     * Has {@code allocator} allocate the array of the next growth once the matrix is at least two
+     * thirds full and that array is at least {@link #PREPARE_MIN_WORDS} long; otherwise, or when one is
+     * already asked for, does nothing. The allocating thread pays the page faults of the new array;
+     * a growth before it is done copies as before. Called by the matrix's owner, like every method
+     * that changes it.
+     *
+     * @return whether it asked {@code allocator} for an array
+     */
+    public boolean prepareGrowth(java.util.concurrent.Executor allocator) {
+        long used = (long) rows * words;
+        long next = grownWords(used + words);
+        if (request != null || next < PREPARE_MIN_WORDS || used * 3 < (long) data.length * 2 || next > Integer.MAX_VALUE - 16) {
+            return false;
+        }
+        Object token = new Object();
+        request = token;
+        prepared = null; // one that arrived after a growth it was meant for
+        int size = (int) next;
+        allocator.execute(() -> {
+            long[] a = new long[size];
+            // Should the JVM leave a fresh array's pages untouched until written, touch one word per 4 KB page.
+            for (int i = 0; i < a.length; i += 512) {
+                a[i] = 0;
+            }
+            if (request == token) {
+                prepared = a;
+            }
+        });
+        return true;
+    }
+
+    /** The array of the next growth, allocated and waiting, or null (tests). */
+    long[] preparedArray() {
+        return prepared;
+    }
+
+    /** The backing array's length in rows. */
+    public int capacity() {
+        return data.length / words;
     }
 
     private void checkRow(long[] row) {
