@@ -228,8 +228,17 @@ final class HotSegment {
         return exact.result();
     }
 
-    /** What a warm-up did: its searches near a cluster of rows, and how many of them found that cluster first. */
-    record WarmUp(int near, int found) {}
+    /**
+     * What a warm-up did: its searches near a cluster of rows and how many of them found that
+     * cluster first, then its short searches and how many of those found their nearest row first.
+     */
+    record WarmUp(int near, int found, int shortSearches, int shortFound) {}
+
+    /**
+     * Short searches that end a warm-up (see {@link #warmUp}): more than the calls after which the
+     * JIT compiles a method's ordinary entry with C2 (HotSpot's Tier4InvocationThreshold, 5,000).
+     */
+    static final int SHORT_SEARCHES = 8000;
 
     /**
      * Runs {@code searches} searches over made-up rows, so that the JIT compiles the search before
@@ -241,6 +250,15 @@ final class HotSegment {
      * the exact scan; and one in 8 in a tenant too small for the two-stage search. All of the near
      * queries find their own cluster first (about D/8 bits away, against D/2 for the others) unless
      * the search is broken.
+     *
+     * <p>Those searches run the kernels' loops over thousands of rows each, so the JIT compiles the
+     * loops as on-stack replacements, entered mid-loop, but compiles the kernels' ordinary entries
+     * only after thousands of calls. Without more calls here, the real queries made them, when the
+     * one C2 thread of a 2-core machine was busy with the rest of the job: a search entered the
+     * kernels in C1's profiling code for 5–16 s, and once the HOT index took all the CPU it was
+     * given and held the queries up for a second (README, Figures, "Twenty-seventh pass"). So the
+     * warm-up ends with {@link #SHORT_SEARCHES} searches of the nearest row in 256 rows, which cost
+     * little and make those calls.
      */
     static WarmUp warmUp(HammingKernel kernel, int dim, boolean approximate, int approximateMinRows, int sketchBits,
                          int oversample, double marginSigmas, int rows, int searches, long seed) {
@@ -279,7 +297,23 @@ final class HotSegment {
                 }
             }
         }
-        return new WarmUp(near, found);
+        HotSegment few = new HotSegment(dim, sketchBits);
+        long[][] fewRows = new long[256][];
+        for (int row = 0; row < fewRows.length; row++) {
+            fewRows[row] = row % 8 == 0 ? Hdv.random(dim, rnd.nextLong()).words() : nearby(fewRows[row - row % 8], rnd);
+            HotMemory m = new HotMemory();
+            m.hdv = fewRows[row];
+            few.upsert(Integer.toString(row), m, facts);
+        }
+        int shortFound = 0;
+        for (int q = 0; q < SHORT_SEARCHES; q++) {
+            int row = rnd.nextInt(fewRows.length);
+            TopK top = few.search(kernel, fewRows[row], 1, approximate, oversample, marginSigmas);
+            if (top.size() == 1 && top.row(0) == row) {
+                shortFound++;
+            }
+        }
+        return new WarmUp(near, found, SHORT_SEARCHES, shortFound);
     }
 
     private static long[] nearby(long[] center, java.util.SplittableRandom rnd) {

@@ -666,6 +666,9 @@ class HotIndexTest {
         assertThat(t.isAlive()).isFalse();
         assertThat(first.fn.warmUp().near()).isGreaterThan(200); // of 300: the rest far from every row, or in the small tenant
         assertThat(first.fn.warmUp().found()).isEqualTo(first.fn.warmUp().near());
+        // Then the short searches that make the kernels' calls (each a row of the segment: it finds itself).
+        assertThat(first.fn.warmUp().shortSearches()).isEqualTo(HotSegment.SHORT_SEARCHES);
+        assertThat(first.fn.warmUp().shortFound()).isEqualTo(HotSegment.SHORT_SEARCHES);
         var second = pipeline(index(true).withWarmUp(300));
         assertThat(second.fn.warmUpThread()).isNull();
         HotIndex.forgetWarmUp();
@@ -675,6 +678,7 @@ class HotIndexTest {
         exact.fn.warmUpThread().join(120_000);
         assertThat(exact.fn.warmUp().near()).isGreaterThan(30);
         assertThat(exact.fn.warmUp().found()).isEqualTo(exact.fn.warmUp().near());
+        assertThat(exact.fn.warmUp().shortFound()).isEqualTo(HotSegment.SHORT_SEARCHES);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> index(true).withWarmUp(-1))
                 .isInstanceOf(IllegalArgumentException.class);
         for (var p : List.of(first, second, none, exact)) {
