@@ -1,6 +1,7 @@
 package io.mnemocore.hdv.kernel;
 
 import io.mnemocore.hdv.Hdv;
+import java.lang.ref.SoftReference;
 import java.util.Arrays;
 
 /**
@@ -11,20 +12,25 @@ import java.util.Arrays;
  *
  * <p>Growing copies the rows into a 1.5× larger array. The new array's pages are first touched
  * then: the kernel zeroes each one as it faults in, which cost a HOT index thread ~200 ms of CPU
- * for one growth of a 100,000-row matrix, huge pages and all (README, Figures, "Twenty-seventh
- * pass"). {@link #prepareGrowth} lets another thread allocate, and so fault in, the next array
+ * for one growth in a bench of 100,000 HOT memories, huge pages and all (README, Figures,
+ * "Twenty-seventh pass"). {@link #prepareGrowth} lets another thread allocate, and so fault in, the next array
  * before it is needed; the growth then only copies the rows.
  */
 public final class HdvMatrix {
     /** Below this many words a growth is too cheap to prepare (4 MB). */
-    public static final long PREPARE_MIN_WORDS = 1L << 19;
+    static final long PREPARE_MIN_WORDS = 1L << 19;
 
     private final int dim;
     private final int words;
     private long[] data;
     private int rows;
-    /** The next array, allocated off the owner's thread ({@link #prepareGrowth}); null until it is ready. */
-    private volatile long[] prepared;
+    /**
+     * The next array, allocated off the owner's thread ({@link #prepareGrowth}); null until it is
+     * ready. Held softly: a matrix whose row count settles between two thirds and all of its
+     * capacity (a HOT tier at its cap) would otherwise hold half as much again for good; under
+     * memory pressure the GC takes it back and the growth copies as before.
+     */
+    private volatile SoftReference<long[]> prepared;
     /** The preparation asked for and not yet used; one that a growth overtook is dropped when it arrives. */
     private volatile Object request;
     /** Rows changed since a device copy last synced (GPU kernels upload only these). */
@@ -121,7 +127,7 @@ public final class HdvMatrix {
                     "HdvMatrix is limited to " + (Integer.MAX_VALUE - 16) / words + " rows at dim " + dim);
         }
         if (needWords > data.length) {
-            long[] next = prepared;
+            long[] next = prepared == null ? null : prepared.get();
             if (next != null && next.length >= needWords) {
                 System.arraycopy(data, 0, next, 0, rows * words);
                 data = next;
@@ -141,7 +147,7 @@ public final class HdvMatrix {
      * Has {@code allocator} allocate the array of the next growth once the matrix is at least two
      * thirds full and that array is at least {@link #PREPARE_MIN_WORDS} long; otherwise, or when one is
      * already asked for, does nothing. The allocating thread pays the page faults of the new array;
-     * a growth before it is done copies as before. Called by the matrix's owner, like every method
+     * a growth before it is done, or after the GC took it back, copies as before. Called by the matrix's owner, like every method
      * that changes it.
      *
      * @return whether it asked {@code allocator} for an array
@@ -149,7 +155,7 @@ public final class HdvMatrix {
     public boolean prepareGrowth(java.util.concurrent.Executor allocator) {
         long used = (long) rows * words;
         long next = grownWords(used + words);
-        if (request != null || next < PREPARE_MIN_WORDS || used * 3 < (long) data.length * 2 || next > Integer.MAX_VALUE - 16) {
+        if (request != null || next < PREPARE_MIN_WORDS || used * 3 < (long) data.length * 2) {
             return false;
         }
         Object token = new Object();
@@ -163,7 +169,7 @@ public final class HdvMatrix {
                 a[i] = 0;
             }
             if (request == token) {
-                prepared = a;
+                prepared = new SoftReference<>(a);
             }
         });
         return true;
@@ -171,12 +177,7 @@ public final class HdvMatrix {
 
     /** The array of the next growth, allocated and waiting, or null (tests). */
     long[] preparedArray() {
-        return prepared;
-    }
-
-    /** The backing array's length in rows. */
-    public int capacity() {
-        return data.length / words;
+        return prepared == null ? null : prepared.get();
     }
 
     private void checkRow(long[] row) {
