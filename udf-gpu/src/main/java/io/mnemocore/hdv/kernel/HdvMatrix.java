@@ -24,15 +24,8 @@ public final class HdvMatrix {
     private final int words;
     private long[] data;
     private int rows;
-    /**
-     * The next array, allocated off the owner's thread ({@link #prepareGrowth}); null until it is
-     * ready. Held softly: a matrix whose row count settles between two thirds and all of its
-     * capacity (a HOT tier at its cap) would otherwise hold half as much again for good; under
-     * memory pressure the GC takes it back and the growth copies as before.
-     */
-    private volatile SoftReference<long[]> prepared;
-    /** The preparation asked for and not yet used; one that a growth overtook is dropped when it arrives. */
-    private volatile Object request;
+    /** The preparation asked for and not yet used by a growth ({@link #prepareGrowth}), or null. */
+    private Preparation preparation;
     /** Rows changed since a device copy last synced (GPU kernels upload only these). */
     private int dirtyFrom = Integer.MAX_VALUE;
     private int dirtyTo = -1;
@@ -127,15 +120,82 @@ public final class HdvMatrix {
                     "HdvMatrix is limited to " + (Integer.MAX_VALUE - 16) / words + " rows at dim " + dim);
         }
         if (needWords > data.length) {
-            long[] next = prepared == null ? null : prepared.get();
+            long[] next = preparation == null ? null : preparation.take();
+            preparation = null;
             if (next != null && next.length >= needWords) {
                 System.arraycopy(data, 0, next, 0, rows * words);
                 data = next;
             } else {
                 data = Arrays.copyOf(data, (int) grownWords(needWords));
             }
-            prepared = null;
-            request = null;
+        }
+    }
+
+    /**
+     * The array of one growth, allocated off the owner's thread. Held softly once allocated: a
+     * matrix whose row count settles between two thirds and all of its capacity (a HOT tier at its
+     * cap) would otherwise hold half as much again for good; under memory pressure the GC takes it
+     * back and the growth copies as before. A growth never allocates beside a running allocation:
+     * a 1,000,000-row bench ran out of heap with the old array, one being allocated and a copy.
+     */
+    static final class Preparation implements Runnable {
+        private static final int QUEUED = 0, RUNNING = 1, DONE = 2, CANCELLED = 3;
+        private final int size;
+        private int state = QUEUED;
+        private SoftReference<long[]> array;
+
+        Preparation(int size) {
+            this.size = size;
+        }
+
+        @Override
+        public void run() {
+            synchronized (this) {
+                if (state != QUEUED) {
+                    return; // a growth came first
+                }
+                state = RUNNING;
+            }
+            SoftReference<long[]> a = null;
+            try {
+                long[] fresh = new long[size];
+                // Should the JVM leave a fresh array's pages untouched until written, touch one word per 4 KB page.
+                for (int i = 0; i < fresh.length; i += 512) {
+                    fresh[i] = 0;
+                }
+                a = new SoftReference<>(fresh);
+            } finally {
+                synchronized (this) {
+                    array = a;
+                    state = DONE;
+                    notifyAll();
+                }
+            }
+        }
+
+        /** The array: null when none was allocated (the growth came first, or the allocation failed); waits for one under way. */
+        synchronized long[] take() {
+            if (state == QUEUED) {
+                state = CANCELLED;
+                return null;
+            }
+            boolean interrupted = false;
+            while (state == RUNNING) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return array == null ? null : array.get();
+        }
+
+        /** The array, if allocated and not taken back by the GC. */
+        synchronized long[] ready() {
+            return state == DONE && array != null ? array.get() : null;
         }
     }
 
@@ -146,38 +206,27 @@ public final class HdvMatrix {
     /**
      * Has {@code allocator} allocate the array of the next growth once the matrix is at least two
      * thirds full and that array is at least {@link #PREPARE_MIN_WORDS} long; otherwise, or when one is
-     * already asked for, does nothing. The allocating thread pays the page faults of the new array;
-     * a growth before it is done, or after the GC took it back, copies as before. Called by the matrix's owner, like every method
-     * that changes it.
+     * already asked for, does nothing. The allocating thread pays the page faults of the new array.
+     * A growth waits for an allocation under way, and copies as before when the allocation has not
+     * started (it is then dropped) or the GC took the array back. Called by the matrix's owner, like
+     * every method that changes it.
      *
      * @return whether it asked {@code allocator} for an array
      */
     public boolean prepareGrowth(java.util.concurrent.Executor allocator) {
         long used = (long) rows * words;
         long next = grownWords(used + words);
-        if (request != null || next < PREPARE_MIN_WORDS || used * 3 < (long) data.length * 2) {
+        if (preparation != null || next < PREPARE_MIN_WORDS || used * 3 < (long) data.length * 2) {
             return false;
         }
-        Object token = new Object();
-        request = token;
-        prepared = null; // one that arrived after a growth it was meant for
-        int size = (int) next;
-        allocator.execute(() -> {
-            long[] a = new long[size];
-            // Should the JVM leave a fresh array's pages untouched until written, touch one word per 4 KB page.
-            for (int i = 0; i < a.length; i += 512) {
-                a[i] = 0;
-            }
-            if (request == token) {
-                prepared = new SoftReference<>(a);
-            }
-        });
+        preparation = new Preparation((int) next);
+        allocator.execute(preparation);
         return true;
     }
 
     /** The array of the next growth, allocated and waiting, or null (tests). */
     long[] preparedArray() {
-        return prepared == null ? null : prepared.get();
+        return preparation == null ? null : preparation.ready();
     }
 
     private void checkRow(long[] row) {

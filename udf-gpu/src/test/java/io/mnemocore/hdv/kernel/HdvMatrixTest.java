@@ -56,14 +56,15 @@ class HdvMatrixTest {
     }
 
     @Test
-    void aPreparationThatAGrowthOvertookIsDropped() {
+    void aPreparationThatAGrowthOvertookIsNotAllocated() {
         HdvMatrix m = filled(CAPACITY * 3 / 4);
         assertThat(m.prepareGrowth(asked::add)).isTrue();
         for (int r = m.rows(); r <= CAPACITY; r++) {
             m.add(row(r)); // grows by copying: the allocation has not run yet
         }
         asked.get(0).run();
-        assertThat(m.preparedArray()).as("too late, and too small for the next growth").isNull();
+        assertThat(((HdvMatrix.Preparation) asked.get(0)).ready()).as("not allocated once the growth came first").isNull();
+        assertThat(m.preparedArray()).isNull();
         assertRows(m, CAPACITY + 1);
         assertThat(m.prepareGrowth(asked::add)).as("the next growth's, asked anew").isTrue();
         assertThat(asked).hasSize(2);
