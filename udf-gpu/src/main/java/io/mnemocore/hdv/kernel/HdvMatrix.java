@@ -136,7 +136,8 @@ public final class HdvMatrix {
      * matrix whose row count settles between two thirds and all of its capacity (a HOT tier at its
      * cap) would otherwise hold half as much again for good; under memory pressure the GC takes it
      * back and the growth copies as before. A growth never allocates beside a running allocation:
-     * a 1,000,000-row bench ran out of heap with the old array, one being allocated and a copy.
+     * a 1,000,000-row bench ran out of heap in such a copy (our reading: with the old array and one
+     * being allocated beside it).
      */
     static final class Preparation implements Runnable {
         private static final int QUEUED = 0, RUNNING = 1, DONE = 2, CANCELLED = 3;
