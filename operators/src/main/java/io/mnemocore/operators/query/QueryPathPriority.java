@@ -5,6 +5,8 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -119,7 +121,7 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
             if (refused == null && BUDGET.get() == null) {
                 RealtimeBudget b = budget();
                 BUDGET.set(b);
-                RealtimeGuard.JVM.watchCurrent(b);
+                RealtimeGuard.JVM.watchCurrent(b, realtimePriority);
             }
             if (refused != null) {
                 refuse(realtimePriority, refused);
@@ -167,7 +169,7 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
             refuse(priority, refused);
             return false;
         }
-        RealtimeGuard.JVM.watchCurrent(b);
+        RealtimeGuard.JVM.watchCurrent(b, priority);
         return true;
     }
 
@@ -221,14 +223,27 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
      * @return null when the thread runs so, or why not
      */
     static String makeRealtime(int priority, String chrt) {
+        return makeRealtime(priority, chrt, true);
+    }
+
+    /**
+     * As {@link #makeRealtime(int, String)}; without {@code resetOnFork} the processes the thread
+     * starts run real-time too (the {@link RealtimeGuard}'s {@code chrt}, which must not wait behind
+     * the threads it demotes).
+     */
+    static String makeRealtime(int priority, String chrt, boolean resetOnFork) {
         try {
             String tid = tid();
             int[] now = schedulerOf(tid);
             if (now[0] == SCHED_FIFO && now[1] >= priority) {
                 return null;
             }
-            Process p = new ProcessBuilder(chrt, "--fifo", "--reset-on-fork", "--pid", Integer.toString(priority), tid)
-                    .redirectErrorStream(true).start();
+            List<String> command = new ArrayList<>(List.of(chrt, "--fifo"));
+            if (resetOnFork) {
+                command.add("--reset-on-fork");
+            }
+            command.addAll(List.of("--pid", Integer.toString(priority), tid));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -23,13 +23,19 @@ import org.slf4j.LoggerFactory;
  * long element (the HOT index's first search before the JIT compiled the loop) costs it only that
  * element's priority.
  *
- * <p>One guard per class loader watches the threads that went real-time; its own thread runs at the
- * normal policy (the kernel's share for normal threads wakes it within a second even when real-time
- * threads hold every core) and ends when no watched thread is alive.
+ * <p>One guard per class loader watches the threads that went real-time and ends when none is
+ * alive. Its own thread runs real-time one priority above them, without reset-on-fork, and looks
+ * every 100 ms. A thread can spin inside the JVM too: at a JVM's first checkpoints both HOT index
+ * threads spun for about a second in {@code GlobalCounter::write_synchronize}, waiting for a normal
+ * thread that got no CPU while they held both cores, except the 50 ms a second the kernel keeps
+ * from real-time threads (README, Figures, "Twenty-seventh pass"). A guard at the normal policy
+ * got no more than that thread, and its {@code chrt} no more than the guard; one above them, whose
+ * {@code chrt} inherits its policy, takes a spinner's policy within a period. Where it may not run
+ * real-time it looks at the normal policy, as before.
  */
 final class RealtimeGuard {
     /** How often each thread is looked at: its CPU over one period decides. */
-    static final long PERIOD_NS = 1_000_000_000L;
+    static final long PERIOD_NS = 100_000_000L;
     /** Above every budget's share (at most 1) less the clock's slack: only a thread that never slept qualifies. */
     static final double STUCK_SHARE = 0.9;
 
@@ -66,6 +72,8 @@ final class RealtimeGuard {
     private final Demoter demoter;
     private final List<Watched> watched = new CopyOnWriteArrayList<>();
     private boolean running;
+    /** One above the highest real-time priority of the threads it watches (at most 99). */
+    private volatile int priority;
 
     RealtimeGuard(ToLongFunction<Thread> cpuNs, LongSupplier wallNs, Demoter demoter) {
         this.cpuNs = cpuNs;
@@ -77,7 +85,8 @@ final class RealtimeGuard {
      * Watches the calling thread, which just went real-time with {@code budget} (once: a thread
      * already watched stays as it is); starts the guard's thread if none runs.
      */
-    void watchCurrent(RealtimeBudget budget) {
+    void watchCurrent(RealtimeBudget budget, int realtimePriority) {
+        priority = Math.max(priority, Math.min(99, realtimePriority + 1));
         Thread self = Thread.currentThread();
         if (watched.stream().anyMatch(w -> w.thread == self)) {
             return; // back to real-time after a demotion
@@ -108,6 +117,11 @@ final class RealtimeGuard {
     }
 
     private void run() {
+        int p = priority;
+        String refused = p > 0 ? QueryPathPriority.makeRealtime(p, "chrt", false) : "no priority";
+        if (refused != null) {
+            LOG.info("the real-time guard looks at the normal policy: {}", refused);
+        }
         while (true) {
             try {
                 TimeUnit.NANOSECONDS.sleep(PERIOD_NS);
@@ -144,7 +158,7 @@ final class RealtimeGuard {
                 if (refused == null) {
                     w.budget.markDemoted(priority);
                     LOG.warn("query path thread '{}' (tid {}) used {} ms of CPU in {} ms without reaching an element boundary "
-                            + "(a task's start-up, or a spin in Flink's input gate); it runs at the normal policy until it reaches one "
+                            + "(a task's start-up, a spin in Flink's input gate or a wait inside the JVM); it runs at the normal policy until it reaches one "
                             + "(README, Queries step 9). It was at:{}",
                             w.thread.getName(), w.tid, busy / 1_000_000, wall / 1_000_000, frames(w.thread));
                 } else if (!w.refusalSaid) {

@@ -145,6 +145,61 @@ class QueryPathPriorityTest {
     }
 
     /**
+     * The guard looks from one real-time priority above the threads it watches, and the
+     * {@code chrt} it starts inherits that (no reset-on-fork): a guard at the normal policy got no
+     * CPU while two real-time threads spun inside the JVM on both cores.
+     */
+    @Test
+    void theGuardRunsRealtimeAboveTheThreadsItWatches() throws Exception {
+        assumeTrue(maySetRealtime(), "this process may not set real-time priorities (no CAP_SYS_NICE)");
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread watched = new Thread(() -> {
+            new QueryPathPriority(Thread.NORM_PRIORITY, 1).apply();
+            try {
+                done.await(); // alive, so that the guard goes on
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "watched-realtime");
+        watched.start();
+        try {
+            String guard = null;
+            int[] policy = null;
+            for (int i = 0; i < 500 && (policy == null || policy[0] != QueryPathPriority.SCHED_FIFO); i++) {
+                LockSupport.parkNanos(10_000_000L);
+                guard = threadNamed("realtime-guard");
+                policy = guard == null ? null : QueryPathPriority.schedulerOf(guard);
+            }
+            assertThat(policy).as("the guard's policy").isNotNull();
+            assertThat(policy[0]).isEqualTo(QueryPathPriority.SCHED_FIFO);
+            assertThat(policy[1]).isGreaterThanOrEqualTo(2);
+            Process p = new ProcessBuilder("chrt", "--pid", guard).redirectErrorStream(true).start();
+            String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            assertThat(said).contains("SCHED_FIFO").doesNotContain("RESET_ON_FORK");
+        } finally {
+            done.countDown();
+            watched.join();
+        }
+    }
+
+    /** The kernel thread id of this process's thread named {@code name}, or null. */
+    private static String threadNamed(String name) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(t.resolve("comm")).trim().equals(name)) {
+                        return t.getFileName().toString();
+                    }
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
      * A real-time thread that spins without reaching an element boundary (as a task thread can in
      * Flink's input gate) is put back under the normal policy by {@link RealtimeGuard} within a
      * few check periods, and takes its real-time priority back at its next boundary.
