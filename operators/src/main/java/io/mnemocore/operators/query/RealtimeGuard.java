@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * <p>One guard per class loader watches the threads that went real-time and ends when none is
  * alive. Its own thread runs real-time one priority above them, without reset-on-fork, and looks
  * every 100 ms. A thread can spin inside the JVM too: at a JVM's first checkpoints both HOT index
- * threads spun for about a second in {@code GlobalCounter::write_synchronize}, waiting for a normal
- * thread that got no CPU while they held both cores, except the 50 ms a second the kernel keeps
- * from real-time threads (README, Figures, "Twenty-seventh pass"). A guard at the normal policy
+ * threads used a second of CPU without an element boundary, and a profile caught them spinning in
+ * {@code GlobalCounter::write_synchronize}; our reading: waiting for a normal thread that got no
+ * CPU while they held both cores, except the 50 ms a second the kernel keeps from real-time
+ * threads (README, Figures, "Twenty-seventh pass"). A guard at the normal policy
  * got no more than that thread, and its {@code chrt} no more than the guard; one above them, whose
  * {@code chrt} inherits its policy, takes a spinner's policy within a period. Where it may not run
  * real-time it looks at the normal policy, as before.
