@@ -185,7 +185,7 @@ public final class HotIndex extends CoProcessFunction<HotChange, Query, PartialR
                         marginSigmas, 4096, searches, 42);
                 warmUp = done;
                 LOG.info("HOT index search warmed up: {} searches and {} short ones in {} ms; {} of the {} near a cluster found it first,"
-                                + " {} of the short ones their row", searches, done.shortSearches(), (System.nanoTime() - t0) / 1_000_000,
+                                + " {} of the short ones their row", searches, HotSegment.SHORT_SEARCHES, (System.nanoTime() - t0) / 1_000_000,
                         done.found(), done.near(), done.shortFound());
             } catch (Exception | OutOfMemoryError e) {
                 LOG.warn("HOT index warm-up failed; the first queries may run before the JIT has compiled the search", e);

@@ -230,9 +230,9 @@ final class HotSegment {
 
     /**
      * What a warm-up did: its searches near a cluster of rows and how many of them found that
-     * cluster first, then its short searches and how many of those found their nearest row first.
+     * cluster first, then how many of its {@link #SHORT_SEARCHES} short searches found their row first.
      */
-    record WarmUp(int near, int found, int shortSearches, int shortFound) {}
+    record WarmUp(int near, int found, int shortFound) {}
 
     /**
      * Short searches that end a warm-up (see {@link #warmUp}): more than the calls after which the
@@ -313,7 +313,7 @@ final class HotSegment {
                 shortFound++;
             }
         }
-        return new WarmUp(near, found, SHORT_SEARCHES, shortFound);
+        return new WarmUp(near, found, shortFound);
     }
 
     private static long[] nearby(long[] center, java.util.SplittableRandom rnd) {

@@ -667,7 +667,6 @@ class HotIndexTest {
         assertThat(first.fn.warmUp().near()).isGreaterThan(200); // of 300: the rest far from every row, or in the small tenant
         assertThat(first.fn.warmUp().found()).isEqualTo(first.fn.warmUp().near());
         // Then the short searches that make the kernels' calls (each a row of the segment: it finds itself).
-        assertThat(first.fn.warmUp().shortSearches()).isEqualTo(HotSegment.SHORT_SEARCHES);
         assertThat(first.fn.warmUp().shortFound()).isEqualTo(HotSegment.SHORT_SEARCHES);
         var second = pipeline(index(true).withWarmUp(300));
         assertThat(second.fn.warmUpThread()).isNull();

@@ -159,12 +159,8 @@ public final class HdvMatrix {
             }
             SoftReference<long[]> a = null;
             try {
-                long[] fresh = new long[size];
-                // Should the JVM leave a fresh array's pages untouched until written, touch one word per 4 KB page.
-                for (int i = 0; i < fresh.length; i += 512) {
-                    fresh[i] = 0;
-                }
-                a = new SoftReference<>(fresh);
+                // The JVM zeroes a new array, so its pages are faulted in here (a profile showed that memset on this thread).
+                a = new SoftReference<>(new long[size]);
             } finally {
                 synchronized (this) {
                     array = a;
@@ -215,9 +211,12 @@ public final class HdvMatrix {
      * @return whether it asked {@code allocator} for an array
      */
     public boolean prepareGrowth(java.util.concurrent.Executor allocator) {
+        if (preparation != null) {
+            return false;
+        }
         long used = (long) rows * words;
         long next = grownWords(used + words);
-        if (preparation != null || next < PREPARE_MIN_WORDS || used * 3 < (long) data.length * 2) {
+        if (next < PREPARE_MIN_WORDS || used * 3 < (long) data.length * 2) {
             return false;
         }
         preparation = new Preparation((int) next);
