@@ -39,6 +39,11 @@ final class RealtimeGuard {
     static final long PERIOD_NS = 100_000_000L;
     /** Above every budget's share (at most 1) less the clock's slack: only a thread that never slept qualifies. */
     static final double STUCK_SHARE = 0.9;
+    /**
+     * Frames of a demoted thread's stack in the warning: eight showed a file read inside the JDK
+     * but not which of our calls made it.
+     */
+    static final int FRAMES = 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(RealtimeGuard.class);
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -200,7 +205,7 @@ final class RealtimeGuard {
     private static String frames(Thread t) {
         StringBuilder b = new StringBuilder();
         StackTraceElement[] stack = t.getStackTrace();
-        for (int i = 0; i < Math.min(8, stack.length); i++) {
+        for (int i = 0; i < Math.min(FRAMES, stack.length); i++) {
             b.append("\n    at ").append(stack[i]);
         }
         return b.toString();

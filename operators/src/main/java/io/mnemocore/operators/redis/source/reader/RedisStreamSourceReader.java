@@ -30,7 +30,7 @@ public final class RedisStreamSourceReader
     private final RedisSourceOptions options;
     private final Counter acked;
     private final Counter ackFailures;
-    private JedisPooled ackClient;
+    private final JedisPooled ackClient;
     /** Claimer splits' states, pruned once their ids are acknowledged. */
     private final Map<String, RedisSplitState> claimers = new java.util.HashMap<>();
 
@@ -47,6 +47,11 @@ public final class RedisStreamSourceReader
         this.options = options;
         this.acked = context.metricGroup().counter("haim_source_acked_total");
         this.ackFailures = context.metricGroup().counter("haim_source_ack_failures_total");
+        // Made at start-up, not at the first completed checkpoint: the pool's first construction
+        // (class loading, a captured stack trace) took over 100 ms of the query source's task
+        // thread, which by then runs real-time and holds the queries behind it. It connects on
+        // its first XACK, so a Redis that is down at start-up is no error here.
+        this.ackClient = options.connection.createClient();
     }
 
     @Override
@@ -63,9 +68,6 @@ public final class RedisStreamSourceReader
             return;
         }
         try {
-            if (ackClient == null) {
-                ackClient = options.connection.createClient();
-            }
             for (Map.Entry<String, List<String>> e : ids.entrySet()) {
                 acked.inc(RedisStreams.ack(ackClient, e.getKey(), options.group, e.getValue()));
                 for (RedisSplitState c : claimers.values()) {
@@ -104,8 +106,9 @@ public final class RedisStreamSourceReader
 
     @Override
     public void close() throws Exception {
-        super.close();
-        if (ackClient != null) {
+        try {
+            super.close();
+        } finally {
             ackClient.close();
         }
     }
