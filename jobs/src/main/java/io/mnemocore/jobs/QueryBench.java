@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -241,9 +242,10 @@ public final class QueryBench {
                                 + " the other %d: p50 %.2f p95 %.2f p99 %.2f ms%n", triggers.size(), in.length, CHECKPOINT_WINDOW_MS,
                         Stats.percentile(in, 99), off.length, Stats.percentile(off, 50), Stats.percentile(off, 95), Stats.percentile(off, 99));
                 // Figures differ several-fold between machines of the same size: name the one they came from.
-                System.err.printf("machine: %s, %d cores; while sending the CPUs were %.0f%% busy, this JVM (job and bench) using %.2f cores"
-                                + " and allocating %.0f MB/s (%.0f KB a query)%n", cpuModel(), Runtime.getRuntime().availableProcessors(),
-                        100 * r.cpuBusy, r.jvmCores, r.allocMbPerS, r.allocKbPerQuery);
+                System.err.printf("machine: %s, %d cores; while sending its tasks ran %.2f cores (the CPUs %.0f%% busy by /proc/stat's"
+                                + " ticks), this JVM (job and bench) using %.2f cores and allocating %.0f MB/s (%.0f KB a query)%n", cpuModel(),
+                        Runtime.getRuntime().availableProcessors(), r.tasksCores, 100 * r.cpuBusy, r.jvmCores, r.allocMbPerS,
+                        r.allocKbPerQuery);
                 System.err.printf("replies over %.0f ms: %d, overlapping a GC pause %d, else a stall of the probe thread %d, else sent within %d ms"
                                 + " after a checkpoint trigger %d, other %d; while sending: GC pauses %s; the probe thread (1 ms sleeps at the query"
                                 + " path's priority) woke late, outside GC pauses, %s%n", SLOW_MS, slow.slow, slow.gc, slow.stall,
@@ -308,7 +310,8 @@ public final class QueryBench {
                         + ",\"redis_to_bench\":" + Stats.fmt(Stats.percentile(split[3], 99)) + "}"
                         + ",\"reply_stored_p50_ms\":" + Stats.fmt(Stats.percentile(split[4], 50))
                         + ",\"reply_stored_p99_ms\":" + Stats.fmt(Stats.percentile(split[4], 99))
-                        + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
+                        + ",\"cpu_busy\":" + Stats.fmt(r.cpuBusy) + ",\"tasks_cpu_cores\":" + Stats.fmt(r.tasksCores)
+                        + ",\"jvm_cpu_cores\":" + Stats.fmt(r.jvmCores)
                         + ",\"jit_compile_ms\":" + r.jitCompileMs
                         + ",\"jvm_alloc_mb_s\":" + Stats.fmt(r.allocMbPerS) + ",\"alloc_kb_per_query\":" + Stats.fmt(r.allocKbPerQuery)
                         + ",\"warmup_first_s_p50_ms\":" + Stats.fmt(Stats.percentile(cold, 50))
@@ -573,6 +576,7 @@ public final class QueryBench {
         double sendSeconds;
         /** Machine-wide share of CPU time not idle, and this JVM's CPU in cores, while sending. */
         double cpuBusy = Double.NaN;
+        double tasksCores = Double.NaN;
         double jvmCores = Double.NaN;
         double allocMbPerS = Double.NaN;
         double allocKbPerQuery = Double.NaN;
@@ -755,6 +759,7 @@ public final class QueryBench {
         long periodNs = Math.round(1e9 / qps);
         long sampleEvery = Math.max(1, total / RECALL_SAMPLE);
         long[] cpu0 = machineCpuTicks();
+        Map<String, Long> tasks0 = taskRunNanos();
         long jvm0 = jvmCpuNanos();
         long jit0 = jitCompileMs();
         Map<String, Long> threads0 = perThread(false);
@@ -792,12 +797,16 @@ public final class QueryBench {
         }
         r.sendSeconds = (System.nanoTime() - t0) / 1e9;
         long[] cpu1 = machineCpuTicks();
+        Map<String, Long> tasks1 = taskRunNanos();
         long jvm1 = jvmCpuNanos();
         long jit1 = jitCompileMs();
         Map<String, Long> threads1 = perThread(false);
         Map<String, Long> threadCpu1 = perThread(true);
         if (cpu0 != null && cpu1 != null && cpu1[0] > cpu0[0]) {
             r.cpuBusy = 1 - (double) (cpu1[1] - cpu0[1]) / (cpu1[0] - cpu0[0]);
+        }
+        if (tasks0 != null && tasks1 != null) {
+            r.tasksCores = ranSince(tasks0, tasks1) / 1e9 / r.sendSeconds;
         }
         if (jvm0 >= 0 && jvm1 >= 0) {
             r.jvmCores = (jvm1 - jvm0) / 1e9 / r.sendSeconds;
@@ -876,6 +885,47 @@ public final class QueryBench {
         } catch (java.io.IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /**
+     * Every task's (thread's) run time so far in ns, keyed "pid/tid", from
+     * {@code /proc/PID/task/TID/schedstat}; null off Linux. The scheduler's own clock, unlike
+     * /proc/stat: this kernel samples that one at its ticks, and threads that run for a fraction of
+     * a millisecond and sleep, as the query path's do, went largely unseen there (it read 26% of
+     * two cores busy while this JVM alone used 0.66 cores). A thread that ends between two
+     * samples leaves /proc with its time, so the sum can only read low.
+     */
+    static Map<String, Long> taskRunNanos() {
+        Path proc = Path.of("/proc");
+        if (!Files.isDirectory(proc.resolve("self/task"))) {
+            return null;
+        }
+        Map<String, Long> ran = new HashMap<>();
+        try (var pids = Files.newDirectoryStream(proc, p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+            for (Path pid : pids) {
+                try (var tids = Files.newDirectoryStream(pid.resolve("task"))) {
+                    for (Path tid : tids) {
+                        String line = Files.readString(tid.resolve("schedstat"));
+                        int sp = line.indexOf(' ');
+                        ran.put(pid.getFileName() + "/" + tid.getFileName(), Long.parseLong(sp < 0 ? line.trim() : line.substring(0, sp)));
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the process or thread ended while we looked: its time is lost to both samples
+                }
+            }
+        } catch (java.io.IOException e) {
+            return null;
+        }
+        return ran;
+    }
+
+    /** The run time between two {@link #taskRunNanos()} samples; a task born between them counts whole. */
+    static long ranSince(Map<String, Long> before, Map<String, Long> after) {
+        long sum = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            sum += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        }
+        return sum;
     }
 
     /** The JIT's compiling time so far (ms, summed over its compiler threads), or -1 where the JVM does not keep it. */

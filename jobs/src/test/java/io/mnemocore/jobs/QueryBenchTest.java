@@ -32,6 +32,41 @@ class QueryBenchTest {
         assertThat(jvmAfter - jvmBefore).isGreaterThan(100_000_000L);
     }
 
+    /**
+     * The scheduler's run time of every task: a thread born between the samples that spins 300 ms
+     * shows up with about that much (the ticks of /proc/stat need not). It is sampled alive: a
+     * thread that has ended is gone from /proc, its time with it.
+     */
+    @Test
+    void taskRunTimeSeesEveryThreadsWork() throws Exception {
+        Map<String, Long> before = QueryBench.taskRunNanos();
+        assertThat(before).as("/proc/PID/task/TID/schedstat on Linux").isNotNull().isNotEmpty();
+        long[] sink = new long[1];
+        var spun = new java.util.concurrent.CountDownLatch(1);
+        var sampled = new java.util.concurrent.CountDownLatch(1);
+        Thread born = new Thread(() -> {
+            long until = System.nanoTime() + 300_000_000L;
+            while (System.nanoTime() < until) {
+                sink[0] += Long.bitCount(sink[0] * 31 + 7);
+            }
+            spun.countDown();
+            try {
+                sampled.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        born.start();
+        spun.await();
+        Map<String, Long> after = QueryBench.taskRunNanos();
+        sampled.countDown();
+        born.join();
+        assertThat(sink[0]).isNotZero();
+        assertThat(QueryBench.ranSince(before, after)).isGreaterThan(250_000_000L);
+        // each task's growth, one born between the samples whole: 4 + 0 + 2
+        assertThat(QueryBench.ranSince(Map.of("1/1", 5L, "1/2", 7L), Map.of("1/1", 9L, "1/2", 7L, "1/3", 2L))).isEqualTo(6);
+    }
+
     /** HotSpot keeps the JIT's compiling time; by the time a test runs it has compiled JUnit and AssertJ. */
     @Test
     void jitCompileTimeIsKeptAndNeverGoesBack() {
