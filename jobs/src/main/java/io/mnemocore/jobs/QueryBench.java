@@ -890,9 +890,9 @@ public final class QueryBench {
     /**
      * Every task's (thread's) run time so far in ns, keyed "pid/tid", from
      * {@code /proc/PID/task/TID/schedstat}; null off Linux. The scheduler's own clock, unlike
-     * /proc/stat: this kernel samples that one at its ticks, and threads that run for a fraction of
-     * a millisecond and sleep, as the query path's do, went largely unseen there (it read 26% of
-     * two cores busy while this JVM alone used 0.66 cores). A thread that ends between two
+     * /proc/stat: this kernel samples that one at its ticks, and the query path's threads run for
+     * fractions of a millisecond between sleeps (at one load it read from 0.31 to 1.23 cores, at
+     * times below this JVM's own CPU). A thread that ends between two
      * samples leaves /proc with its time, so the sum can only read low.
      */
     static Map<String, Long> taskRunNanos() {
