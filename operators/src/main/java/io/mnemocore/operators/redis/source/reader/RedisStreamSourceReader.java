@@ -48,7 +48,7 @@ public final class RedisStreamSourceReader
         this.acked = context.metricGroup().counter("haim_source_acked_total");
         this.ackFailures = context.metricGroup().counter("haim_source_ack_failures_total");
         // Made at start-up, not at the first completed checkpoint: the pool's first construction
-        // (class loading, a captured stack trace) took over 100 ms of the query source's task
+        // (class loading, a captured stack trace) took at least 100 ms of the query source's task
         // thread, which by then runs real-time and holds the queries behind it. It connects on
         // its first XACK, so a Redis that is down at start-up is no error here.
         this.ackClient = options.connection.createClient();

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class RedisStreamSourceReaderTest {
     /**
      * The XACK client is made when the reader is, at the task's start-up (its first construction
-     * cost the query source's real-time thread over 100 ms at the first checkpoint); making it
+     * cost the query source's real-time thread at least 100 ms at the first checkpoint); making it
      * must not dial Redis, so a Redis that is down at start-up fails nothing here.
      */
     @Test
