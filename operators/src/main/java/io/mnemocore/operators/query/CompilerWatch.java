@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -26,13 +25,8 @@ import java.util.function.LongSupplier;
 final class CompilerWatch implements BooleanSupplier {
     private static final long REFRESH_NS = 5_000_000_000L;
 
-    /** Lists the threads again; started by a real-time thread, but reset-on-fork leaves its policy normal. */
-    private static final Executor LISTER = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "compiler-watch");
-        t.setDaemon(true);
-        t.setPriority(Thread.NORM_PRIORITY); // not the query path's, which it would inherit
-        return t;
-    });
+    /** Lists the threads again, off the real-time thread that asks. */
+    private static final Executor LISTER = QueryPathPriority.normalWorker("compiler-watch");
 
     /** The running JVM's compiler threads (listed when a real-time thread first takes its budget). */
     static final CompilerWatch JVM = new CompilerWatch(Path.of("/proc/self/task"), System::nanoTime, LISTER);

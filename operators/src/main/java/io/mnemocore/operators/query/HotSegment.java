@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 
 /**
  * One tenant's HOT memories on one subtask: a packed matrix of full vectors, a packed matrix of
@@ -23,15 +22,9 @@ import java.util.concurrent.Executors;
 final class HotSegment {
     /**
      * Allocates the matrices' next arrays before they are needed ({@link HdvMatrix#prepareGrowth}),
-     * so a HOT index thread does not pay their page faults. Started by a real-time thread, but
-     * reset-on-fork leaves its policy normal; its Java priority is set back to normal too.
+     * so a HOT index thread does not pay their page faults.
      */
-    static final Executor ALLOCATOR = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "hot-index-allocator");
-        t.setDaemon(true);
-        t.setPriority(Thread.NORM_PRIORITY);
-        return t;
-    });
+    static final Executor ALLOCATOR = QueryPathPriority.normalWorker("hot-index-allocator");
 
     private final HdvMatrix full;
     private final HdvMatrix sketch;

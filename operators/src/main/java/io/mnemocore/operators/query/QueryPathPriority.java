@@ -217,6 +217,32 @@ public record QueryPathPriority(int javaPriority, int realtimePriority, long bud
     }
 
     /**
+     * One daemon thread named {@code name} at the normal Java priority that runs tasks in turn, for
+     * the query path's helpers (work taken off its real-time threads). Started by a real-time
+     * thread, it would inherit that thread's Java priority, so it is set back; reset-on-fork keeps
+     * its policy normal. It ends when idle for {@link #IDLE_MS}: a thread kept for good by a class
+     * of the job's code would hold the job's class loader after the job ends.
+     */
+    static java.util.concurrent.ExecutorService normalWorker(String name) {
+        return normalWorker(name, IDLE_MS);
+    }
+
+    static java.util.concurrent.ExecutorService normalWorker(String name, long idleMs) {
+        var pool = new java.util.concurrent.ThreadPoolExecutor(1, 1, idleMs, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    t.setPriority(Thread.NORM_PRIORITY);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /** How long a {@link #normalWorker} thread waits for work before it ends. */
+    static final long IDLE_MS = 30_000;
+
+    /**
      * Puts the calling thread under SCHED_FIFO at {@code priority}, reset on fork, with the
      * {@code chrt} command (a thread that already runs so is left alone).
      *

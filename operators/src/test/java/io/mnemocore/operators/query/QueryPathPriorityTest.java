@@ -335,4 +335,29 @@ class QueryPathPriorityTest {
         boolean chrt = Files.isExecutable(Path.of("/usr/bin/chrt")) || Files.isExecutable(Path.of("/bin/chrt"));
         return nice && chrt;
     }
+
+    /** The query path's helpers run at the normal priority whoever starts them, and their thread ends when idle. */
+    @Test
+    void aNormalWorkerRunsAtTheNormalPriorityAndEndsWhenIdle() throws Exception {
+        var worker = QueryPathPriority.normalWorker("test-worker", 100);
+        var ran = new java.util.concurrent.atomic.AtomicReference<Thread>();
+        var priority = new java.util.concurrent.atomic.AtomicInteger();
+        Thread starter = new Thread(() -> worker.execute(() -> {
+            ran.set(Thread.currentThread());
+            priority.set(Thread.currentThread().getPriority());
+        }));
+        starter.setPriority(Thread.MAX_PRIORITY);
+        starter.start();
+        starter.join();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (ran.get() == null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(ran.get()).isNotNull();
+        assertThat(ran.get().getName()).isEqualTo("test-worker");
+        assertThat(priority.get()).isEqualTo(Thread.NORM_PRIORITY);
+        ran.get().join(5_000);
+        assertThat(ran.get().isAlive()).as("idle for 100 ms, the thread ended").isFalse();
+        worker.shutdown();
+    }
 }
